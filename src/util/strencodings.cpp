@@ -1,0 +1,84 @@
+#include "util/strencodings.h"
+
+#include "primitives/amount.h"
+#include "util/overflow.h"
+
+namespace maillon {
+
+std::string HexStr(std::span<const uint8_t> bytes)
+{
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out(bytes.size() * 2, '0');
+    for (size_t i = 0; i < bytes.size(); ++i) {
+        out[2 * i] = kDigits[bytes[i] >> 4];
+        out[2 * i + 1] = kDigits[bytes[i] & 15];
+    }
+    return out;
+}
+
+static int HexDigit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::optional<std::vector<uint8_t>> ParseHex(std::string_view hex)
+{
+    if (hex.size() % 2 != 0) return std::nullopt;
+    std::vector<uint8_t> out(hex.size() / 2);
+    for (size_t i = 0; i < out.size(); ++i) {
+        int hi = HexDigit(hex[2 * i]), lo = HexDigit(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out[i] = static_cast<uint8_t>(hi << 4 | lo);
+    }
+    return out;
+}
+
+std::optional<uint64_t> ParseUInt64(std::string_view s)
+{
+    if (s.empty() || (s.size() > 1 && s[0] == '0')) return std::nullopt;
+    uint64_t v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return std::nullopt;
+        auto m = CheckedMul(v, 10);
+        if (!m) return std::nullopt;
+        auto a = CheckedAdd(*m, static_cast<uint64_t>(c - '0'));
+        if (!a) return std::nullopt;
+        v = *a;
+    }
+    return v;
+}
+
+std::string FormatMoney(uint64_t units)
+{
+    std::string whole = std::to_string(units / kCoin);
+    uint64_t frac = units % kCoin;
+    if (frac == 0) return whole;
+    std::string f = std::to_string(frac);
+    f.insert(0, 8 - f.size(), '0');
+    while (f.back() == '0') f.pop_back();
+    return whole + "." + f;
+}
+
+std::optional<uint64_t> ParseMoney(std::string_view s)
+{
+    size_t dot = s.find('.');
+    std::string_view whole = s.substr(0, dot);
+    std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+    if (dot != std::string_view::npos && (frac.empty() || frac.size() > 8)) return std::nullopt;
+    auto w = ParseUInt64(whole);
+    if (!w) return std::nullopt;
+    uint64_t f = 0;
+    for (size_t i = 0; i < 8; ++i) {
+        char c = i < frac.size() ? frac[i] : '0';
+        if (c < '0' || c > '9') return std::nullopt;
+        f = f * 10 + static_cast<uint64_t>(c - '0');
+    }
+    auto m = CheckedMul(*w, kCoin);
+    if (!m) return std::nullopt;
+    return CheckedAdd(*m, f);
+}
+
+}  // namespace maillon

@@ -1,0 +1,28 @@
+// Hex and decimal-amount text encodings used by RPC, CLI and tests.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace maillon {
+
+std::string HexStr(std::span<const uint8_t> bytes);
+
+// Lower- or upper-case hex, even length, nothing else. nullopt otherwise.
+std::optional<std::vector<uint8_t>> ParseHex(std::string_view hex);
+
+// Parses a base-10 unsigned integer with no sign, spaces or leading zeros
+// (except "0" itself), rejecting overflow.
+std::optional<uint64_t> ParseUInt64(std::string_view s);
+
+// Formats base units as a decimal MLN amount: 150000000 -> "1.5".
+std::string FormatMoney(uint64_t units);
+
+// Parses "1.5" / "1" / "0.00000001" (at most 8 decimals) into base units.
+std::optional<uint64_t> ParseMoney(std::string_view s);
+
+}  // namespace maillon
