@@ -4,18 +4,17 @@
 
 namespace maillon {
 
-void Writer::U32(uint32_t v)
-{
-    for (int i = 0; i < 4; ++i) m_buf.push_back(static_cast<uint8_t>(v >> (8 * i)));
+void Writer::U32(uint32_t v) {
+    for (int i = 0; i < 4; ++i)
+        m_buf.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 
-void Writer::U64(uint64_t v)
-{
-    for (int i = 0; i < 8; ++i) m_buf.push_back(static_cast<uint8_t>(v >> (8 * i)));
+void Writer::U64(uint64_t v) {
+    for (int i = 0; i < 8; ++i)
+        m_buf.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 
-void Writer::VarInt(uint64_t v)
-{
+void Writer::VarInt(uint64_t v) {
     while (v >= 0x80) {
         m_buf.push_back(static_cast<uint8_t>(v | 0x80));
         v >>= 7;
@@ -23,16 +22,14 @@ void Writer::VarInt(uint64_t v)
     m_buf.push_back(static_cast<uint8_t>(v));
 }
 
-bool Reader::Fail(const char* field, const std::string& what)
-{
+bool Reader::Fail(const char* field, const std::string& what) {
     if (m_failed) return false;
     m_failed = true;
     m_error = std::string(field) + ": " + what + " (at byte " + std::to_string(m_pos) + ")";
     return false;
 }
 
-bool Reader::RawInto(uint8_t* out, size_t n, const char* field)
-{
+bool Reader::RawInto(uint8_t* out, size_t n, const char* field) {
     if (m_failed) return false;
     if (Remaining() < n) {
         return Fail(field, "truncated: need " + std::to_string(n) + " bytes, " +
@@ -43,28 +40,29 @@ bool Reader::RawInto(uint8_t* out, size_t n, const char* field)
     return true;
 }
 
-bool Reader::U8(uint8_t& out, const char* field) { return RawInto(&out, 1, field); }
+bool Reader::U8(uint8_t& out, const char* field) {
+    return RawInto(&out, 1, field);
+}
 
-bool Reader::U32(uint32_t& out, const char* field)
-{
+bool Reader::U32(uint32_t& out, const char* field) {
     uint8_t b[4];
     if (!RawInto(b, 4, field)) return false;
     out = 0;
-    for (int i = 0; i < 4; ++i) out |= static_cast<uint32_t>(b[i]) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+        out |= static_cast<uint32_t>(b[i]) << (8 * i);
     return true;
 }
 
-bool Reader::U64(uint64_t& out, const char* field)
-{
+bool Reader::U64(uint64_t& out, const char* field) {
     uint8_t b[8];
     if (!RawInto(b, 8, field)) return false;
     out = 0;
-    for (int i = 0; i < 8; ++i) out |= static_cast<uint64_t>(b[i]) << (8 * i);
+    for (int i = 0; i < 8; ++i)
+        out |= static_cast<uint64_t>(b[i]) << (8 * i);
     return true;
 }
 
-bool Reader::VarInt(uint64_t& out, const char* field)
-{
+bool Reader::VarInt(uint64_t& out, const char* field) {
     if (m_failed) return false;
     const size_t start = m_pos;
     uint64_t v = 0;
@@ -94,8 +92,7 @@ bool Reader::VarInt(uint64_t& out, const char* field)
     return Fail(field, "varint longer than 10 bytes");
 }
 
-bool Reader::Count(uint64_t& out, uint64_t max, const char* field)
-{
+bool Reader::Count(uint64_t& out, uint64_t max, const char* field) {
     uint64_t n;
     if (!VarInt(n, field)) return false;
     if (n > max) {
@@ -105,12 +102,12 @@ bool Reader::Count(uint64_t& out, uint64_t max, const char* field)
     return true;
 }
 
-bool Reader::Bytes(std::vector<uint8_t>& out, uint64_t max_len, const char* field)
-{
+bool Reader::Bytes(std::vector<uint8_t>& out, uint64_t max_len, const char* field) {
     uint64_t n;
     if (!VarInt(n, field)) return false;
     if (n > max_len) {
-        return Fail(field, "length " + std::to_string(n) + " exceeds limit " + std::to_string(max_len));
+        return Fail(field,
+                    "length " + std::to_string(n) + " exceeds limit " + std::to_string(max_len));
     }
     if (n > Remaining()) {
         return Fail(field, "truncated: length " + std::to_string(n) + " but " +
@@ -121,8 +118,7 @@ bool Reader::Bytes(std::vector<uint8_t>& out, uint64_t max_len, const char* fiel
     return true;
 }
 
-bool Reader::Finish()
-{
+bool Reader::Finish() {
     if (m_failed) return false;
     if (Remaining() != 0) {
         return Fail("end", std::to_string(Remaining()) + " trailing bytes after the last field");

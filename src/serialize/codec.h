@@ -30,7 +30,9 @@ public:
     void U32(uint32_t v);
     void U64(uint64_t v);
     void VarInt(uint64_t v);
-    void Raw(std::span<const uint8_t> bytes) { m_buf.insert(m_buf.end(), bytes.begin(), bytes.end()); }
+    void Raw(std::span<const uint8_t> bytes) {
+        m_buf.insert(m_buf.end(), bytes.begin(), bytes.end());
+    }
     void Bytes(std::span<const uint8_t> bytes)  // length-prefixed
     {
         VarInt(bytes.size());
@@ -57,8 +59,7 @@ public:
     bool Count(uint64_t& out, uint64_t max, const char* field);
     bool Bytes(std::vector<uint8_t>& out, uint64_t max_len, const char* field);
     template <size_t N>
-    bool Array(std::array<uint8_t, N>& out, const char* field)
-    {
+    bool Array(std::array<uint8_t, N>& out, const char* field) {
         return RawInto(out.data(), N, field);
     }
 

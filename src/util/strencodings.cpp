@@ -5,8 +5,7 @@
 
 namespace maillon {
 
-std::string HexStr(std::span<const uint8_t> bytes)
-{
+std::string HexStr(std::span<const uint8_t> bytes) {
     static constexpr char kDigits[] = "0123456789abcdef";
     std::string out(bytes.size() * 2, '0');
     for (size_t i = 0; i < bytes.size(); ++i) {
@@ -16,16 +15,14 @@ std::string HexStr(std::span<const uint8_t> bytes)
     return out;
 }
 
-static int HexDigit(char c)
-{
+static int HexDigit(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
-std::optional<std::vector<uint8_t>> ParseHex(std::string_view hex)
-{
+std::optional<std::vector<uint8_t>> ParseHex(std::string_view hex) {
     if (hex.size() % 2 != 0) return std::nullopt;
     std::vector<uint8_t> out(hex.size() / 2);
     for (size_t i = 0; i < out.size(); ++i) {
@@ -36,8 +33,7 @@ std::optional<std::vector<uint8_t>> ParseHex(std::string_view hex)
     return out;
 }
 
-std::optional<uint64_t> ParseUInt64(std::string_view s)
-{
+std::optional<uint64_t> ParseUInt64(std::string_view s) {
     if (s.empty() || (s.size() > 1 && s[0] == '0')) return std::nullopt;
     uint64_t v = 0;
     for (char c : s) {
@@ -51,19 +47,18 @@ std::optional<uint64_t> ParseUInt64(std::string_view s)
     return v;
 }
 
-std::string FormatMoney(uint64_t units)
-{
+std::string FormatMoney(uint64_t units) {
     std::string whole = std::to_string(units / kCoin);
     uint64_t frac = units % kCoin;
     if (frac == 0) return whole;
     std::string f = std::to_string(frac);
     f.insert(0, 8 - f.size(), '0');
-    while (f.back() == '0') f.pop_back();
+    while (f.back() == '0')
+        f.pop_back();
     return whole + "." + f;
 }
 
-std::optional<uint64_t> ParseMoney(std::string_view s)
-{
+std::optional<uint64_t> ParseMoney(std::string_view s) {
     size_t dot = s.find('.');
     std::string_view whole = s.substr(0, dot);
     std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);

@@ -1,0 +1,89 @@
+#include "consensus/params.h"
+
+#include <cstdlib>
+#include <string_view>
+
+namespace maillon {
+
+namespace {
+
+std::array<uint8_t, 32> DevSecret() {
+    constexpr std::string_view kSeed = "maillon dev validator 0";
+    return TaggedHash("MaillonDevKey",
+                      {reinterpret_cast<const uint8_t*>(kSeed.data()), kSeed.size()});
+}
+
+ChainParams MainParams() {
+    ChainParams p;
+    p.network = Network::kMain;
+    p.name = "main";
+    p.hrp = "mln";
+    p.chain_id = 1;
+    p.data_dir = "";
+    p.default_port = 7330;
+    p.default_rpc_port = 7331;
+    p.genesis_time_ms = 1'798'761'600'000;  // 2027-01-01T00:00:00Z
+    // Launch allocations and the initial validator set are fixed at launch,
+    // with the P2P and staking work; until then main has an empty state.
+    p.max_block_bytes = 2 * 1024 * 1024;
+    p.max_block_txs = 10'000;
+    p.max_future_block_ms = 15'000;
+    p.min_tx_fee = 1'000;
+    p.default_block_interval_ms = 5'000;
+    return p;
+}
+
+ChainParams TestParams() {
+    ChainParams p = MainParams();
+    p.network = Network::kTest;
+    p.name = "test";
+    p.hrp = "tmln";
+    p.chain_id = 2;
+    p.data_dir = "testnet";
+    p.default_port = 17330;
+    p.default_rpc_port = 17331;
+    p.genesis_time_ms = 1'795'046'400'000;  // 2026-11-19T00:00:00Z
+    return p;
+}
+
+ChainParams DevParams() {
+    ChainParams p = MainParams();
+    p.network = Network::kDev;
+    p.name = "dev";
+    p.hrp = "dmln";
+    p.chain_id = 3;
+    p.data_dir = "dev";
+    p.default_port = 27330;
+    p.default_rpc_port = 27331;
+    p.genesis_time_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+    const XOnlyPubKey dev = DevKey().PubKey();
+    p.genesis_allocations = {{dev, 1'000'000 * kCoin}};
+    p.validators = {dev};
+    p.default_block_interval_ms = 1'000;
+    return p;
+}
+
+}  // namespace
+
+const ChainParams& GetParams(Network network) {
+    static const ChainParams kMain = MainParams();
+    static const ChainParams kTest = TestParams();
+    static const ChainParams kDev = DevParams();
+    switch (network) {
+        case Network::kMain:
+            return kMain;
+        case Network::kTest:
+            return kTest;
+        case Network::kDev:
+            return kDev;
+    }
+    std::abort();
+}
+
+PrivKey DevKey() {
+    auto key = PrivKey::FromBytes(DevSecret());
+    if (!key) std::abort();  // a tagged hash is a valid scalar with overwhelming probability
+    return *key;
+}
+
+}  // namespace maillon

@@ -1,0 +1,49 @@
+// Chain parameters: everything that differs between networks, in one place.
+// Values are compiled in; a node selects one set at start-up and never
+// changes it. Thread-safe: the returned objects are immutable.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "crypto/key.h"
+#include "primitives/amount.h"
+
+namespace maillon {
+
+enum class Network { kMain, kTest, kDev };
+
+struct GenesisAllocation {
+    XOnlyPubKey address;
+    Amount amount;
+};
+
+struct ChainParams {
+    Network network;
+    std::string name;      // "main", "test", "dev"
+    std::string hrp;       // address prefix
+    uint32_t chain_id;     // signed into every transaction and header
+    std::string data_dir;  // sub-directory of -datadir ("" for main)
+    uint16_t default_port;
+    uint16_t default_rpc_port;
+
+    uint64_t genesis_time_ms;
+    std::vector<GenesisAllocation> genesis_allocations;  // sorted by address, unique
+    std::vector<XOnlyPubKey> validators;                 // who may propose blocks
+
+    uint64_t max_block_bytes;            // serialized block size limit
+    uint64_t max_block_txs;              // transaction count limit
+    uint64_t max_future_block_ms;        // how far a header's time may run ahead of the local clock
+    Amount min_tx_fee;                   // per transaction, in base units
+    uint64_t default_block_interval_ms;  // block production timer
+};
+
+const ChainParams& GetParams(Network network);
+
+// The dev network's single validator and funded account. Its secret is
+// public knowledge (like other dev chains' test accounts): never use it for
+// anything of value.
+PrivKey DevKey();
+
+}  // namespace maillon

@@ -1,0 +1,45 @@
+#include "client/passphrase.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+
+namespace maillon {
+
+namespace {
+
+void StripNewline(std::string& s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
+        s.pop_back();
+}
+
+}  // namespace
+
+Result<std::string> ReadPassphrase(const Args& args, const std::string& prompt) {
+    std::string pass;
+    if (args.IsSet("passphrasefile")) {
+        const std::string path = args.GetString("passphrasefile");
+        std::ifstream in(path);
+        if (!in) return MakeError("passphrase", "cannot read passphrase file " + path);
+        std::getline(in, pass);
+    } else if (isatty(STDIN_FILENO)) {
+        std::cerr << prompt << std::flush;
+        termios old{};
+        tcgetattr(STDIN_FILENO, &old);
+        termios noecho = old;
+        noecho.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        tcsetattr(STDIN_FILENO, TCSANOW, &noecho);
+        std::getline(std::cin, pass);
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
+        std::cerr << "\n";
+    } else {
+        std::getline(std::cin, pass);
+    }
+    StripNewline(pass);
+    if (pass.empty()) return MakeError("passphrase", "empty passphrase");
+    return pass;
+}
+
+}  // namespace maillon

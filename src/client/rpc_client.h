@@ -1,0 +1,36 @@
+// RpcClient: maillon-cli's connection to a node's JSON-RPC server. Resolves
+// credentials (-rpcuser/-rpcpassword, else the cookie file of the selected
+// network's data directory) and sends one JSON-RPC 2.0 call per Call().
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <string>
+
+#include "common/args.h"
+#include "util/result.h"
+
+namespace maillon {
+
+struct RpcCallError {
+    int code;  // JSON-RPC error code, or 0 for a transport/HTTP failure
+    std::string message;
+};
+
+class RpcClient {
+public:
+    static Result<RpcClient> FromArgs(const Args& args);
+
+    // Calls method with params (a JSON array or object). On success `result`
+    // holds the "result" member.
+    bool Call(const std::string& method, const rapidjson::Value& params,
+              rapidjson::Document& result, RpcCallError& error) const;
+
+private:
+    std::string m_host;
+    uint16_t m_port = 0;
+    std::string m_auth_header;
+    int m_timeout_s = 900;
+};
+
+}  // namespace maillon

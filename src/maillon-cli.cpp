@@ -1,0 +1,257 @@
+// maillon-cli: call any RPC method of a running maillond, and manage keys and
+// transfers (create an encrypted key file, sign offline, send, wait).
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "client/passphrase.h"
+#include "client/rpc_client.h"
+#include "common/key_file.h"
+#include "primitives/address.h"
+#include "primitives/transaction.h"
+#include "util/strencodings.h"
+
+namespace po = boost::program_options;
+using namespace maillon;
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage:
+  maillon-cli [options] <method> [params...]    call an RPC method (see 'maillon-cli help')
+  maillon-cli [options] -named <method> [name=value...]
+  maillon-cli -keyfile=FILE keygen              create an encrypted key file
+  maillon-cli -keyfile=FILE address             show the key file's address
+  maillon-cli -keyfile=FILE signtransfer <to> <amount> <nonce> [fee]
+                                                sign a transfer offline; prints the raw hex
+  maillon-cli -keyfile=FILE transfer <to> <amount> [fee] [-wait]
+                                                sign with the next nonce, send, optionally wait
+  maillon-cli waittx <txid>                     wait until a transaction is in a block
+Amounts and fees are in MLN (e.g. 1.5; 8 decimals at most). Parameters that parse as
+JSON (numbers, true, false, null, objects, arrays) are sent as such, others as strings.
+
+)";
+
+int Fail(const std::string& msg) {
+    std::fprintf(stderr, "error: %s\n", msg.c_str());
+    return 1;
+}
+
+void PrintJson(const rapidjson::Value& v) {
+    if (v.IsString()) {
+        std::cout << v.GetString() << "\n";
+        return;
+    }
+    rapidjson::StringBuffer buf;
+    rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+    w.SetIndent(' ', 2);
+    v.Accept(w);
+    std::cout << buf.GetString() << "\n";
+}
+
+rapidjson::Value ParseArg(const std::string& arg, rapidjson::Document::AllocatorType& a) {
+    rapidjson::Document d;
+    d.Parse(arg.c_str(), arg.size());
+    rapidjson::Value v;
+    if (!d.HasParseError() && !d.IsString()) {
+        v.CopyFrom(d, a);
+    } else {
+        v.SetString(arg.c_str(), static_cast<rapidjson::SizeType>(arg.size()), a);
+    }
+    return v;
+}
+
+struct Cli {
+    const Args& args;
+    const ChainParams& params;
+
+    int CallRpc(const std::string& method, const rapidjson::Value& p,
+                rapidjson::Document& out) const {
+        auto client = RpcClient::FromArgs(args);
+        if (!client) return Fail(client.error().message);
+        RpcCallError err;
+        if (!client->Call(method, p, out, err)) {
+            if (err.code == 0) return Fail(err.message);
+            std::fprintf(stderr, "error code: %d\nerror message:\n%s\n", err.code,
+                         err.message.c_str());
+            return 1;
+        }
+        return 0;
+    }
+
+    Result<std::string> KeyFile() const {
+        if (!args.IsSet("keyfile"))
+            return MakeError("bad-option", "this command needs -keyfile=FILE");
+        return args.GetString("keyfile");
+    }
+
+    Result<PrivKey> LoadKey() const {
+        auto path = KeyFile();
+        if (!path) return path.error();
+        auto pass = ReadPassphrase(args, "Passphrase for " + *path + ": ");
+        if (!pass) return pass.error();
+        return ReadKeyFile(*path, *pass);
+    }
+
+    Result<Transaction> BuildTransfer(const PrivKey& key, const std::string& to,
+                                      const std::string& amount, uint64_t nonce,
+                                      const std::string& fee) const {
+        auto recipient = DecodeAddress(params.hrp, to);
+        if (!recipient) return recipient.error();
+        auto units = ParseMoney(amount);
+        if (!units || *units == 0) {
+            return MakeError("bad-amount",
+                             "amount '" + amount + "' is not a positive MLN amount like 1.5");
+        }
+        Transaction tx;
+        tx.type = TxType::kTransfer;
+        tx.chain_id = params.chain_id;
+        tx.sender = key.PubKey();
+        tx.nonce = nonce;
+        if (fee.empty()) {
+            tx.fee = params.min_tx_fee;
+        } else {
+            auto f = ParseMoney(fee);
+            if (!f)
+                return MakeError("bad-amount",
+                                 "fee '" + fee + "' is not an MLN amount like 0.00001");
+            tx.fee = *f;
+        }
+        tx.payload = SerializeTransfer({*recipient, *units});
+        tx.Sign(key);
+        return tx;
+    }
+
+    int WaitTx(const std::string& txid) const {
+        const auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::seconds(args.GetInt("timeout", 60));
+        rapidjson::Document p(rapidjson::kArrayType);
+        p.PushBack(rapidjson::Value(txid.c_str(), p.GetAllocator()), p.GetAllocator());
+        for (;;) {
+            rapidjson::Document out;
+            if (int rc = CallRpc("gettransaction", p, out)) return rc;
+            if (out.IsObject() && out.HasMember("status") && out["status"] == "confirmed") {
+                PrintJson(out);
+                return 0;
+            }
+            if (std::chrono::steady_clock::now() > deadline) {
+                return Fail("transaction " + txid + " is still pending after -timeout seconds");
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+    }
+
+    int Run(const std::vector<std::string>& words) const {
+        const std::string& cmd = words[0];
+        const std::vector<std::string> rest(words.begin() + 1, words.end());
+        if (cmd == "keygen") {
+            auto path = KeyFile();
+            if (!path) return Fail(path.error().message);
+            auto pass = ReadPassphrase(args, "New passphrase for " + *path + ": ");
+            if (!pass) return Fail(pass.error().message);
+            const PrivKey key = PrivKey::Generate();
+            Status st = WriteKeyFile(*path, key, *pass);
+            if (!st) return Fail(st.error().message);
+            std::cout << EncodeAddress(params.hrp, key.PubKey()) << "\n";
+            return 0;
+        }
+        if (cmd == "address") {
+            auto path = KeyFile();
+            if (!path) return Fail(path.error().message);
+            auto pub = ReadKeyFilePubKey(*path);
+            if (!pub) return Fail(pub.error().message);
+            std::cout << EncodeAddress(params.hrp, *pub) << "\n";
+            return 0;
+        }
+        if (cmd == "signtransfer") {
+            if (rest.size() < 3 || rest.size() > 4)
+                return Fail("usage: signtransfer <to> <amount> <nonce> [fee]");
+            auto nonce = ParseUInt64(rest[2]);
+            if (!nonce) return Fail("nonce '" + rest[2] + "' is not a non-negative integer");
+            auto key = LoadKey();
+            if (!key) return Fail(key.error().message);
+            auto tx = BuildTransfer(*key, rest[0], rest[1], *nonce, rest.size() > 3 ? rest[3] : "");
+            if (!tx) return Fail(tx.error().message);
+            std::cout << HexStr(tx->Serialize()) << "\n";
+            return 0;
+        }
+        if (cmd == "transfer") {
+            if (rest.size() < 2 || rest.size() > 3)
+                return Fail("usage: transfer <to> <amount> [fee]");
+            auto key = LoadKey();
+            if (!key) return Fail(key.error().message);
+            rapidjson::Document p(rapidjson::kArrayType), acct;
+            const std::string from = EncodeAddress(params.hrp, key->PubKey());
+            p.PushBack(rapidjson::Value(from.c_str(), p.GetAllocator()), p.GetAllocator());
+            if (int rc = CallRpc("getaccount", p, acct)) return rc;
+            auto tx = BuildTransfer(*key, rest[0], rest[1], acct["next_nonce"].GetUint64(),
+                                    rest.size() > 2 ? rest[2] : "");
+            if (!tx) return Fail(tx.error().message);
+            rapidjson::Document sp(rapidjson::kArrayType), txid;
+            const std::string hex = HexStr(tx->Serialize());
+            sp.PushBack(rapidjson::Value(hex.c_str(), sp.GetAllocator()), sp.GetAllocator());
+            if (int rc = CallRpc("sendrawtransaction", sp, txid)) return rc;
+            if (args.GetBool("wait")) return WaitTx(txid.GetString());
+            std::cout << txid.GetString() << "\n";
+            return 0;
+        }
+        if (cmd == "waittx") {
+            if (rest.size() != 1) return Fail("usage: waittx <txid>");
+            return WaitTx(rest[0]);
+        }
+        rapidjson::Document p;
+        auto& a = p.GetAllocator();
+        if (args.GetBool("named")) {
+            p.SetObject();
+            for (const std::string& w : rest) {
+                const size_t eq = w.find('=');
+                if (eq == std::string::npos || eq == 0) {
+                    return Fail("with -named, parameters are name=value; got '" + w + "'");
+                }
+                p.AddMember(rapidjson::Value(w.substr(0, eq).c_str(), a),
+                            ParseArg(w.substr(eq + 1), a), a);
+            }
+        } else {
+            p.SetArray();
+            for (const std::string& w : rest)
+                p.PushBack(ParseArg(w, a), a);
+        }
+        rapidjson::Document out;
+        if (int rc = CallRpc(cmd, p, out)) return rc;
+        PrintJson(out);
+        return 0;
+    }
+};
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+    po::options_description desc("maillon-cli options");
+    Args::AddCommonOptions(desc);
+    desc.add_options()("rpcconnect", po::value<std::string>(),
+                       "Node RPC address (default 127.0.0.1)")(
+        "rpcuser", po::value<std::string>(), "RPC user (default: use the cookie file)")(
+        "rpcpassword", po::value<std::string>(), "RPC password")(
+        "rpcclienttimeout", po::value<int64_t>(), "Seconds to wait for an RPC reply (default 900)")(
+        "named", po::value<bool>()->implicit_value(true), "Pass parameters as name=value")(
+        "keyfile", po::value<std::string>(),
+        "Encrypted key file for keygen/address/signtransfer/transfer")(
+        "passphrasefile", po::value<std::string>(),
+        "Read the key passphrase from this file's first line")(
+        "wait", po::value<bool>()->implicit_value(true),
+        "transfer: wait until the transaction is in a block")(
+        "timeout", po::value<int64_t>(), "Seconds to wait with -wait / waittx (default 60)");
+    Args args(desc);
+    Status st = args.ParseCommandLine(argc, argv);
+    if (st) st = args.ReadConfigFile();
+    if (!st) return Fail(st.error().message);
+    if (args.IsSet("help") || args.Positional().empty()) {
+        std::cout << kUsage << args.Help();
+        return args.IsSet("help") ? 0 : 1;
+    }
+    Cli cli{args, args.Params()};
+    return cli.Run(args.Positional());
+}

@@ -1,0 +1,39 @@
+// maillond: the Maillon full node.
+#include <cstdio>
+#include <iostream>
+
+#include "node/node.h"
+#include "util/log.h"
+
+int main(int argc, char* argv[]) {
+    using namespace maillon;
+    Args args(Node::Options());
+    Status st = args.ParseCommandLine(argc, argv);
+    if (st) st = args.ReadConfigFile();
+    if (!st) {
+        std::fprintf(stderr, "Error: %s\n", st.error().message.c_str());
+        return 1;
+    }
+    if (args.IsSet("help")) {
+        std::cout << "Usage: maillond [options]\n\n" << args.Help();
+        return 0;
+    }
+    if (!args.Positional().empty()) {
+        std::fprintf(stderr,
+                     "Error: unexpected argument '%s' (options start with '-'; see -help)\n",
+                     args.Positional()[0].c_str());
+        return 1;
+    }
+    Node::BlockShutdownSignals();
+    auto node = Node::Start(args);
+    if (!node) {
+        LogPrint("init", "error: " + node.error().message);
+        std::fprintf(stderr, "Error: %s\n", node.error().message.c_str());
+        LogClose();
+        return 1;
+    }
+    (*node)->WaitForShutdown();
+    node->reset();
+    LogClose();
+    return 0;
+}

@@ -1,0 +1,178 @@
+#include "node/node.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "chain/chain.h"
+#include "chain/mempool.h"
+#include "common/key_file.h"
+#include "node/block_producer.h"
+#include "node/rpc_methods.h"
+#include "primitives/address.h"
+#include "rpc/auth.h"
+#include "rpc/http_server.h"
+#include "rpc/json_rpc.h"
+#include "util/log.h"
+
+namespace po = boost::program_options;
+
+namespace maillon {
+
+namespace {
+constexpr const char* kDevKeyPassphrase = "maillon-dev";
+
+Error OptionError(const std::string& msg) {
+    return MakeError("bad-option", msg);
+}
+}  // namespace
+
+struct Node::Impl {
+    std::string datadir;
+    std::filesystem::path cookie_path;
+    std::unique_ptr<Chain> chain;
+    std::unique_ptr<Mempool> mempool;
+    std::unique_ptr<BlockProducer> producer;
+    NodeContext ctx;
+    std::unique_ptr<RpcTable> rpc_table;
+    std::unique_ptr<HttpServer> http;
+
+    ~Impl() {
+        // Reverse of start-up: stop taking requests, stop producing, then
+        // close the chain (destructors), last the log.
+        if (http) http->Stop();
+        if (producer) producer->Stop();
+        if (!cookie_path.empty()) (void)DeleteAuthCookie(cookie_path);
+        LogPrint("init", "shutdown complete");
+    }
+};
+
+Node::Node() : m_impl(std::make_unique<Impl>()) {}
+Node::~Node() = default;
+
+po::options_description Node::Options() {
+    po::options_description desc("maillond options");
+    Args::AddCommonOptions(desc);
+    desc.add_options()("port", po::value<int64_t>(),
+                       "P2P port (reserved; default 7330, testnet 17330, dev 27330)")(
+        "rpcbind", po::value<std::vector<std::string>>()->composing(),
+        "Address to bind the RPC server to (repeatable; default 127.0.0.1 and ::1)")(
+        "rpcthreads", po::value<int64_t>(), "RPC worker threads (default 4)")(
+        "rpcworkqueue", po::value<int64_t>(), "RPC requests queued before 503 (default 64)")(
+        "printtoconsole", po::value<bool>()->implicit_value(true),
+        "Also log to the console (default 1)")("blockinterval", po::value<int64_t>(),
+                                               "Dev network: milliseconds between produced blocks; "
+                                               "0 produces blocks only on generateblock "
+                                               "(default 1000)")(
+        "maxmempool", po::value<int64_t>(), "Mempool size limit in MiB (default 64)");
+    return desc;
+}
+
+Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
+    std::unique_ptr<Node> node(new Node());
+    Impl& n = *node->m_impl;
+    const ChainParams& params = args.Params();
+    n.ctx.start_time_ms = NowMs();
+
+    auto datadir = args.NetDataDir(/*create=*/true);
+    if (!datadir) return datadir.error();
+    n.datadir = *datadir;
+    Status st = LogOpen(n.datadir + "/debug.log", args.GetBool("printtoconsole", true));
+    if (!st) return st.error();
+    LogPrint("init",
+             "maillond starting on the " + params.name + " network, data directory " + n.datadir);
+
+    auto chain = Chain::Open(n.datadir + "/chainstate", params);
+    if (!chain) return chain.error();
+    n.chain = std::move(*chain);
+    LogPrint("init", "chain tip height=" + std::to_string(n.chain->Tip().height));
+
+    MempoolLimits limits;
+    const int64_t max_mempool_mib = args.GetInt("maxmempool", 64);
+    if (max_mempool_mib < 1 || max_mempool_mib > 4096)
+        return OptionError("-maxmempool must be 1..4096 (MiB)");
+    limits.max_bytes = static_cast<size_t>(max_mempool_mib) << 20;
+    n.mempool = std::make_unique<Mempool>(params, limits);
+
+    if (params.network == Network::kDev) {
+        const std::string key_path = n.datadir + "/dev.key";
+        if (!std::filesystem::exists(key_path)) {
+            // The dev key is public knowledge; a cheap KDF keeps start-up fast.
+            st = WriteKeyFile(key_path, DevKey(), kDevKeyPassphrase, KdfParams{1 << 14, 8, 1});
+            if (!st) return st.error();
+        }
+        LogPrint("init", "dev key " + key_path + " (passphrase '" + kDevKeyPassphrase +
+                             "'), address " + EncodeAddress(params.hrp, DevKey().PubKey()));
+        const int64_t interval =
+            args.GetInt("blockinterval", static_cast<int64_t>(params.default_block_interval_ms));
+        if (interval < 0 || interval > 3'600'000)
+            return OptionError("-blockinterval must be 0..3600000 (ms)");
+        n.producer = std::make_unique<BlockProducer>(*n.chain, *n.mempool, DevKey(),
+                                                     static_cast<uint64_t>(interval));
+    }
+
+    n.ctx.chain = n.chain.get();
+    n.ctx.mempool = n.mempool.get();
+    n.ctx.producer = n.producer.get();
+    n.ctx.request_shutdown = [] { kill(getpid(), SIGTERM); };
+    n.rpc_table = std::make_unique<RpcTable>();
+    RegisterNodeRpcMethods(*n.rpc_table, n.ctx);
+
+    HttpServerOptions http_opts;
+    const int64_t rpc_port = args.GetInt("rpcport", params.default_rpc_port);
+    if (rpc_port < 1 || rpc_port > 65535) return OptionError("-rpcport must be 1..65535");
+    http_opts.port = static_cast<uint16_t>(rpc_port);
+    if (args.IsSet("rpcbind")) {
+        http_opts.bind_addresses.clear();
+        for (const std::string& addr : args.GetStrings("rpcbind"))
+            http_opts.bind_addresses.push_back(addr);
+    }
+    const int64_t threads = args.GetInt("rpcthreads", 4);
+    if (threads < 1 || threads > 64) return OptionError("-rpcthreads must be 1..64");
+    http_opts.worker_threads = static_cast<size_t>(threads);
+    const int64_t queue = args.GetInt("rpcworkqueue", 64);
+    if (queue < 1 || queue > 65536) return OptionError("-rpcworkqueue must be 1..65536");
+    http_opts.work_queue_depth = static_cast<size_t>(queue);
+
+    n.cookie_path = std::filesystem::path(n.datadir) / ".cookie";
+    auto cookie = GenerateAuthCookie(n.cookie_path);
+    if (!cookie) return cookie.error();
+    auto auth = std::make_shared<RpcAuthenticator>();
+    auth->AddUser(cookie->user, cookie->password);
+
+    const RpcTable* table = n.rpc_table.get();
+    n.http = std::make_unique<HttpServer>(
+        http_opts,
+        [auth](std::string_view header) { return auth->Authenticate(header).has_value(); },
+        [table](std::string_view body) { return table->Handle(body); });
+    st = n.http->Start();
+    if (!st) return st.error();
+    LogPrint("init", "RPC server listening on port " + std::to_string(rpc_port));
+
+    if (n.producer) n.producer->Start();
+    LogPrint("init", "node started");
+    return node;
+}
+
+void Node::BlockShutdownSignals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+void Node::WaitForShutdown() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int sig = 0;
+    sigwait(&set, &sig);
+    LogPrint("init",
+             std::string("shutdown requested (") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ")");
+}
+
+}  // namespace maillon

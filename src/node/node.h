@@ -1,0 +1,36 @@
+// Node: owns and wires the parts of a running maillond — chain, mempool,
+// dev block producer, RPC table and HTTP server — in start-up order, and
+// tears them down in reverse. Created and destroyed by main's thread.
+#pragma once
+
+#include <memory>
+
+#include "common/args.h"
+#include "util/result.h"
+
+namespace maillon {
+
+class Node {
+public:
+    // Options the node understands, for -help and config parsing.
+    static boost::program_options::options_description Options();
+
+    // Opens the data directory and starts every service. The returned node
+    // runs until Shutdown(); errors say what the operator should change.
+    static Result<std::unique_ptr<Node>> Start(const Args& args);
+    ~Node();
+
+    // Blocks until SIGINT, SIGTERM or the `stop` RPC. The caller must have
+    // blocked those signals in every thread (BlockShutdownSignals) before
+    // Start(), so that only this wait receives them.
+    void WaitForShutdown();
+
+    static void BlockShutdownSignals();
+
+private:
+    Node();
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace maillon

@@ -1,0 +1,27 @@
+// The node's JSON-RPC methods (chain, wallet, control), registered into an
+// RpcTable. Handlers run on RPC worker threads and only call thread-safe
+// Chain / Mempool / BlockProducer methods.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "chain/chain.h"
+#include "chain/mempool.h"
+#include "node/block_producer.h"
+#include "rpc/json_rpc.h"
+
+namespace maillon {
+
+struct NodeContext {
+    Chain* chain = nullptr;
+    Mempool* mempool = nullptr;
+    BlockProducer* producer = nullptr;  // dev mode only; enables generateblock
+    std::function<void()> request_shutdown;
+    uint64_t start_time_ms = 0;
+};
+
+// `ctx` must outlive the table.
+void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx);
+
+}  // namespace maillon

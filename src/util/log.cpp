@@ -1,0 +1,57 @@
+#include "util/log.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+namespace maillon {
+
+namespace {
+
+std::mutex g_log_mutex;
+std::FILE* g_log_file = nullptr;  // guarded by g_log_mutex
+bool g_log_console = true;        // guarded by g_log_mutex
+
+std::string Timestamp() {
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t t = std::chrono::system_clock::to_time_t(now);
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
+        1000;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(ms));
+    return buf;
+}
+
+}  // namespace
+
+Status LogOpen(const std::string& path, bool print_to_console) {
+    std::lock_guard<std::mutex> lock(g_log_mutex);
+    std::FILE* f = std::fopen(path.c_str(), "a");
+    if (!f) return MakeError("log-open", "cannot open log file " + path);
+    std::setvbuf(f, nullptr, _IOLBF, 0);
+    g_log_file = f;
+    g_log_console = print_to_console;
+    return Status::Ok();
+}
+
+void LogClose() {
+    std::lock_guard<std::mutex> lock(g_log_mutex);
+    if (g_log_file) std::fclose(g_log_file);
+    g_log_file = nullptr;
+    g_log_console = true;
+}
+
+void LogPrint(const char* category, const std::string& message) {
+    const std::string line = Timestamp() + " [" + category + "] " + message + "\n";
+    std::lock_guard<std::mutex> lock(g_log_mutex);
+    if (g_log_file) std::fputs(line.c_str(), g_log_file);
+    if (g_log_console) std::fputs(line.c_str(), stderr);
+}
+
+}  // namespace maillon
