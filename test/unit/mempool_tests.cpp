@@ -1,0 +1,384 @@
+// Mempool entry rules, replacement, limits, block selection order and
+// removal of transactions made stale by a new tip.
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "chain/mempool.h"
+#include "consensus/params.h"
+#include "consensus/state_view.h"
+#include "crypto/hash.h"
+#include "crypto/key.h"
+#include "primitives/transaction.h"
+
+using namespace maillon;
+
+namespace {
+
+constexpr size_t kTxBytes = 158;  // serialized size of a transfer
+
+class MapState : public StateView {
+public:
+    Result<Account> GetAccount(const XOnlyPubKey& address) const override {
+        auto it = accounts.find(address);
+        return it == accounts.end() ? Account{} : it->second;
+    }
+    std::map<XOnlyPubKey, Account> accounts;
+};
+
+const ChainParams& Dev() {
+    return GetParams(Network::kDev);
+}
+
+PrivKey TestKey(uint32_t n) {
+    const uint8_t seed[3] = {0x45, static_cast<uint8_t>(n), static_cast<uint8_t>(n >> 8)};
+    auto key = PrivKey::FromBytes(Sha256(seed));
+    BOOST_REQUIRE(key);
+    return *key;
+}
+
+XOnlyPubKey Sink() {
+    static const XOnlyPubKey k = TestKey(999).PubKey();
+    return k;
+}
+
+Transaction Transfer(const PrivKey& from, uint64_t nonce, Amount fee = 1000, Amount amount = 100) {
+    Transaction tx;
+    tx.chain_id = Dev().chain_id;
+    tx.sender = from.PubKey();
+    tx.nonce = nonce;
+    tx.fee = fee;
+    tx.payload = SerializeTransfer({Sink(), amount});
+    tx.Sign(from);
+    return tx;
+}
+
+std::string Code(const Result<Hash256>& r) {
+    return r ? "ok" : r.error().code;
+}
+
+struct Fixture {
+    Fixture() {
+        for (uint32_t i = 0; i < 6; ++i) {
+            keys.push_back(TestKey(i));
+            state.accounts[keys.back().PubKey()].balance = 1'000'000;
+        }
+    }
+    std::vector<PrivKey> keys;
+    MapState state;
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(mempool_tests, Fixture)
+
+BOOST_AUTO_TEST_CASE(accepts_valid_transaction) {
+    Mempool pool(Dev(), MempoolLimits{});
+    const Transaction tx = Transfer(keys[0], 0);
+    BOOST_CHECK(!pool.IsVerified(tx.Id()));
+    BOOST_CHECK(!pool.Get(tx.Id()));
+    auto r = pool.Add(tx, state);
+    BOOST_REQUIRE_MESSAGE(r, Code(r));
+    BOOST_CHECK(*r == tx.Id());
+    auto got = pool.Get(tx.Id());
+    BOOST_REQUIRE(got);
+    BOOST_CHECK(got->Serialize() == tx.Serialize());
+    BOOST_CHECK(pool.IsVerified(tx.Id()));
+    BOOST_CHECK_EQUAL(pool.PendingCount(keys[0].PubKey()), 1U);
+    BOOST_CHECK_EQUAL(pool.PendingCount(keys[1].PubKey()), 0U);
+    const MempoolInfo info = pool.Info();
+    BOOST_CHECK_EQUAL(info.size, 1U);
+    BOOST_CHECK_EQUAL(info.bytes, kTxBytes);
+    BOOST_CHECK_EQUAL(info.max_bytes, MempoolLimits{}.max_bytes);
+    BOOST_CHECK_EQUAL(info.senders, 1U);
+
+    // A second sender and a second nonce.
+    BOOST_REQUIRE(pool.Add(Transfer(keys[0], 1), state));
+    BOOST_REQUIRE(pool.Add(Transfer(keys[1], 0), state));
+    BOOST_CHECK_EQUAL(pool.PendingCount(keys[0].PubKey()), 2U);
+    BOOST_CHECK_EQUAL(pool.Info().size, 3U);
+    BOOST_CHECK_EQUAL(pool.Info().bytes, 3 * kTxBytes);
+    BOOST_CHECK_EQUAL(pool.Info().senders, 2U);
+}
+
+BOOST_AUTO_TEST_CASE(rejects_duplicate_replay_and_gap) {
+    Mempool pool(Dev(), MempoolLimits{});
+    const Transaction tx = Transfer(keys[0], 0);
+    BOOST_REQUIRE(pool.Add(tx, state));
+    BOOST_CHECK_EQUAL(Code(pool.Add(tx, state)), "already-in-mempool");
+
+    // Replay: below the account nonce.
+    state.accounts[keys[1].PubKey()].nonce = 3;
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[1], 2), state)), "nonce-too-low");
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[1], 0), state)), "nonce-too-low");
+    // Gap: above account nonce + pending.
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[1], 4), state)), "nonce-gap");
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[0], 2), state)), "nonce-gap");
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[1], 3), state)), "ok");
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[1], 4), state)), "ok");
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[0], 1), state)), "ok");
+    BOOST_CHECK_EQUAL(pool.Info().size, 4U);
+}
+
+BOOST_AUTO_TEST_CASE(rejects_invalid_transactions) {
+    Mempool pool(Dev(), MempoolLimits{});
+    Transaction bad = Transfer(keys[0], 0);
+    bad.signature[0] ^= 1;
+    BOOST_CHECK_EQUAL(Code(pool.Add(bad, state)), "bad-signature");
+    BOOST_CHECK(!pool.IsVerified(bad.Id()));
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[0], 0, 999), state)), "fee-too-low");
+    Transaction wrong_chain = Transfer(keys[0], 0);
+    wrong_chain.chain_id = 2;
+    wrong_chain.Sign(keys[0]);
+    BOOST_CHECK_EQUAL(Code(pool.Add(wrong_chain, state)), "wrong-chain");
+    BOOST_CHECK_EQUAL(pool.Info().size, 0U);
+    BOOST_CHECK_EQUAL(pool.Info().bytes, 0U);
+}
+
+BOOST_AUTO_TEST_CASE(insufficient_funds_across_pending) {
+    Mempool pool(Dev(), MempoolLimits{});
+    // Enough for exactly three transactions of 10'000 + 1'000.
+    state.accounts[keys[0].PubKey()].balance = 33'000;
+    for (uint64_t n = 0; n < 3; ++n) {
+        BOOST_REQUIRE_EQUAL(Code(pool.Add(Transfer(keys[0], n, 1000, 10'000), state)), "ok");
+    }
+    auto r = pool.Add(Transfer(keys[0], 3, 1000, 1), state);
+    BOOST_CHECK_EQUAL(Code(r), "insufficient-funds");
+    BOOST_CHECK_EQUAL(pool.PendingCount(keys[0].PubKey()), 3U);
+
+    // A replacement counts instead of the one it replaces: a higher fee that
+    // costs more does not fit ...
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[0], 1, 1001, 10'000), state)),
+                      "insufficient-funds");
+    // ... one with a higher fee and a smaller amount does.
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[0], 1, 2000, 9'000), state)), "ok");
+    BOOST_CHECK_EQUAL(pool.PendingCount(keys[0].PubKey()), 3U);
+
+    // A single transaction above the balance.
+    state.accounts[keys[1].PubKey()].balance = 5'000;
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[1], 0, 1000, 4'001), state)),
+                      "insufficient-funds");
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[1], 0, 1000, 4'000), state)), "ok");
+}
+
+BOOST_AUTO_TEST_CASE(replacement_by_fee) {
+    Mempool pool(Dev(), MempoolLimits{});
+    const Transaction first = Transfer(keys[0], 0, 2000);
+    const Transaction second = Transfer(keys[0], 1, 2000);
+    BOOST_REQUIRE(pool.Add(first, state));
+    BOOST_REQUIRE(pool.Add(second, state));
+
+    // Equal or lower fee: rejected, the original stays.
+    const Transaction equal = Transfer(keys[0], 0, 2000, 101);
+    BOOST_CHECK_EQUAL(Code(pool.Add(equal, state)), "replacement-fee-too-low");
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[0], 0, 1500, 101), state)),
+                      "replacement-fee-too-low");
+    BOOST_CHECK(pool.Get(first.Id()));
+    BOOST_CHECK(!pool.Get(equal.Id()));
+
+    // Strictly higher: replaces.
+    const Transaction higher = Transfer(keys[0], 0, 2001);
+    BOOST_REQUIRE_EQUAL(Code(pool.Add(higher, state)), "ok");
+    BOOST_CHECK(!pool.Get(first.Id()));
+    BOOST_CHECK(!pool.IsVerified(first.Id()));
+    BOOST_CHECK(pool.Get(higher.Id()));
+    BOOST_CHECK(pool.Get(second.Id()));
+    BOOST_CHECK_EQUAL(pool.PendingCount(keys[0].PubKey()), 2U);
+    BOOST_CHECK_EQUAL(pool.Info().size, 2U);
+    BOOST_CHECK_EQUAL(pool.Info().bytes, 2 * kTxBytes);
+
+    // The replaced transaction may come back only by outbidding again.
+    BOOST_CHECK_EQUAL(Code(pool.Add(first, state)), "replacement-fee-too-low");
+    const auto selected = pool.Select(10);
+    BOOST_REQUIRE_EQUAL(selected.size(), 2U);
+    BOOST_CHECK(selected[0].Id() == higher.Id());
+    BOOST_CHECK(selected[1].Id() == second.Id());
+}
+
+BOOST_AUTO_TEST_CASE(per_sender_limit) {
+    MempoolLimits limits;
+    limits.max_per_sender = 3;
+    Mempool pool(Dev(), limits);
+    for (uint64_t n = 0; n < 3; ++n)
+        BOOST_REQUIRE(pool.Add(Transfer(keys[0], n), state));
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[0], 3), state)), "too-many-pending");
+    // Replacing within the limit is still allowed, and other senders are unaffected.
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[0], 2, 5000), state)), "ok");
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[1], 0), state)), "ok");
+    BOOST_CHECK_EQUAL(pool.PendingCount(keys[0].PubKey()), 3U);
+}
+
+BOOST_AUTO_TEST_CASE(byte_limit) {
+    MempoolLimits limits;
+    limits.max_bytes = 2 * kTxBytes;
+    Mempool pool(Dev(), limits);
+    BOOST_REQUIRE(pool.Add(Transfer(keys[0], 0), state));
+    BOOST_REQUIRE(pool.Add(Transfer(keys[1], 0), state));
+    BOOST_CHECK_EQUAL(pool.Info().bytes, 2 * kTxBytes);
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[2], 0), state)), "mempool-full");
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[0], 1), state)), "mempool-full");
+    // A same-size replacement fits in a full pool.
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[0], 0, 3000), state)), "ok");
+    BOOST_CHECK_EQUAL(pool.Info().bytes, 2 * kTxBytes);
+    BOOST_CHECK_EQUAL(pool.Info().size, 2U);
+    // Space freed by a new tip is usable again.
+    state.accounts[keys[1].PubKey()].nonce = 1;
+    pool.RemoveStale({keys[1].PubKey()}, state);
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[2], 0), state)), "ok");
+}
+
+BOOST_AUTO_TEST_CASE(select_orders_by_fee_keeping_nonce_order) {
+    Mempool pool(Dev(), MempoolLimits{});
+    const PrivKey &a = keys[0], &b = keys[1], &c = keys[2];
+    const Transaction a0 = Transfer(a, 0, 5000), a1 = Transfer(a, 1, 9000);
+    const Transaction b0 = Transfer(b, 0, 7000), b1 = Transfer(b, 1, 1000);
+    const Transaction c0 = Transfer(c, 0, 6000);
+    for (const Transaction* tx : {&a0, &a1, &b0, &b1, &c0})
+        BOOST_REQUIRE(pool.Add(*tx, state));
+
+    // a1 pays the most but must wait for a0; b1 pays the least.
+    const std::vector<Hash256> expect{b0.Id(), c0.Id(), a0.Id(), a1.Id(), b1.Id()};
+    const auto all = pool.Select(100);
+    BOOST_REQUIRE_EQUAL(all.size(), expect.size());
+    for (size_t i = 0; i < expect.size(); ++i) {
+        BOOST_CHECK_MESSAGE(all[i].Id() == expect[i], "position " << i);
+    }
+    const auto three = pool.Select(3);
+    BOOST_REQUIRE_EQUAL(three.size(), 3U);
+    for (size_t i = 0; i < 3; ++i)
+        BOOST_CHECK(three[i].Id() == expect[i]);
+    BOOST_CHECK(pool.Select(0).empty());
+    // Select does not remove anything.
+    BOOST_CHECK_EQUAL(pool.Info().size, 5U);
+
+    // Equal fees: the smaller id first.
+    Mempool ties(Dev(), MempoolLimits{});
+    const Transaction d0 = Transfer(keys[3], 0, 4000), e0 = Transfer(keys[4], 0, 4000);
+    BOOST_REQUIRE(ties.Add(d0, state));
+    BOOST_REQUIRE(ties.Add(e0, state));
+    const auto tied = ties.Select(2);
+    BOOST_REQUIRE_EQUAL(tied.size(), 2U);
+    const Hash256 first = std::min(d0.Id(), e0.Id());
+    BOOST_CHECK(tied[0].Id() == first);
+    BOOST_CHECK(tied[1].Id() != first);
+}
+
+BOOST_AUTO_TEST_CASE(select_random_pool_is_greedy_and_never_skips) {
+    std::mt19937_64 rng(20260101);
+    Mempool pool(Dev(), MempoolLimits{});
+    std::map<XOnlyPubKey, uint64_t> next;
+    for (const PrivKey& k : keys) {
+        const uint64_t base = rng() % 5;
+        state.accounts[k.PubKey()].nonce = base;
+        next[k.PubKey()] = base;
+    }
+    for (int i = 0; i < 120; ++i) {
+        const PrivKey& k = keys[rng() % keys.size()];
+        uint64_t& n = next[k.PubKey()];
+        if (n > state.accounts[k.PubKey()].nonce && rng() % 5 == 0) {
+            // Replace a pending one with a higher fee.
+            const uint64_t pending =
+                state.accounts[k.PubKey()].nonce + rng() % (n - state.accounts[k.PubKey()].nonce);
+            (void)pool.Add(Transfer(k, pending, 20'000 + rng() % 10'000), state);
+            continue;
+        }
+        BOOST_REQUIRE(pool.Add(Transfer(k, n, 1000 + rng() % 10'000), state));
+        ++n;
+    }
+    const auto selected = pool.Select(1000);
+    BOOST_REQUIRE_EQUAL(selected.size(), pool.Info().size);
+
+    // Replay the greedy rule: each pick is the highest-fee next transaction
+    // among all senders, and each sender's nonces come in order with no gap.
+    std::map<XOnlyPubKey, uint64_t> expected_nonce;
+    for (const PrivKey& k : keys)
+        expected_nonce[k.PubKey()] = state.accounts[k.PubKey()].nonce;
+    std::map<XOnlyPubKey, std::vector<Transaction>> remaining;
+    for (const Transaction& tx : selected)
+        remaining[tx.sender].push_back(tx);
+    std::map<XOnlyPubKey, size_t> cursor;
+    for (const Transaction& tx : selected) {
+        BOOST_REQUIRE_EQUAL(tx.nonce, expected_nonce[tx.sender]);
+        ++expected_nonce[tx.sender];
+        for (const auto& [sender, list] : remaining) {
+            const size_t i = cursor[sender];
+            if (i < list.size()) BOOST_REQUIRE_LE(list[i].fee, tx.fee);
+        }
+        ++cursor[tx.sender];
+    }
+    for (const PrivKey& k : keys)
+        BOOST_CHECK_EQUAL(expected_nonce[k.PubKey()], next[k.PubKey()]);
+}
+
+BOOST_AUTO_TEST_CASE(remove_stale) {
+    Mempool pool(Dev(), MempoolLimits{});
+    std::vector<Transaction> a;
+    for (uint64_t n = 0; n < 4; ++n) {
+        a.push_back(Transfer(keys[0], n));
+        BOOST_REQUIRE(pool.Add(a.back(), state));
+    }
+    const Transaction b0 = Transfer(keys[1], 0);
+    BOOST_REQUIRE(pool.Add(b0, state));
+
+    // A block included a0 and a1, and b0, but only keys[0] is reported.
+    state.accounts[keys[0].PubKey()].nonce = 2;
+    state.accounts[keys[1].PubKey()].nonce = 1;
+    pool.RemoveStale({keys[0].PubKey()}, state);
+    BOOST_CHECK(!pool.Get(a[0].Id()));
+    BOOST_CHECK(!pool.Get(a[1].Id()));
+    BOOST_CHECK(pool.Get(a[2].Id()));
+    BOOST_CHECK(pool.Get(a[3].Id()));
+    BOOST_CHECK(pool.Get(b0.Id()));  // not listed, not touched
+    BOOST_CHECK_EQUAL(pool.PendingCount(keys[0].PubKey()), 2U);
+    BOOST_CHECK_EQUAL(pool.Info().size, 3U);
+    BOOST_CHECK_EQUAL(pool.Info().bytes, 3 * kTxBytes);
+
+    pool.RemoveStale({keys[1].PubKey(), keys[5].PubKey()}, state);
+    BOOST_CHECK(!pool.Get(b0.Id()));
+    BOOST_CHECK_EQUAL(pool.Info().senders, 1U);
+
+    // The next nonce continues after the pending ones.
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[0], 4), state)), "ok");
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[0], 6), state)), "nonce-gap");
+    const auto sel = pool.Select(10);
+    BOOST_REQUIRE_EQUAL(sel.size(), 3U);
+    BOOST_CHECK_EQUAL(sel[0].nonce, 2U);
+    BOOST_CHECK_EQUAL(sel[1].nonce, 3U);
+    BOOST_CHECK_EQUAL(sel[2].nonce, 4U);
+}
+
+// The tip can move between a block's commit and the RemoveStale that follows
+// it (the block producer does them in that order, RPC adds run concurrently).
+// Entries the tip already made stale must not shift the expected next nonce
+// or count against the balance.
+BOOST_AUTO_TEST_CASE(add_before_remove_stale) {
+    Mempool pool(Dev(), MempoolLimits{});
+    const PrivKey& k = keys[0];
+    state.accounts[k.PubKey()].balance = 3 * 1100;
+    BOOST_REQUIRE(pool.Add(Transfer(k, 0, 1000), state));
+    BOOST_REQUIRE(pool.Add(Transfer(k, 1, 1000), state));
+
+    // A block mined nonce 0: one fee + amount left the balance.
+    state.accounts[k.PubKey()].nonce = 1;
+    state.accounts[k.PubKey()].balance = 2 * 1100;
+
+    // Nonce 2 follows the still-pending nonce 1 and is affordable.
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(k, 2, 1000), state)), "ok");
+    // Nonce 4 would leave a gap; nonce 3 is next but the balance is spoken for.
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(k, 4, 1000, 1), state)), "nonce-gap");
+    BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(k, 3, 1000, 1), state)), "insufficient-funds");
+
+    pool.RemoveStale({k.PubKey()}, state);
+    BOOST_CHECK_EQUAL(pool.PendingCount(k.PubKey()), 2U);
+    const auto sel = pool.Select(10);
+    BOOST_REQUIRE_EQUAL(sel.size(), 2U);
+    BOOST_CHECK_EQUAL(sel[0].nonce, 1U);
+    BOOST_CHECK_EQUAL(sel[1].nonce, 2U);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
