@@ -9,16 +9,14 @@ constexpr uint32_t kBech32Const = 1;
 constexpr uint32_t kBech32mConst = 0x2bc830a3;
 constexpr size_t kMaxLength = 90;
 
-int8_t CharsetIndex(char c)
-{
+int8_t CharsetIndex(char c) {
     for (int i = 0; i < 32; ++i) {
         if (kCharset[i] == c) return static_cast<int8_t>(i);
     }
     return -1;
 }
 
-uint32_t PolyMod(std::span<const uint8_t> values)
-{
+uint32_t PolyMod(std::span<const uint8_t> values) {
     static constexpr uint32_t kGen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd,
                                          0x2a1462b3};
     uint32_t chk = 1;
@@ -32,35 +30,38 @@ uint32_t PolyMod(std::span<const uint8_t> values)
     return chk;
 }
 
-std::vector<uint8_t> ExpandHrp(std::string_view hrp)
-{
+std::vector<uint8_t> ExpandHrp(std::string_view hrp) {
     std::vector<uint8_t> out;
     out.reserve(hrp.size() * 2 + 1);
-    for (char c : hrp) out.push_back(static_cast<uint8_t>(c) >> 5);
+    for (char c : hrp)
+        out.push_back(static_cast<uint8_t>(c) >> 5);
     out.push_back(0);
-    for (char c : hrp) out.push_back(static_cast<uint8_t>(c) & 31);
+    for (char c : hrp)
+        out.push_back(static_cast<uint8_t>(c) & 31);
     return out;
 }
 
-uint32_t Constant(Encoding e) { return e == Encoding::kBech32 ? kBech32Const : kBech32mConst; }
+uint32_t Constant(Encoding e) {
+    return e == Encoding::kBech32 ? kBech32Const : kBech32mConst;
+}
 
 }  // namespace
 
-std::string Encode(Encoding encoding, std::string_view hrp, std::span<const uint8_t> values)
-{
+std::string Encode(Encoding encoding, std::string_view hrp, std::span<const uint8_t> values) {
     std::vector<uint8_t> enc = ExpandHrp(hrp);
     enc.insert(enc.end(), values.begin(), values.end());
     enc.insert(enc.end(), 6, 0);
     const uint32_t mod = PolyMod(enc) ^ Constant(encoding);
     std::string out(hrp);
     out += '1';
-    for (uint8_t v : values) out += kCharset[v];
-    for (int i = 0; i < 6; ++i) out += kCharset[(mod >> (5 * (5 - i))) & 31];
+    for (uint8_t v : values)
+        out += kCharset[v];
+    for (int i = 0; i < 6; ++i)
+        out += kCharset[(mod >> (5 * (5 - i))) & 31];
     return out;
 }
 
-Result<Decoded> Decode(std::string_view str)
-{
+Result<Decoded> Decode(std::string_view str) {
     auto fail = [](const std::string& msg) { return MakeError("invalid-bech32", msg); };
     if (str.size() > kMaxLength) {
         return fail("string is " + std::to_string(str.size()) + " characters, the limit is 90");
@@ -107,8 +108,7 @@ Result<Decoded> Decode(std::string_view str)
 }
 
 Result<std::vector<uint8_t>> ConvertBits(std::span<const uint8_t> in, int from_bits, int to_bits,
-                                         bool pad)
-{
+                                         bool pad) {
     uint32_t acc = 0;
     int bits = 0;
     const uint32_t maxv = (1u << to_bits) - 1;

@@ -79,7 +79,11 @@ Hash256 HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data)
 {
     Hash256 out;
     unsigned int len = 0;
-    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data.data(), data.size(),
+    // OpenSSL 3 treats a null key pointer as "reuse the previous key" and
+    // fails, so an empty key (whose span may hold nullptr) gets a valid one.
+    static const uint8_t kNoKey = 0;
+    const uint8_t* key_ptr = key.empty() ? &kNoKey : key.data();
+    if (!HMAC(EVP_sha256(), key_ptr, static_cast<int>(key.size()), data.data(), data.size(),
               out.data(), &len)) {
         std::abort();
     }

@@ -61,7 +61,7 @@ XOnlyPubKey PrivKey::PubKey() const
 {
     secp256k1_keypair kp = MakeKeypair(m_secret);
     secp256k1_xonly_pubkey xpk;
-    secp256k1_keypair_xonly_pub(secp256k1_context_static, &xpk, nullptr, &kp);
+    if (!secp256k1_keypair_xonly_pub(secp256k1_context_static, &xpk, nullptr, &kp)) std::abort();
     XOnlyPubKey out;
     secp256k1_xonly_pubkey_serialize(secp256k1_context_static, out.data(), &xpk);
     OPENSSL_cleanse(&kp, sizeof(kp));

@@ -49,6 +49,8 @@ private:
 class Reader {
 public:
     explicit Reader(std::span<const uint8_t> data) : m_data(data) {}
+    // The span is borrowed: reading from a temporary would dangle.
+    explicit Reader(std::vector<uint8_t>&&) = delete;
 
     // Each returns false (and leaves out unchanged) once any read has failed.
     bool U8(uint8_t& out, const char* field);
@@ -63,7 +65,8 @@ public:
         return RawInto(out.data(), N, field);
     }
 
-    // Fails with "trailing-data" unless every byte was consumed.
+    // Fails unless every byte was consumed; the error (field "end") gives the
+    // number of trailing bytes and the offset of the first one.
     bool Finish();
     // Records a semantic error (e.g. unknown type) at the current offset.
     bool Fail(const char* field, const std::string& what);

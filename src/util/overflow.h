@@ -7,21 +7,18 @@
 
 namespace maillon {
 
-inline std::optional<uint64_t> CheckedAdd(uint64_t a, uint64_t b)
-{
+inline std::optional<uint64_t> CheckedAdd(uint64_t a, uint64_t b) {
     uint64_t r;
     if (__builtin_add_overflow(a, b, &r)) return std::nullopt;
     return r;
 }
 
-inline std::optional<uint64_t> CheckedSub(uint64_t a, uint64_t b)
-{
+inline std::optional<uint64_t> CheckedSub(uint64_t a, uint64_t b) {
     if (b > a) return std::nullopt;
     return a - b;
 }
 
-inline std::optional<uint64_t> CheckedMul(uint64_t a, uint64_t b)
-{
+inline std::optional<uint64_t> CheckedMul(uint64_t a, uint64_t b) {
     uint64_t r;
     if (__builtin_mul_overflow(a, b, &r)) return std::nullopt;
     return r;

@@ -15,8 +15,7 @@ struct Error {
     std::string message;  // what went wrong and what to do about it
 };
 
-inline Error MakeError(std::string code, std::string message)
-{
+inline Error MakeError(std::string code, std::string message) {
     return Error{std::move(code), std::move(message)};
 }
 
