@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""RPC refuses what it should, with the right status or error code and a useful message."""
+import base64
+import json
+
+from framework import assert_equal, assert_raises_rpc_error, main
+
+
+def run(t):
+    node = t.add_node()
+
+    # Authentication: none, wrong password, wrong user -> 401; the cookie -> 200.
+    body = b'{"jsonrpc":"2.0","id":1,"method":"getblockcount"}'
+    status, headers, _ = node.raw_http(body, auth=False)
+    assert_equal(status, 401)
+    assert "basic" in headers.get("WWW-Authenticate", "").lower(), headers
+    bad = "Basic " + base64.b64encode(b"__cookie__:wrong").decode()
+    assert_equal(node.raw_http(body, headers={"Authorization": bad})[0], 401)
+    user, password = node.read_cookie().split(":", 1)
+    bad_user = "Basic " + base64.b64encode(f"someone:{password}".encode()).decode()
+    assert_equal(node.raw_http(body, headers={"Authorization": bad_user})[0], 401)
+    status, _, reply = node.raw_http(body)
+    assert_equal(status, 200)
+    assert_equal(json.loads(reply)["result"], 0)
+    rc, _, err = node.cli("-rpcuser=__cookie__", "-rpcpassword=nope", "getblockcount")
+    assert rc != 0 and "401" in err, err
+
+    # Only POST.
+    assert_equal(node.raw_http(b"", method="GET")[0], 405)
+
+    # Malformed raw transactions get -22 with what is wrong, and where.
+    assert_raises_rpc_error(-22, "not valid hex", node.rpc, "sendrawtransaction", "zz")
+    assert_raises_rpc_error(-22, "tx.type: unknown transaction type 0", node.rpc, "sendrawtransaction", "00")
+    assert_raises_rpc_error(-22, "truncated", node.rpc, "sendrawtransaction", "01030000")
+    # A real transaction with a flipped signature bit, and with a trailing byte.
+    rc, dev, _ = node.cli(f"-keyfile={node.dev_key_path}", "address")
+    rc, raw, err = node.cli(f"-keyfile={node.dev_key_path}", "signtransfer", dev.strip(), "1", "0",
+                            input="maillon-dev\n")
+    assert rc == 0, err
+    raw = raw.strip()
+    assert_raises_rpc_error(-25, "self-transfer", node.rpc, "sendrawtransaction", raw)
+    rc, alice, _ = node.cli(f"-keyfile={t.tmpdir}/a.key", "keygen", input="a\n")
+    rc, raw, err = node.cli(f"-keyfile={node.dev_key_path}", "signtransfer", alice.strip(), "1", "0",
+                            input="maillon-dev\n")
+    raw = raw.strip()
+    assert_raises_rpc_error(-22, "trailing bytes", node.rpc, "sendrawtransaction", raw + "00")
+    flipped = raw[:-2] + format(int(raw[-2:], 16) ^ 1, "02x")
+    assert_raises_rpc_error(-25, "bad-signature", node.rpc, "sendrawtransaction", flipped)
+    # The same bytes on another chain id are refused as such.
+    other_chain = raw[:2] + "02000000" + raw[10:]
+    assert_raises_rpc_error(-25, "wrong-chain", node.rpc, "sendrawtransaction", other_chain)
+    assert_equal(node.rpc("getmempoolinfo")["size"], 0)
+
+    # Dispatcher errors.
+    assert_raises_rpc_error(-32601, "", node.rpc, "nosuchmethod")
+    assert_raises_rpc_error(-32602, "", node.rpc, "getblockhash")
+    assert_raises_rpc_error(-32602, "", node.rpc, "getblockhash", "one")
+    assert_raises_rpc_error(-5, "invalid address", node.rpc, "getbalance", "tmln1notmine")
+    status, _, reply = node.raw_http(b'{"jsonrpc":"2.0","id":1,"method":')
+    assert_equal(json.loads(reply)["error"]["code"], -32700)
+
+    # Still answering after all of that.
+    assert_equal(node.rpc("getblockcount"), 0)
+    rc, out, err = node.cli("nosuchmethod")
+    assert rc != 0 and "-32601" in err, (out, err)
+
+
+if __name__ == "__main__":
+    main(run)
