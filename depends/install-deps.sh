@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
     build-essential cmake pkg-config python3
     libboost-program-options-dev libboost-filesystem-dev libboost-test-dev
-    libsecp256k1-dev libleveldb-dev libsnappy-dev libssl-dev rapidjson-dev libevent-dev
+    libsecp256k1-dev libleveldb-dev libsnappy-dev libssl-dev rapidjson-dev libevent-dev libbenchmark-dev
 )
 
 missing=()
