@@ -1,0 +1,506 @@
+#include "rpc/json_rpc.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <set>
+#include <stdexcept>
+#include <utility>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace maillon {
+
+namespace {
+
+// kParseDefaultFlags rejects NaN/Infinity, comments and trailing commas; the
+// iterative parser keeps deep nesting off the call stack; invalid UTF-8 is
+// refused so that replies echoing strings stay valid JSON; full precision
+// makes a non-integer id round-trip to the same double.
+constexpr unsigned kParseFlags = rapidjson::kParseDefaultFlags | rapidjson::kParseIterativeFlag |
+                                 rapidjson::kParseValidateEncodingFlag |
+                                 rapidjson::kParseFullPrecisionFlag;
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+enum class Envelope { kV1, kV2 };
+
+const rapidjson::Value kNullValue;
+
+// True when arrays/objects nest deeper than `limit` anywhere in `text`. Only
+// brackets outside strings count; the text need not be valid JSON (invalid
+// text is refused by the parser anyway).
+bool NestingExceeds(std::string_view text, size_t limit) {
+    size_t depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;  // skip the escaped character
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limit) return true;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return false;
+}
+
+bool HasType(const rapidjson::Value& v, RpcType type) {
+    switch (type) {
+        case RpcType::kString:
+            return v.IsString();
+        case RpcType::kUInt64:
+            return v.IsUint64();
+        case RpcType::kBool:
+            return v.IsBool();
+        case RpcType::kObject:
+            return v.IsObject();
+        case RpcType::kArray:
+            return v.IsArray();
+        case RpcType::kAny:
+            return !v.IsNull();
+    }
+    return false;
+}
+
+std::string_view JsonTypeName(const rapidjson::Value& v) {
+    if (v.IsNull()) return "null";
+    if (v.IsBool()) return "boolean";
+    if (v.IsString()) return "string";
+    if (v.IsArray()) return "array";
+    if (v.IsObject()) return "object";
+    if (v.IsUint64()) return "non-negative integer";
+    if (v.IsInt64()) return "negative integer";
+    return "number that is not an integer in uint64 range";
+}
+
+// "a string", "an object", "a value" (for kAny).
+std::string WithArticle(RpcType type) {
+    if (type == RpcType::kAny) return "a value";
+    const std::string name(RpcTypeName(type));
+    return (name[0] == 'a' || name[0] == 'o' ? "an " : "a ") + name;
+}
+
+std::string Quoted(std::string_view s) {
+    return "\"" + std::string(s) + "\"";
+}
+
+RpcError InvalidParams(std::string detail) {
+    return RpcError{kRpcInvalidParams, "Invalid params: " + std::move(detail)};
+}
+
+void WriteError(JsonWriter& w, const RpcError& err) {
+    w.StartObject();
+    w.Key("code");
+    w.Int(err.code);
+    w.Key("message");
+    w.String(err.message.data(), static_cast<rapidjson::SizeType>(err.message.size()));
+    w.EndObject();
+}
+
+void WriteId(JsonWriter& w, const rapidjson::Value* id) {
+    if (id == nullptr) {
+        w.Null();
+    } else {
+        id->Accept(w);  // a string, number or null: no recursion
+    }
+}
+
+// One reply object. Exactly one of `result_json` (already serialized) and
+// `error` is set.
+void WriteReply(JsonWriter& w, Envelope env, const rapidjson::Value* id,
+                const std::string* result_json, const RpcError* error) {
+    w.StartObject();
+    if (env == Envelope::kV2) {
+        w.Key("jsonrpc");
+        w.String("2.0");
+        if (error != nullptr) {
+            w.Key("error");
+            WriteError(w, *error);
+        } else {
+            w.Key("result");
+            w.RawValue(result_json->data(), result_json->size(), rapidjson::kObjectType);
+        }
+    } else {
+        w.Key("result");
+        if (error != nullptr) {
+            w.Null();
+        } else {
+            w.RawValue(result_json->data(), result_json->size(), rapidjson::kObjectType);
+        }
+        w.Key("error");
+        if (error != nullptr) {
+            WriteError(w, *error);
+        } else {
+            w.Null();
+        }
+    }
+    w.Key("id");
+    WriteId(w, id);
+    w.EndObject();
+}
+
+void WriteErrorReply(JsonWriter& w, Envelope env, const rapidjson::Value* id, RpcError err) {
+    WriteReply(w, env, id, nullptr, &err);
+}
+
+const rapidjson::Value* FindMember(const rapidjson::Value& obj, const char* name) {
+    auto it = obj.FindMember(name);
+    return it == obj.MemberEnd() ? nullptr : &it->value;
+}
+
+std::string Usage(const RpcMethod& m) {
+    std::string out = m.name;
+    for (const RpcParam& p : m.params) {
+        const std::string arg = p.type == RpcType::kString ? Quoted(p.name) : p.name;
+        out += p.required ? " " + arg : " ( " + arg + " )";
+    }
+    return out;
+}
+
+std::string CategoryTitle(std::string_view category) {
+    std::string title(category.empty() ? "other" : category);
+    if (title[0] >= 'a' && title[0] <= 'z') title[0] = static_cast<char>(title[0] - 'a' + 'A');
+    return title;
+}
+
+}  // namespace
+
+std::string_view RpcTypeName(RpcType type) {
+    switch (type) {
+        case RpcType::kString:
+            return "string";
+        case RpcType::kUInt64:
+            return "non-negative integer";
+        case RpcType::kBool:
+            return "boolean";
+        case RpcType::kObject:
+            return "object";
+        case RpcType::kArray:
+            return "array";
+        case RpcType::kAny:
+            return "any";
+    }
+    return "?";
+}
+
+// ---------------------------------------------------------------------------
+// RpcRequest
+
+RpcRequest::RpcRequest(std::string_view method, std::vector<const rapidjson::Value*> params)
+    : m_method(method), m_params(std::move(params)) {}
+
+bool RpcRequest::Has(size_t i) const {
+    return i < m_params.size() && m_params[i] != nullptr && !m_params[i]->IsNull();
+}
+
+const rapidjson::Value& RpcRequest::Param(size_t i) const {
+    return Has(i) ? *m_params[i] : kNullValue;
+}
+
+std::string RpcRequest::GetString(size_t i, std::string_view fallback) const {
+    if (!Has(i)) return std::string(fallback);
+    const rapidjson::Value& v = *m_params[i];
+    if (!v.IsString()) {
+        throw std::logic_error("handler of " + m_method + " read parameter #" +
+                               std::to_string(i + 1) + " as a string");
+    }
+    return std::string(v.GetString(), v.GetStringLength());
+}
+
+uint64_t RpcRequest::GetUInt64(size_t i, uint64_t fallback) const {
+    if (!Has(i)) return fallback;
+    const rapidjson::Value& v = *m_params[i];
+    if (!v.IsUint64()) {
+        throw std::logic_error("handler of " + m_method + " read parameter #" +
+                               std::to_string(i + 1) + " as an unsigned integer");
+    }
+    return v.GetUint64();
+}
+
+bool RpcRequest::GetBool(size_t i, bool fallback) const {
+    if (!Has(i)) return fallback;
+    const rapidjson::Value& v = *m_params[i];
+    if (!v.IsBool()) {
+        throw std::logic_error("handler of " + m_method + " read parameter #" +
+                               std::to_string(i + 1) + " as a boolean");
+    }
+    return v.GetBool();
+}
+
+// ---------------------------------------------------------------------------
+// RpcTable
+
+RpcTable::RpcTable() {
+    Register(RpcMethod{
+        .name = "help",
+        .category = "control",
+        .description = "Lists every method with its parameters, or describes one method.",
+        .params = {{"command", RpcType::kString, false, "the method to describe"}},
+        .result_help = "the help text (string)",
+        .handler = [this](const RpcRequest& req,
+                          rapidjson::Document& result) -> std::optional<RpcError> {
+            const std::string command = req.GetString(0);
+            if (!command.empty() && Find(command) == nullptr) {
+                return RpcError{kRpcNotFound, "help: unknown command: " + command};
+            }
+            const std::string text = HelpText(command);
+            result.SetString(text.data(), static_cast<rapidjson::SizeType>(text.size()),
+                             result.GetAllocator());
+            return std::nullopt;
+        },
+    });
+}
+
+bool RpcTable::TryRegister(RpcMethod m) {
+    if (m.name.empty() || !m.handler || m_methods.count(m.name) != 0) return false;
+    std::set<std::string_view> names;
+    for (const RpcParam& p : m.params) {
+        if (p.name.empty() || !names.insert(p.name).second) return false;
+    }
+    std::string name = m.name;
+    m_methods.emplace(std::move(name), std::move(m));
+    return true;
+}
+
+void RpcTable::Register(RpcMethod m) {
+    const std::string name = m.name;
+    if (!TryRegister(std::move(m))) {
+        std::fprintf(stderr,
+                     "RpcTable::Register: method \"%s\" is a duplicate, unnamed, has no handler "
+                     "or repeats a parameter name\n",
+                     name.c_str());
+        std::abort();
+    }
+}
+
+const RpcMethod* RpcTable::Find(std::string_view name) const {
+    auto it = m_methods.find(name);
+    return it == m_methods.end() ? nullptr : &it->second;
+}
+
+std::vector<const RpcMethod*> RpcTable::List() const {
+    std::vector<const RpcMethod*> out;
+    out.reserve(m_methods.size());
+    for (const auto& [name, m] : m_methods)
+        out.push_back(&m);
+    std::stable_sort(out.begin(), out.end(), [](const RpcMethod* a, const RpcMethod* b) {
+        return std::tie(a->category, a->name) < std::tie(b->category, b->name);
+    });
+    return out;
+}
+
+std::optional<RpcError> RpcTable::Execute(std::string_view method, const rapidjson::Value& params,
+                                          rapidjson::Document& result) const {
+    const RpcMethod* m = Find(method);
+    if (m == nullptr) return RpcError{kRpcMethodNotFound, "Method not found"};
+
+    const size_t n = m->params.size();
+    std::vector<const rapidjson::Value*> mapped(n, nullptr);
+    if (params.IsArray()) {
+        if (params.Size() > n) {
+            return InvalidParams(m->name + " takes at most " + std::to_string(n) + " parameter" +
+                                 (n == 1 ? "" : "s") + ", got " + std::to_string(params.Size()));
+        }
+        for (rapidjson::SizeType i = 0; i < params.Size(); ++i)
+            mapped[i] = &params[i];
+    } else if (params.IsObject()) {
+        for (auto it = params.MemberBegin(); it != params.MemberEnd(); ++it) {
+            const std::string_view key(it->name.GetString(), it->name.GetStringLength());
+            size_t index = n;
+            for (size_t i = 0; i < n; ++i) {
+                if (m->params[i].name == key) index = i;
+            }
+            if (index == n) {
+                return InvalidParams("unknown parameter " + Quoted(key) + " for " + m->name);
+            }
+            if (mapped[index] != nullptr) {
+                return InvalidParams("parameter " + Quoted(key) + " given twice");
+            }
+            mapped[index] = &it->value;
+        }
+    } else if (!params.IsNull()) {
+        return InvalidParams("params must be an array or an object, got " +
+                             std::string(JsonTypeName(params)));
+    }
+
+    for (size_t i = 0; i < n; ++i) {
+        const RpcParam& p = m->params[i];
+        const std::string where = Quoted(p.name) + " (#" + std::to_string(i + 1);
+        if (mapped[i] != nullptr && mapped[i]->IsNull()) mapped[i] = nullptr;
+        if (mapped[i] == nullptr) {
+            if (p.required) {
+                return InvalidParams("missing required parameter " + where + ", " +
+                                     std::string(RpcTypeName(p.type)) + ")");
+            }
+            continue;
+        }
+        if (!HasType(*mapped[i], p.type)) {
+            return InvalidParams("parameter " + where + ") must be " + WithArticle(p.type) +
+                                 ", got " + std::string(JsonTypeName(*mapped[i])));
+        }
+    }
+
+    const RpcRequest request(m->name, std::move(mapped));
+    try {
+        return m->handler(request, result);
+    } catch (const std::exception& e) {
+        return RpcError{kRpcInternalError, std::string("Internal error: ") + e.what()};
+    } catch (...) {
+        return RpcError{kRpcInternalError, "Internal error: unknown exception"};
+    }
+}
+
+namespace {
+
+// Answers one request object (or batch entry) into `w`. Returns false when
+// nothing was written (a notification).
+bool HandleOne(const RpcTable& table, const rapidjson::Value& req, JsonWriter& w) {
+    // Until the envelope is known to be well formed, errors use the 2.0 shape
+    // with the id echoed only if it is itself valid.
+    if (!req.IsObject()) {
+        WriteErrorReply(w, Envelope::kV2, nullptr, {kRpcInvalidRequest, "Invalid Request"});
+        return true;
+    }
+    const rapidjson::Value* id = FindMember(req, "id");
+    const bool id_valid = id == nullptr || id->IsString() || id->IsNumber() || id->IsNull();
+    const rapidjson::Value* echo_id = id_valid ? id : nullptr;
+
+    Envelope env = Envelope::kV1;
+    if (const rapidjson::Value* version = FindMember(req, "jsonrpc")) {
+        const std::string_view v =
+            version->IsString() ? std::string_view(version->GetString(), version->GetStringLength())
+                                : std::string_view();
+        if (v == "2.0") {
+            env = Envelope::kV2;
+        } else if (v != "1.0") {
+            WriteErrorReply(w, Envelope::kV2, echo_id,
+                            {kRpcInvalidRequest, "Invalid Request: \"jsonrpc\" must be \"2.0\""});
+            return true;
+        }
+    }
+    if (!id_valid) {
+        WriteErrorReply(
+            w, Envelope::kV2, nullptr,
+            {kRpcInvalidRequest, "Invalid Request: \"id\" must be a string, a number or null"});
+        return true;
+    }
+    const rapidjson::Value* method = FindMember(req, "method");
+    if (method == nullptr || !method->IsString()) {
+        WriteErrorReply(w, Envelope::kV2, echo_id, {kRpcInvalidRequest, "Invalid Request"});
+        return true;
+    }
+    const rapidjson::Value* params = FindMember(req, "params");
+    if (params == nullptr) params = &kNullValue;
+    if (!params->IsArray() && !params->IsObject() && !params->IsNull()) {
+        WriteErrorReply(
+            w, env, echo_id,
+            {kRpcInvalidRequest, "Invalid Request: \"params\" must be an array or an object"});
+        return true;
+    }
+
+    const bool notification = env == Envelope::kV2 && id == nullptr;
+    rapidjson::Document result;
+    std::optional<RpcError> error = table.Execute(
+        std::string_view(method->GetString(), method->GetStringLength()), *params, result);
+    if (notification) return false;
+
+    std::string result_json;
+    if (!error) {
+        rapidjson::StringBuffer sb;
+        JsonWriter result_writer(sb);
+        if (result.Accept(result_writer)) {
+            result_json.assign(sb.GetString(), sb.GetSize());
+        } else {
+            error = RpcError{kRpcInternalError,
+                             "Internal error: result is not representable as JSON (NaN?)"};
+        }
+    }
+    WriteReply(w, env, echo_id, error ? nullptr : &result_json, error ? &*error : nullptr);
+    return true;
+}
+
+}  // namespace
+
+std::optional<std::string> RpcTable::Handle(std::string_view body) const {
+    rapidjson::StringBuffer sb;
+    JsonWriter w(sb);
+    rapidjson::Document doc;
+    if (NestingExceeds(body, kMaxJsonDepth) ||
+        doc.Parse<kParseFlags>(body.data(), body.size()).HasParseError()) {
+        WriteErrorReply(w, Envelope::kV2, nullptr, {kRpcParseError, "Parse error"});
+        return std::string(sb.GetString(), sb.GetSize());
+    }
+
+    if (doc.IsArray()) {
+        if (doc.Empty()) {
+            WriteErrorReply(w, Envelope::kV2, nullptr, {kRpcInvalidRequest, "Invalid Request"});
+        } else if (doc.Size() > m_max_batch) {
+            WriteErrorReply(w, Envelope::kV2, nullptr,
+                            {kRpcInvalidRequest,
+                             "Invalid Request: batch of " + std::to_string(doc.Size()) +
+                                 " requests exceeds the limit of " + std::to_string(m_max_batch)});
+        } else {
+            size_t replies = 0;
+            w.StartArray();
+            for (const rapidjson::Value& entry : doc.GetArray()) {
+                if (HandleOne(*this, entry, w)) ++replies;
+            }
+            w.EndArray();
+            if (replies == 0) return std::nullopt;
+        }
+    } else if (!HandleOne(*this, doc, w)) {
+        return std::nullopt;
+    }
+    return std::string(sb.GetString(), sb.GetSize());
+}
+
+std::string RpcTable::HelpText(std::string_view method) const {
+    if (method.empty()) {
+        std::string out;
+        std::string category;
+        bool first = true;
+        for (const RpcMethod* m : List()) {
+            if (first || m->category != category) {
+                if (!first) out += "\n";
+                out += "== " + CategoryTitle(m->category) + " ==\n";
+                category = m->category;
+                first = false;
+            }
+            out += Usage(*m) + "\n";
+        }
+        return out;
+    }
+
+    const RpcMethod* m = Find(method);
+    if (m == nullptr) return "help: unknown command: " + std::string(method) + "\n";
+    std::string out = Usage(*m) + "\n";
+    if (!m->description.empty()) out += "\n" + m->description + "\n";
+    if (!m->params.empty()) {
+        size_t width = 0;
+        for (const RpcParam& p : m->params)
+            width = std::max(width, p.name.size());
+        out += "\nArguments:\n";
+        for (size_t i = 0; i < m->params.size(); ++i) {
+            const RpcParam& p = m->params[i];
+            out += std::to_string(i + 1) + ". " + p.name + std::string(width - p.name.size(), ' ') +
+                   "  (" + std::string(RpcTypeName(p.type)) + ", " +
+                   (p.required ? "required" : "optional") + ")";
+            if (!p.help.empty()) out += " " + p.help;
+            out += "\n";
+        }
+    }
+    if (!m->result_help.empty()) out += "\nResult:\n" + m->result_help + "\n";
+    return out;
+}
+
+}  // namespace maillon

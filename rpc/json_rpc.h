@@ -1,0 +1,161 @@
+// JSON-RPC dispatcher: a table of methods and the JSON-RPC 2.0 / 1.0 envelope
+// rules. Pure: no sockets, no threads, no knowledge of the chain; the node
+// registers its methods into an RpcTable and the HTTP server hands request
+// bodies to RpcTable::Handle.
+//
+// Wire rules implemented by Handle():
+// - Body: one request object or a batch (non-empty array of them, at most
+//   MaxBatchSize() entries). Invalid JSON, or JSON nested deeper than
+//   kMaxJsonDepth, -> -32700 with id null.
+// - Request object: "method" string; optional "params" (array = positional,
+//   object = named, null/absent = none); optional "id" (string, number or
+//   null), echoed as the same JSON value (strings and integers byte for byte;
+//   other numbers re-formatted, e.g. 1e2 -> 100.0). Anything else -> -32600
+//   (id echoed if it was itself valid).
+// - "jsonrpc": "2.0" -> 2.0 envelope: no "id" member means a notification
+//   (executed, never answered); the reply has exactly "jsonrpc", "id" and one
+//   of "result"/"error". No "jsonrpc" member -> the 1.0 envelope Bitcoin-style
+//   clients send: always answered, with both "result" and "error" (the unused
+//   one null); "jsonrpc": "1.0" (sent by some Bitcoin libraries) is the same.
+//   Any other "jsonrpc" value -> -32600. Malformed requests are always
+//   answered in the 2.0 shape.
+// - Params are mapped onto the method's RpcParam list (named -> positional) and
+//   type-checked before the handler runs; a JSON null counts as absent. Unknown
+//   name, missing required parameter, wrong type, too many positional
+//   parameters -> -32602 with a message naming the parameter and the type.
+// - A batch answers each non-notification entry (in order) in one array; a
+//   batch of only notifications sends nothing; an empty batch or one over the
+//   limit gets a single -32600 object.
+// - A handler that throws gets -32603; nothing escapes Handle().
+//
+// Thread-safety: Register/TryRegister/SetMaxBatchSize are for set-up, before
+// the table is shared. After that, all const members may be called from any
+// number of threads at once; handlers are then called concurrently and must be
+// thread-safe themselves.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "rpc/errors.h"
+
+namespace maillon {
+
+// Values nested deeper than this (arrays/objects inside each other) are
+// refused as a parse error, so nothing downstream recurses without bound.
+inline constexpr size_t kMaxJsonDepth = 512;
+inline constexpr size_t kDefaultMaxBatchSize = 1000;
+
+enum class RpcType {
+    kString,
+    kUInt64,  // JSON non-negative integer that fits uint64 (no fraction, no exponent)
+    kBool,
+    kObject,
+    kArray,
+    kAny,  // any JSON value except null
+};
+
+// "string", "non-negative integer", "boolean", "object", "array", "any".
+std::string_view RpcTypeName(RpcType type);
+
+struct RpcParam {
+    std::string name;
+    RpcType type;
+    bool required;
+    std::string help;
+};
+
+struct RpcError {
+    int code;
+    std::string message;
+};
+
+// The parameters of one call, already mapped to the method's positional order
+// and type-checked against its RpcParam list: for a parameter that Has(), the
+// value is of the declared type.
+class RpcRequest {
+public:
+    RpcRequest(std::string_view method, std::vector<const rapidjson::Value*> params);
+
+    std::string_view Method() const { return m_method; }
+    // Number of declared parameters of the method.
+    size_t Size() const { return m_params.size(); }
+    // Present and not null.
+    bool Has(size_t i) const;
+    // The value, or a JSON null when absent.
+    const rapidjson::Value& Param(size_t i) const;
+    // Typed getters return the fallback when !Has(i). Asking for a type other
+    // than the value's is a handler bug: it throws std::logic_error, which the
+    // dispatcher turns into -32603.
+    std::string GetString(size_t i, std::string_view fallback = {}) const;
+    uint64_t GetUInt64(size_t i, uint64_t fallback = 0) const;
+    bool GetBool(size_t i, bool fallback = false) const;
+
+private:
+    std::string m_method;
+    std::vector<const rapidjson::Value*> m_params;
+};
+
+// A handler fills `result` (allocate with result.GetAllocator(); it starts as
+// null) or returns an RpcError.
+using RpcHandler =
+    std::function<std::optional<RpcError>(const RpcRequest&, rapidjson::Document& result)>;
+
+struct RpcMethod {
+    std::string name;
+    std::string category;  // "chain", "wallet", "devices", ... groups `help`
+    std::string description;
+    std::vector<RpcParam> params;
+    std::string result_help;
+    RpcHandler handler;
+};
+
+class RpcTable {
+public:
+    // Registers the built-in `help` method (category "control").
+    RpcTable();
+    RpcTable(const RpcTable&) = delete;  // `help` refers to this table
+    RpcTable& operator=(const RpcTable&) = delete;
+
+    // Adds a method. A duplicate name, an empty name, a missing handler or two
+    // parameters with one name are programming errors: TryRegister returns
+    // false (and adds nothing), Register aborts with a message.
+    [[nodiscard]] bool TryRegister(RpcMethod m);
+    void Register(RpcMethod m);
+
+    const RpcMethod* Find(std::string_view name) const;
+    // Sorted by category then name.
+    std::vector<const RpcMethod*> List() const;
+
+    void SetMaxBatchSize(size_t n) { m_max_batch = n; }
+    size_t MaxBatchSize() const { return m_max_batch; }
+
+    // Processes one HTTP request body; returns the JSON reply text, or nullopt
+    // when nothing must be sent (notification(s) only).
+    std::optional<std::string> Handle(std::string_view body) const;
+
+    // Calls a method in-process with params as they would appear in a request
+    // (array, object or null), applying the same mapping and type checks.
+    std::optional<RpcError> Execute(std::string_view method, const rapidjson::Value& params,
+                                    rapidjson::Document& result) const;
+
+    // "help": every method's one-line usage grouped by category.
+    // "help <method>": usage, description, arguments and result. An unknown
+    // method gives a one-line "help: unknown command: <name>" text.
+    std::string HelpText(std::string_view method = {}) const;
+
+private:
+    std::map<std::string, RpcMethod, std::less<>> m_methods;
+    size_t m_max_batch{kDefaultMaxBatchSize};
+};
+
+}  // namespace maillon

@@ -1,0 +1,163 @@
+#include "client/http_client.h"
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <optional>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/util.h>
+
+#include "util/base64.h"
+
+namespace maillon {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct CallState {
+    bool done{false};
+    bool failed{false};
+    std::optional<evhttp_request_error> error;
+    HttpResponse response;
+};
+
+void OnError(evhttp_request_error error, void* arg) {
+    auto* state = static_cast<CallState*>(arg);
+    state->error = error;
+}
+
+void OnDone(evhttp_request* req, void* arg) {
+    auto* state = static_cast<CallState*>(arg);
+    state->done = true;
+    if (req == nullptr || evhttp_request_get_response_code(req) == 0) {
+        state->failed = true;
+        return;
+    }
+    state->response.status = evhttp_request_get_response_code(req);
+    const evkeyvalq* headers = evhttp_request_get_input_headers(req);
+    for (const evkeyval* h = headers->tqh_first; h != nullptr; h = h->next.tqe_next) {
+        state->response.headers.emplace_back(h->key, h->value);
+    }
+    evbuffer* in = evhttp_request_get_input_buffer(req);
+    state->response.body.resize(evbuffer_get_length(in));
+    if (!state->response.body.empty()) {
+        evbuffer_copyout(in, state->response.body.data(), state->response.body.size());
+    }
+}
+
+std::string HostPort(const std::string& host, uint16_t port) {
+    const bool ipv6 = host.find(':') != std::string::npos;
+    return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+Result<HttpResponse> Send(evhttp_cmd_type command, const std::string& host, uint16_t port,
+                          const std::string& path, const std::string* body,
+                          const std::string& authorization, int timeout_seconds) {
+    const std::string where = HostPort(host, port);
+    std::unique_ptr<event_base, decltype(&event_base_free)> base(event_base_new(),
+                                                                 &event_base_free);
+    if (!base) return MakeError("http-failed", "cannot create a libevent event base");
+    std::unique_ptr<evhttp_connection, decltype(&evhttp_connection_free)> conn(
+        evhttp_connection_base_new(base.get(), nullptr, host.c_str(), port),
+        &evhttp_connection_free);
+    if (!conn) return MakeError("http-failed", "cannot create an HTTP connection to " + where);
+    evhttp_connection_set_timeout(conn.get(), timeout_seconds > 0 ? timeout_seconds : 1);
+
+    CallState state;
+    const auto start = Clock::now();
+    evhttp_request* req = evhttp_request_new(&OnDone, &state);
+    if (req == nullptr) return MakeError("http-failed", "cannot create an HTTP request");
+    evhttp_request_set_error_cb(req, &OnError);
+    evkeyvalq* headers = evhttp_request_get_output_headers(req);
+    evhttp_add_header(headers, "Host", where.c_str());
+    evhttp_add_header(headers, "Connection", "close");
+    if (!authorization.empty()) evhttp_add_header(headers, "Authorization", authorization.c_str());
+    if (body != nullptr) {
+        evhttp_add_header(headers, "Content-Type", "application/json");
+        evbuffer_add(evhttp_request_get_output_buffer(req), body->data(), body->size());
+    }
+    // From here the connection owns the request and frees it after OnDone.
+    const std::string target = path.empty() ? "/" : path;
+    if (evhttp_make_request(conn.get(), req, command, target.c_str()) != 0) {
+        return MakeError("http-connect", "could not connect to " + where +
+                                             ": is maillond running? (request not sent)");
+    }
+    event_base_dispatch(base.get());
+
+    if (state.done && !state.failed) return std::move(state.response);
+    // libevent reports a failed connect (refused, unreachable, connect
+    // timeout) by completing the request without calling the error callback;
+    // failures after the connection was up go through the error callback.
+    if (!state.error) {
+        const bool slow = Clock::now() - start >= std::chrono::seconds(timeout_seconds);
+        return MakeError("http-connect",
+                         "could not connect to " + where + ": is maillond running? (" +
+                             (slow ? "no answer within " + std::to_string(timeout_seconds) + " s"
+                                   : std::string("connection refused or host unreachable")) +
+                             ")");
+    }
+    if (*state.error == EVREQ_HTTP_TIMEOUT) {
+        return MakeError("http-timeout", "no reply from " + where + " within " +
+                                             std::to_string(timeout_seconds) +
+                                             " s (is maillond busy or stuck?)");
+    }
+    return MakeError("http-failed",
+                     "connection to " + where + " closed before a complete reply was received");
+}
+
+}  // namespace
+
+std::string HttpResponse::Header(std::string_view name) const {
+    for (const auto& [key, value] : headers) {
+        if (key.size() != name.size()) continue;
+        bool equal = true;
+        for (size_t i = 0; i < key.size() && equal; ++i) {
+            auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
+            equal = lower(key[i]) == lower(name[i]);
+        }
+        if (equal) return value;
+    }
+    return "";
+}
+
+Result<HttpResponse> HttpPost(const std::string& host, uint16_t port, const std::string& path,
+                              const std::string& body, const std::string& authorization_header,
+                              int timeout_seconds) {
+    return Send(EVHTTP_REQ_POST, host, port, path, &body, authorization_header, timeout_seconds);
+}
+
+Result<HttpResponse> HttpGet(const std::string& host, uint16_t port, const std::string& path,
+                             const std::string& authorization_header, int timeout_seconds) {
+    return Send(EVHTTP_REQ_GET, host, port, path, nullptr, authorization_header, timeout_seconds);
+}
+
+std::string BasicAuthorization(std::string_view user, std::string_view password) {
+    std::string pair;
+    pair.append(user).append(":").append(password);
+    return "Basic " + EncodeBase64(pair);
+}
+
+Result<std::string> CookieAuthorization(const std::filesystem::path& cookie_path) {
+    std::ifstream in(cookie_path, std::ios::binary);
+    if (!in) {
+        return MakeError("auth-cookie", "cannot read RPC cookie file " + cookie_path.string() +
+                                            " (is maillond running with this data directory?)");
+    }
+    std::string line;
+    std::getline(in, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos || colon == 0) {
+        return MakeError("auth-cookie", "RPC cookie file " + cookie_path.string() +
+                                            " is not of the form user:password");
+    }
+    return BasicAuthorization(std::string_view(line).substr(0, colon),
+                              std::string_view(line).substr(colon + 1));
+}
+
+}  // namespace maillon

@@ -1,0 +1,51 @@
+// Blocking HTTP/1.1 client for maillon-cli and tests, on libevent's evhttp.
+// Each call creates its own event_base and connection, sends one request
+// ("Connection: close") and runs the loop until the reply, an error or the
+// timeout; nothing is shared between calls, so calls are thread-safe.
+//
+// Error codes: "http-connect" (refused, unreachable, host not found: the
+// message says "could not connect to HOST:PORT: is maillond running?"),
+// "http-timeout", "http-failed" (connection dropped or reply malformed),
+// "auth-cookie" (cookie file missing or malformed).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "util/result.h"
+
+namespace maillon {
+
+struct HttpResponse {
+    int status{0};
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+
+    // First header of that name (case-insensitive), "" if absent.
+    std::string Header(std::string_view name) const;
+};
+
+// POSTs `body` (Content-Type: application/json) to http://host:port/path.
+// `authorization_header` is the full "Authorization" value (e.g. from
+// BasicAuthorization); empty sends none. timeout_seconds bounds the connect
+// and each read/write.
+Result<HttpResponse> HttpPost(const std::string& host, uint16_t port, const std::string& path,
+                              const std::string& body, const std::string& authorization_header,
+                              int timeout_seconds);
+
+// Same for GET (no body).
+Result<HttpResponse> HttpGet(const std::string& host, uint16_t port, const std::string& path,
+                             const std::string& authorization_header, int timeout_seconds);
+
+// "Basic " + base64(user ":" password).
+std::string BasicAuthorization(std::string_view user, std::string_view password);
+
+// Reads a cookie file written by maillond ("user:password") and returns the
+// matching Authorization header value.
+Result<std::string> CookieAuthorization(const std::filesystem::path& cookie_path);
+
+}  // namespace maillon

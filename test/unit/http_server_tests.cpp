@@ -1,0 +1,629 @@
+// Tests of the RPC HTTP server (rpc/http_server.h) through the real client
+// (src/client/http_client.h) and raw sockets: status codes, authentication
+// with a real cookie, limits, keep-alive, concurrency and shutdown.
+#include <boost/test/unit_test.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+
+#include <rapidjson/document.h>
+
+#include "client/http_client.h"
+#include "rpc/auth.h"
+#include "rpc/http_server.h"
+#include "rpc/json_rpc.h"
+
+using namespace maillon;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// The error message of a failed Result/Status, "" on success.
+template <typename R>
+std::string ErrorText(const R& r) {
+    return r.ok() ? std::string() : r.error().message;
+}
+
+constexpr int kTimeout = 10;
+
+rapidjson::Document ParseJson(const std::string& text) {
+    rapidjson::Document d;
+    d.Parse(text.c_str(), text.size());
+    BOOST_REQUIRE_MESSAGE(!d.HasParseError(), "not JSON: " << text);
+    return d;
+}
+
+std::filesystem::path MakeTempDir() {
+    std::random_device rd;
+    const auto dir =
+        std::filesystem::temp_directory_path() /
+        ("maillon_http_test_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+long long MillisSince(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+// Connects a blocking TCP socket to 127.0.0.1:port with a receive timeout.
+int ConnectRaw(uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    BOOST_REQUIRE(fd >= 0);
+    timeval tv{kTimeout, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    BOOST_REQUIRE_EQUAL(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    return fd;
+}
+
+void SendAll(int fd, const std::string& data) {
+    size_t sent = 0;
+    while (sent < data.size()) {
+        const ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+        BOOST_REQUIRE(n > 0);
+        sent += static_cast<size_t>(n);
+    }
+}
+
+struct RawResponse {
+    int status{0};
+    std::string headers;
+    std::string body;
+};
+
+// Reads one HTTP response (Content-Length framed, or up to EOF) from fd.
+RawResponse ReadResponse(int fd, std::string& buffer) {
+    RawResponse r;
+    auto fill = [&]() {
+        char chunk[4096];
+        const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+        if (n <= 0) return false;
+        buffer.append(chunk, static_cast<size_t>(n));
+        return true;
+    };
+    size_t end;
+    while ((end = buffer.find("\r\n\r\n")) == std::string::npos) {
+        if (!fill()) return r;
+    }
+    r.headers = buffer.substr(0, end + 2);
+    buffer.erase(0, end + 4);
+    r.status = std::stoi(r.headers.substr(9, 3));
+    size_t length = 0;
+    const size_t cl = r.headers.find("Content-Length: ");
+    if (cl != std::string::npos) length = std::stoul(r.headers.substr(cl + 16));
+    while (buffer.size() < length && fill()) {
+    }
+    r.body = buffer.substr(0, length);
+    buffer.erase(0, std::min(length, buffer.size()));
+    return r;
+}
+
+std::string RawPost(const std::string& auth, const std::string& body) {
+    return "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + auth +
+           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n\r\n" + body;
+}
+
+std::string Call(std::string_view method, std::string_view params, int id = 1) {
+    return R"({"jsonrpc":"2.0","method":")" + std::string(method) + R"(","params":)" +
+           std::string(params) + R"(,"id":)" + std::to_string(id) + "}";
+}
+
+// A running server with a real cookie, a JSON-RPC table and test methods.
+struct ServerFixture {
+    std::filesystem::path dir = MakeTempDir();
+    std::filesystem::path cookie_path = dir / ".cookie";
+    RpcAuthenticator auth;
+    RpcTable table;
+    std::unique_ptr<HttpServer> server;
+    std::string good_auth;
+    uint16_t port{0};
+
+    // For "block": the handler waits until released.
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool released{false};
+    std::atomic<int> blocked{0};
+    std::atomic<int> started{0};
+
+    explicit ServerFixture(HttpServerOptions options = DefaultOptions()) {
+        auto creds = GenerateAuthCookie(cookie_path);
+        BOOST_REQUIRE_MESSAGE(creds.ok(), ErrorText(creds));
+        auth.AddUser(creds->user, creds->password);
+        auto cookie_header = CookieAuthorization(cookie_path);  // as maillon-cli does
+        BOOST_REQUIRE(cookie_header.ok());
+        good_auth = *cookie_header;
+
+        table.Register(RpcMethod{
+            "echo",
+            "test",
+            "",
+            {{"value", RpcType::kAny, true, ""}},
+            "",
+            [](const RpcRequest& req, rapidjson::Document& result) -> std::optional<RpcError> {
+                result.CopyFrom(req.Param(0), result.GetAllocator());
+                return std::nullopt;
+            }});
+        table.Register(RpcMethod{
+            "sleep",
+            "test",
+            "",
+            {{"ms", RpcType::kUInt64, true, ""}},
+            "",
+            [this](const RpcRequest& req, rapidjson::Document& result) -> std::optional<RpcError> {
+                ++started;
+                std::this_thread::sleep_for(std::chrono::milliseconds(req.GetUInt64(0)));
+                result.SetUint64(req.GetUInt64(0));
+                return std::nullopt;
+            }});
+        table.Register(RpcMethod{
+            "block",
+            "test",
+            "",
+            {},
+            "",
+            [this](const RpcRequest&, rapidjson::Document& result) -> std::optional<RpcError> {
+                ++blocked;
+                std::unique_lock lock(mutex);
+                cv.wait(lock, [this] { return released; });
+                result.SetBool(true);
+                return std::nullopt;
+            }});
+        server = std::make_unique<HttpServer>(
+            std::move(options),
+            [this](std::string_view header) { return auth.Authenticate(header).has_value(); },
+            [this](std::string_view body) -> std::optional<std::string> {
+                if (body == "throw") throw std::runtime_error("handler exploded");
+                return table.Handle(body);
+            });
+        Status st = server->Start();
+        BOOST_REQUIRE_MESSAGE(st.ok(), ErrorText(st));
+        port = server->Port();
+        BOOST_REQUIRE(port != 0);
+    }
+
+    ~ServerFixture() {
+        Release();
+        server.reset();
+        (void)DeleteAuthCookie(cookie_path);
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    }
+
+    static HttpServerOptions DefaultOptions() {
+        HttpServerOptions o;
+        o.port = 0;
+        return o;
+    }
+
+    void Release() {
+        {
+            std::unique_lock lock(mutex);
+            released = true;
+        }
+        cv.notify_all();
+    }
+
+    Result<HttpResponse> Post(const std::string& body, const std::string& authorization,
+                              int timeout = kTimeout) {
+        return HttpPost("127.0.0.1", port, "/", body, authorization, timeout);
+    }
+
+    // A request that must succeed: checks that the server still answers.
+    void CheckAlive() {
+        auto r = Post(Call("echo", "[\"alive\"]"), good_auth);
+        BOOST_REQUIRE_MESSAGE(r.ok(), ErrorText(r));
+        BOOST_CHECK_EQUAL(r->status, 200);
+        BOOST_CHECK_EQUAL(r->body, R"({"jsonrpc":"2.0","result":"alive","id":1})");
+    }
+};
+
+struct SmallServer : ServerFixture {
+    static HttpServerOptions Options() {
+        HttpServerOptions o = DefaultOptions();
+        o.worker_threads = 1;
+        o.work_queue_depth = 1;
+        o.max_body_bytes = 4096;
+        return o;
+    }
+    SmallServer() : ServerFixture(Options()) {}
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(http_server_tests)
+
+BOOST_FIXTURE_TEST_CASE(post_with_cookie_gets_200, ServerFixture) {
+    auto r = Post(Call("echo", R"([{"a":[1,2,"x"]}])", 42), good_auth);
+    BOOST_REQUIRE_MESSAGE(r.ok(), ErrorText(r));
+    BOOST_CHECK_EQUAL(r->status, 200);
+    BOOST_CHECK_EQUAL(r->Header("content-type"), "application/json");
+    BOOST_CHECK_EQUAL(r->body, R"({"jsonrpc":"2.0","result":{"a":[1,2,"x"]},"id":42})");
+
+    // A batch and the 1.0 envelope go through unchanged.
+    auto batch = Post("[" + Call("echo", "[1]", 1) + "," + Call("echo", "[2]", 2) + "]", good_auth);
+    BOOST_REQUIRE(batch.ok());
+    rapidjson::Document d = ParseJson(batch->body);
+    BOOST_REQUIRE(d.IsArray());
+    BOOST_CHECK_EQUAL(d.Size(), 2u);
+    auto v1 = Post(R"({"method":"echo","params":[true],"id":"x"})", good_auth);
+    BOOST_REQUIRE(v1.ok());
+    BOOST_CHECK_EQUAL(v1->body, R"({"result":true,"error":null,"id":"x"})");
+    // JSON-RPC errors are HTTP 200 too.
+    auto err = Post("{", good_auth);
+    BOOST_REQUIRE(err.ok());
+    BOOST_CHECK_EQUAL(err->status, 200);
+    BOOST_CHECK_EQUAL(ParseJson(err->body)["error"]["code"].GetInt(), kRpcParseError);
+}
+
+BOOST_FIXTURE_TEST_CASE(missing_credentials_get_401_after_a_delay, ServerFixture) {
+    const auto t0 = Clock::now();
+    auto r = Post(Call("echo", "[1]"), "");
+    const auto elapsed = MillisSince(t0);
+    BOOST_REQUIRE_MESSAGE(r.ok(), ErrorText(r));
+    BOOST_CHECK_EQUAL(r->status, 401);
+    BOOST_CHECK_EQUAL(r->Header("WWW-Authenticate"), "Basic realm=\"jsonrpc\"");
+    BOOST_CHECK_GE(elapsed, kAuthFailureDelay.count() - 10);
+    BOOST_CHECK(started == 0);
+    CheckAlive();
+}
+
+BOOST_FIXTURE_TEST_CASE(wrong_credentials_get_401, ServerFixture) {
+    auto creds = ReadAuthCookie(cookie_path);
+    BOOST_REQUIRE(creds.ok());
+    std::string wrong_password = creds->password;
+    wrong_password[0] = wrong_password[0] == 'a' ? 'b' : 'a';
+    for (const std::string& header :
+         {BasicAuthorization(creds->user, wrong_password),
+          BasicAuthorization("alice", creds->password), BasicAuthorization(creds->user, ""),
+          BasicAuthorization(creds->user, creds->password + "0"), std::string("Basic !!!notbase64"),
+          std::string("Bearer ") + creds->password, std::string("Basic"),
+          creds->user + ":" + creds->password}) {
+        BOOST_TEST_CONTEXT(header) {
+            auto r = Post(Call("echo", "[1]"), header);
+            BOOST_REQUIRE_MESSAGE(r.ok(), ErrorText(r));
+            BOOST_CHECK_EQUAL(r->status, 401);
+            BOOST_CHECK_EQUAL(r->Header("WWW-Authenticate"), "Basic realm=\"jsonrpc\"");
+            BOOST_CHECK(r->body.find("alive") == std::string::npos);
+        }
+    }
+    // Scheme is case-insensitive.
+    auto lower = Post(Call("echo", "[\"ok\"]"), "basic " + good_auth.substr(6));
+    BOOST_REQUIRE(lower.ok());
+    BOOST_CHECK_EQUAL(lower->status, 200);
+    CheckAlive();
+}
+
+BOOST_FIXTURE_TEST_CASE(auth_delay_does_not_stall_other_clients, ServerFixture) {
+    std::atomic<long long> bad_done_at{-1};
+    const auto t0 = Clock::now();
+    std::thread bad([&] {
+        auto r = Post(Call("echo", "[1]"), "");
+        BOOST_CHECK(r.ok() && r->status == 401);
+        bad_done_at = MillisSince(t0);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    auto good = Post(Call("echo", "[2]"), good_auth);
+    const long long good_done_at = MillisSince(t0);
+    bad.join();
+    BOOST_REQUIRE(good.ok());
+    BOOST_CHECK_EQUAL(good->status, 200);
+    BOOST_CHECK_MESSAGE(good_done_at < bad_done_at, "good request answered at "
+                                                        << good_done_at << " ms, the 401 at "
+                                                        << bad_done_at << " ms");
+}
+
+BOOST_FIXTURE_TEST_CASE(get_gets_405, ServerFixture) {
+    auto r = HttpGet("127.0.0.1", port, "/", good_auth, kTimeout);
+    BOOST_REQUIRE_MESSAGE(r.ok(), ErrorText(r));
+    BOOST_CHECK_EQUAL(r->status, 405);
+    BOOST_CHECK_EQUAL(r->Header("Allow"), "POST");
+    BOOST_CHECK(started == 0);
+    // Also without credentials, and for other methods sent raw.
+    auto anon = HttpGet("127.0.0.1", port, "/", "", kTimeout);
+    BOOST_REQUIRE(anon.ok());
+    BOOST_CHECK_EQUAL(anon->status, 405);
+    for (const char* method : {"PUT", "DELETE", "OPTIONS"}) {
+        const int fd = ConnectRaw(port);
+        SendAll(fd, std::string(method) +
+                        " / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        std::string buffer;
+        RawResponse raw = ReadResponse(fd, buffer);
+        ::close(fd);
+        BOOST_CHECK_MESSAGE(raw.status == 405, method << ": " << raw.headers);
+        BOOST_CHECK(raw.headers.find("Allow: POST") != std::string::npos);
+    }
+    CheckAlive();
+}
+
+BOOST_FIXTURE_TEST_CASE(oversized_body_gets_413, ServerFixture) {
+    const size_t limit = HttpServerOptions{}.max_body_bytes;
+    BOOST_REQUIRE_EQUAL(limit, 1u << 20);
+    // A request of exactly the limit is served.
+    const std::string head = R"({"jsonrpc":"2.0","method":"echo","params":[")";
+    const std::string tail = R"("],"id":1})";
+    const std::string exact = head + std::string(limit - head.size() - tail.size(), 'x') + tail;
+    BOOST_REQUIRE_EQUAL(exact.size(), limit);
+    auto ok = Post(exact, good_auth);
+    BOOST_REQUIRE_MESSAGE(ok.ok(), ErrorText(ok));
+    BOOST_CHECK_EQUAL(ok->status, 200);
+    BOOST_CHECK_GT(ok->body.size(), limit - 100);
+
+    // One byte more is refused before any handler runs.
+    const std::string over = head + std::string(limit + 1 - head.size() - tail.size(), 'x') + tail;
+    BOOST_REQUIRE_EQUAL(over.size(), limit + 1);
+    const int started_before = started;
+    auto r = Post(over, good_auth);
+    BOOST_REQUIRE_MESSAGE(r.ok(), ErrorText(r));
+    BOOST_CHECK_EQUAL(r->status, 413);
+    BOOST_CHECK_EQUAL(started, started_before);
+    CheckAlive();
+}
+
+BOOST_FIXTURE_TEST_CASE(oversized_body_gets_413_small_limit, SmallServer) {
+    auto r = Post(std::string(4097, ' '), good_auth);
+    BOOST_REQUIRE_MESSAGE(r.ok(), ErrorText(r));
+    BOOST_CHECK_EQUAL(r->status, 413);
+    // Sent raw: the body is read and dropped, then the 413 is readable.
+    const int fd = ConnectRaw(port);
+    SendAll(fd, "POST / HTTP/1.1\r\nHost: x\r\nAuthorization: " + good_auth +
+                    "\r\nContent-Length: 50000\r\n\r\n" + std::string(50000, ' '));
+    std::string buffer;
+    RawResponse raw = ReadResponse(fd, buffer);
+    ::close(fd);
+    BOOST_CHECK_EQUAL(raw.status, 413);
+    CheckAlive();
+}
+
+BOOST_FIXTURE_TEST_CASE(notification_gets_204, ServerFixture) {
+    auto r = Post(R"({"jsonrpc":"2.0","method":"sleep","params":[1]})", good_auth);
+    BOOST_REQUIRE_MESSAGE(r.ok(), ErrorText(r));
+    BOOST_CHECK_EQUAL(r->status, 204);
+    BOOST_CHECK(r->body.empty());
+    BOOST_CHECK_EQUAL(started, 1);  // executed all the same
+    auto batch = Post(R"([{"jsonrpc":"2.0","method":"sleep","params":[1]},
+                          {"jsonrpc":"2.0","method":"sleep","params":[1]}])",
+                      good_auth);
+    BOOST_REQUIRE(batch.ok());
+    BOOST_CHECK_EQUAL(batch->status, 204);
+    BOOST_CHECK_EQUAL(started, 3);
+    CheckAlive();
+}
+
+BOOST_FIXTURE_TEST_CASE(keep_alive_serves_several_requests_per_connection, ServerFixture) {
+    const int fd = ConnectRaw(port);
+    std::string buffer;
+    for (int i = 1; i <= 3; ++i) {
+        SendAll(fd, RawPost(good_auth, Call("echo", "[" + std::to_string(i) + "]", i)));
+        RawResponse r = ReadResponse(fd, buffer);
+        BOOST_CHECK_EQUAL(r.status, 200);
+        BOOST_CHECK_EQUAL(r.body, R"({"jsonrpc":"2.0","result":)" + std::to_string(i) +
+                                      R"(,"id":)" + std::to_string(i) + "}");
+    }
+    // Errors answered by the server itself keep the connection open too.
+    SendAll(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    BOOST_CHECK_EQUAL(ReadResponse(fd, buffer).status, 405);
+    SendAll(fd, RawPost("Basic eDp5", Call("echo", "[1]")));
+    BOOST_CHECK_EQUAL(ReadResponse(fd, buffer).status, 401);
+    SendAll(fd, RawPost(good_auth, R"({"jsonrpc":"2.0","method":"echo","params":[0]})"));
+    BOOST_CHECK_EQUAL(ReadResponse(fd, buffer).status, 204);
+    SendAll(fd, RawPost(good_auth, Call("echo", "[9]", 9)));
+    RawResponse last = ReadResponse(fd, buffer);
+    BOOST_CHECK_EQUAL(last.status, 200);
+    BOOST_CHECK_EQUAL(last.body, R"({"jsonrpc":"2.0","result":9,"id":9})");
+    ::close(fd);
+}
+
+BOOST_FIXTURE_TEST_CASE(full_work_queue_gets_503, SmallServer) {
+    // One worker, queue depth one: the first request occupies the worker, the
+    // next waits in the queue, any further one is refused at once.
+    auto first =
+        std::async(std::launch::async, [&] { return Post(Call("block", "[]"), good_auth); });
+    const auto t0 = Clock::now();
+    while (blocked == 0 && MillisSince(t0) < 5000) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    BOOST_REQUIRE_EQUAL(blocked, 1);
+    auto second =
+        std::async(std::launch::async, [&] { return Post(Call("echo", "[2]"), good_auth); });
+    auto third =
+        std::async(std::launch::async, [&] { return Post(Call("echo", "[3]"), good_auth); });
+    // Whichever of the two arrives last is refused without waiting.
+    bool one_done = false;
+    const auto t1 = Clock::now();
+    while (!one_done && MillisSince(t1) < 5000) {
+        one_done = second.wait_for(std::chrono::milliseconds(5)) == std::future_status::ready ||
+                   third.wait_for(std::chrono::milliseconds(5)) == std::future_status::ready;
+    }
+    BOOST_CHECK(one_done);
+    Release();
+    auto r1 = first.get();
+    auto r2 = second.get();
+    auto r3 = third.get();
+    BOOST_REQUIRE(r1.ok() && r2.ok() && r3.ok());
+    BOOST_CHECK_EQUAL(r1->status, 200);
+    BOOST_CHECK_EQUAL(std::min(r2->status, r3->status), 200);
+    BOOST_CHECK_EQUAL(std::max(r2->status, r3->status), 503);
+    CheckAlive();
+}
+
+BOOST_FIXTURE_TEST_CASE(handler_exception_gets_500, ServerFixture) {
+    auto r = Post("throw", good_auth);
+    BOOST_REQUIRE(r.ok());
+    BOOST_CHECK_EQUAL(r->status, 500);
+    BOOST_CHECK(r->body.find("handler exploded") != std::string::npos);
+    CheckAlive();
+}
+
+BOOST_FIXTURE_TEST_CASE(stop_answers_requests_in_flight_then_refuses, ServerFixture) {
+    auto pending =
+        std::async(std::launch::async, [&] { return Post(Call("sleep", "[300]"), good_auth); });
+    const auto t0 = Clock::now();
+    while (started == 0 && MillisSince(t0) < 5000) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    BOOST_REQUIRE_EQUAL(started, 1);
+    server->Stop();
+    auto r = pending.get();
+    BOOST_REQUIRE_MESSAGE(r.ok(), ErrorText(r));
+    BOOST_CHECK_EQUAL(r->status, 200);
+    BOOST_CHECK_EQUAL(r->body, R"({"jsonrpc":"2.0","result":300,"id":1})");
+
+    auto refused = Post(Call("echo", "[1]"), good_auth, 2);
+    BOOST_REQUIRE(!refused.ok());
+    BOOST_CHECK_EQUAL(refused.error().code, "http-connect");
+    const std::string want =
+        "could not connect to 127.0.0.1:" + std::to_string(port) + ": is maillond running?";
+    BOOST_CHECK_MESSAGE(refused.error().message.find(want) == 0, refused.error().message);
+    server->Stop();  // idempotent
+}
+
+BOOST_FIXTURE_TEST_CASE(stop_closes_idle_keep_alive_connections, ServerFixture) {
+    const int fd = ConnectRaw(port);
+    std::string buffer;
+    SendAll(fd, RawPost(good_auth, Call("echo", "[1]")));
+    BOOST_CHECK_EQUAL(ReadResponse(fd, buffer).status, 200);
+    const auto t0 = Clock::now();
+    server->Stop();
+    BOOST_CHECK_LT(MillisSince(t0), 2000);  // does not wait for the idle timeout
+    char c;
+    BOOST_CHECK_LE(::recv(fd, &c, 1, 0), 0);  // closed by the server
+    ::close(fd);
+}
+
+BOOST_FIXTURE_TEST_CASE(clients_that_hang_up_early_are_harmless, ServerFixture) {
+    // Hang up while a worker runs the request, and while a 401 is delayed.
+    const int busy = ConnectRaw(port);
+    SendAll(busy, RawPost(good_auth, Call("sleep", "[200]")));
+    const int unauth = ConnectRaw(port);
+    SendAll(unauth, RawPost("Basic eDp5", Call("echo", "[1]")));
+    const auto t0 = Clock::now();
+    while (started == 0 && MillisSince(t0) < 5000) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    BOOST_REQUIRE_EQUAL(started, 1);
+    ::close(busy);
+    ::close(unauth);
+    CheckAlive();
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));  // replies to closed sockets
+    CheckAlive();
+    // And while Stop() is waiting for them.
+    const int again = ConnectRaw(port);
+    SendAll(again, RawPost(good_auth, Call("sleep", "[200]")));
+    while (started < 2 && MillisSince(t0) < 5000) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ::close(again);
+    const auto t1 = Clock::now();
+    server->Stop();
+    BOOST_CHECK_LT(MillisSince(t1), 2000);
+}
+
+BOOST_FIXTURE_TEST_CASE(client_times_out, ServerFixture) {
+    const auto t0 = Clock::now();
+    auto r = Post(Call("sleep", "[2500]"), good_auth, 1);
+    BOOST_REQUIRE(!r.ok());
+    BOOST_CHECK_EQUAL(r.error().code, "http-timeout");
+    BOOST_CHECK_LT(MillisSince(t0), 2400);
+}
+
+BOOST_FIXTURE_TEST_CASE(port_in_use_is_a_clear_error, ServerFixture) {
+    HttpServerOptions o;
+    o.bind_addresses = {"127.0.0.1"};
+    o.port = port;
+    HttpServer second(
+        o, [](std::string_view) { return true; },
+        [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
+    Status st = second.Start();
+    BOOST_REQUIRE(!st.ok());
+    BOOST_CHECK_EQUAL(st.error().code, "rpc-bind");
+    BOOST_CHECK_MESSAGE(
+        st.error().message.find("127.0.0.1:" + std::to_string(port)) != std::string::npos &&
+            st.error().message.find("already in use") != std::string::npos,
+        st.error().message);
+    CheckAlive();  // the first server is unaffected
+}
+
+BOOST_AUTO_TEST_CASE(bad_configuration_is_refused) {
+    auto allow = [](std::string_view) { return true; };
+    auto handle = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+    HttpServerOptions name;
+    name.bind_addresses = {"localhost"};
+    name.port = 0;
+    Status st = HttpServer(name, allow, handle).Start();
+    BOOST_REQUIRE(!st.ok());
+    BOOST_CHECK_EQUAL(st.error().code, "rpc-config");
+    BOOST_CHECK(st.error().message.find("localhost") != std::string::npos);
+
+    HttpServerOptions zero;
+    zero.port = 0;
+    zero.worker_threads = 0;
+    BOOST_CHECK(!HttpServer(zero, allow, handle).Start().ok());
+    HttpServerOptions none;
+    none.port = 0;
+    none.bind_addresses.clear();
+    BOOST_CHECK(!HttpServer(none, allow, handle).Start().ok());
+    HttpServerOptions ok;
+    ok.port = 0;
+    BOOST_CHECK(!HttpServer(ok, nullptr, handle).Start().ok());
+    HttpServer twice(ok, allow, handle);
+    BOOST_REQUIRE(twice.Start().ok());
+    BOOST_CHECK(!twice.Start().ok());
+    twice.Stop();
+    // Restart after Stop works.
+    BOOST_CHECK(twice.Start().ok());
+}
+
+BOOST_FIXTURE_TEST_CASE(ipv6_loopback_when_available, ServerFixture) {
+    const auto& bound = server->BoundAddresses();
+    BOOST_REQUIRE(!bound.empty());
+    BOOST_CHECK_EQUAL(bound[0], "127.0.0.1");
+    if (std::find(bound.begin(), bound.end(), "::1") == bound.end()) {
+        BOOST_TEST_MESSAGE("no IPv6 loopback on this host; skipped");
+        return;
+    }
+    auto r = HttpPost("::1", port, "/", Call("echo", "[6]"), good_auth, kTimeout);
+    BOOST_REQUIRE_MESSAGE(r.ok(), ErrorText(r));
+    BOOST_CHECK_EQUAL(r->status, 200);
+}
+
+BOOST_AUTO_TEST_CASE(client_connection_refused_message) {
+    // Find a port nobody listens on: bind, read the port, close.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    BOOST_REQUIRE_EQUAL(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    const uint16_t free_port = ntohs(addr.sin_port);
+    ::close(fd);
+
+    auto r = HttpPost("127.0.0.1", free_port, "/", "{}", "", 5);
+    BOOST_REQUIRE(!r.ok());
+    BOOST_CHECK_EQUAL(r.error().code, "http-connect");
+    BOOST_CHECK_MESSAGE(
+        r.error().message.find("could not connect to 127.0.0.1:" + std::to_string(free_port) +
+                               ": is maillond running?") == 0,
+        r.error().message);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

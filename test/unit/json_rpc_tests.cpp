@@ -1,0 +1,710 @@
+// Tests of the JSON-RPC dispatcher (rpc/json_rpc.h): the JSON-RPC 2.0
+// specification's examples, the 1.0 envelope, parameter mapping and checks,
+// batches, notifications, ids, limits and the built-in help.
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "rpc/errors.h"
+#include "rpc/json_rpc.h"
+#include "test_util.h"
+
+using namespace maillon;
+
+namespace {
+
+std::string ToJson(const rapidjson::Value& v) {
+    rapidjson::StringBuffer sb;
+    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    v.Accept(w);
+    return std::string(sb.GetString(), sb.GetSize());
+}
+
+rapidjson::Document Parse(std::string_view text) {
+    rapidjson::Document d;
+    d.Parse(text.data(), text.size());
+    BOOST_REQUIRE_MESSAGE(!d.HasParseError(), "reply is not valid JSON: " << text);
+    return d;
+}
+
+// Canonical text of a JSON value: object members sorted by name (recursively),
+// and, when `multiset` is set for the top-level array, its elements sorted too.
+std::string Canonical(const rapidjson::Value& v, bool multiset = false) {
+    if (v.IsObject()) {
+        std::vector<std::pair<std::string, std::string>> members;
+        for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+            members.emplace_back(it->name.GetString(), Canonical(it->value));
+        }
+        std::sort(members.begin(), members.end());
+        std::string out = "{";
+        for (const auto& [k, val] : members)
+            out += "\"" + k + "\":" + val + ",";
+        return out + "}";
+    }
+    if (v.IsArray()) {
+        std::vector<std::string> items;
+        for (const auto& e : v.GetArray())
+            items.push_back(Canonical(e));
+        if (multiset) std::sort(items.begin(), items.end());
+        std::string out = "[";
+        for (const auto& s : items)
+            out += s + ",";
+        return out + "]";
+    }
+    return ToJson(v);
+}
+
+std::atomic<int> g_notified{0};
+
+// The methods used by the examples of the JSON-RPC 2.0 specification.
+void RegisterSpecMethods(RpcTable& table) {
+    table.Register(RpcMethod{
+        "subtract",
+        "test",
+        "minuend - subtrahend",
+        {{"minuend", RpcType::kUInt64, true, ""}, {"subtrahend", RpcType::kUInt64, true, ""}},
+        "number",
+        [](const RpcRequest& req, rapidjson::Document& result) -> std::optional<RpcError> {
+            result.SetInt64(static_cast<int64_t>(req.GetUInt64(0)) -
+                            static_cast<int64_t>(req.GetUInt64(1)));
+            return std::nullopt;
+        }});
+    table.Register(RpcMethod{
+        "sum",
+        "test",
+        "a + b + c",
+        {{"a", RpcType::kUInt64, false, ""},
+         {"b", RpcType::kUInt64, false, ""},
+         {"c", RpcType::kUInt64, false, ""}},
+        "number",
+        [](const RpcRequest& req, rapidjson::Document& result) -> std::optional<RpcError> {
+            result.SetUint64(req.GetUInt64(0) + req.GetUInt64(1) + req.GetUInt64(2));
+            return std::nullopt;
+        }});
+    std::vector<RpcParam> five;
+    for (const char* n : {"p1", "p2", "p3", "p4", "p5"}) {
+        five.push_back({n, RpcType::kAny, false, ""});
+    }
+    table.Register(
+        RpcMethod{"update", "test", "", five, "",
+                  [](const RpcRequest&, rapidjson::Document&) -> std::optional<RpcError> {
+                      ++g_notified;
+                      return std::nullopt;
+                  }});
+    table.Register(
+        RpcMethod{"notify_hello",
+                  "test",
+                  "",
+                  {{"n", RpcType::kAny, false, ""}},
+                  "",
+                  [](const RpcRequest&, rapidjson::Document&) -> std::optional<RpcError> {
+                      ++g_notified;
+                      return std::nullopt;
+                  }});
+    table.Register(
+        RpcMethod{"notify_sum",
+                  "test",
+                  "",
+                  {{"a", RpcType::kAny, false, ""},
+                   {"b", RpcType::kAny, false, ""},
+                   {"c", RpcType::kAny, false, ""}},
+                  "",
+                  [](const RpcRequest&, rapidjson::Document&) -> std::optional<RpcError> {
+                      ++g_notified;
+                      return std::nullopt;
+                  }});
+    table.Register(
+        RpcMethod{"get_data",
+                  "test",
+                  "",
+                  {},
+                  "",
+                  [](const RpcRequest&, rapidjson::Document& result) -> std::optional<RpcError> {
+                      auto& a = result.GetAllocator();
+                      result.SetArray();
+                      result.PushBack("hello", a);
+                      result.PushBack(5, a);
+                      return std::nullopt;
+                  }});
+}
+
+// A table with typed parameters for the parameter-checking tests.
+void RegisterTypedMethods(RpcTable& table) {
+    // Echoes what it received: {"s":..,"n":..,"b":..,"o":..,"a":..,"any":..,"has":[...]}.
+    table.Register(RpcMethod{
+        "typed",
+        "test",
+        "echo typed parameters",
+        {{"s", RpcType::kString, true, "a string"},
+         {"n", RpcType::kUInt64, false, "a number"},
+         {"b", RpcType::kBool, false, "a flag"},
+         {"o", RpcType::kObject, false, "an object"},
+         {"a", RpcType::kArray, false, "an array"},
+         {"any", RpcType::kAny, false, "anything"}},
+        "object",
+        [](const RpcRequest& req, rapidjson::Document& result) -> std::optional<RpcError> {
+            auto& al = result.GetAllocator();
+            result.SetObject();
+            const std::string s = req.GetString(0);
+            result.AddMember("s", rapidjson::Value(s.c_str(), al), al);
+            result.AddMember("n", req.GetUInt64(1, 77), al);
+            result.AddMember("b", req.GetBool(2, true), al);
+            rapidjson::Value has(rapidjson::kArrayType);
+            for (size_t i = 0; i < req.Size(); ++i)
+                has.PushBack(req.Has(i), al);
+            result.AddMember("has", has, al);
+            rapidjson::Value any;
+            any.CopyFrom(req.Param(5), al);
+            result.AddMember("any", any, al);
+            return std::nullopt;
+        }});
+    table.Register(
+        RpcMethod{"fail",
+                  "test",
+                  "",
+                  {{"code", RpcType::kUInt64, true, ""}},
+                  "",
+                  [](const RpcRequest& req, rapidjson::Document&) -> std::optional<RpcError> {
+                      return RpcError{-static_cast<int>(req.GetUInt64(0)), "it failed"};
+                  }});
+    table.Register(
+        RpcMethod{"throw",
+                  "test",
+                  "",
+                  {},
+                  "",
+                  [](const RpcRequest&, rapidjson::Document&) -> std::optional<RpcError> {
+                      throw std::runtime_error("boom");
+                  }});
+    table.Register(RpcMethod{
+        "throw_other",
+        "test",
+        "",
+        {},
+        "",
+        [](const RpcRequest&, rapidjson::Document&) -> std::optional<RpcError> { throw 42; }});
+    table.Register(RpcMethod{
+        "misread",
+        "test",
+        "",
+        {{"s", RpcType::kString, true, ""}},
+        "",
+        [](const RpcRequest& req, rapidjson::Document& result) -> std::optional<RpcError> {
+            result.SetUint64(req.GetUInt64(0));  // handler bug: declared as a string
+            return std::nullopt;
+        }});
+    table.Register(
+        RpcMethod{"nan",
+                  "test",
+                  "",
+                  {},
+                  "",
+                  [](const RpcRequest&, rapidjson::Document& result) -> std::optional<RpcError> {
+                      result.SetDouble(std::numeric_limits<double>::quiet_NaN());
+                      return std::nullopt;
+                  }});
+}
+
+struct Fixture {
+    RpcTable table;
+    Fixture() {
+        RegisterSpecMethods(table);
+        RegisterTypedMethods(table);
+    }
+
+    rapidjson::Document Call(std::string_view body) {
+        auto reply = table.Handle(body);
+        BOOST_REQUIRE_MESSAGE(reply.has_value(), "no reply to " << body);
+        return Parse(*reply);
+    }
+
+    // Sends a 2.0 request and returns the reply's "error" object (must exist).
+    int ErrorCode(std::string_view body, std::string* message = nullptr) {
+        rapidjson::Document d = Call(body);
+        BOOST_REQUIRE_MESSAGE(d.IsObject() && d.HasMember("error") && d["error"].IsObject(),
+                              "expected an error reply to " << body << ", got " << ToJson(d));
+        if (message != nullptr) *message = d["error"]["message"].GetString();
+        return d["error"]["code"].GetInt();
+    }
+};
+
+std::string Req(std::string_view method, std::string_view params, std::string_view id = "1") {
+    return R"({"jsonrpc":"2.0","method":")" + std::string(method) + R"(","params":)" +
+           std::string(params) + R"(,"id":)" + std::string(id) + "}";
+}
+
+bool Contains(const std::string& haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(json_rpc_tests, Fixture)
+
+BOOST_AUTO_TEST_CASE(specification_examples) {
+    std::ifstream in(test::VectorPath("jsonrpc2/examples.json"));
+    BOOST_REQUIRE_MESSAGE(in, "cannot open " << test::VectorPath("jsonrpc2/examples.json"));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    rapidjson::Document examples = Parse(ss.str());
+    BOOST_REQUIRE(examples.IsArray());
+    BOOST_REQUIRE_EQUAL(examples.Size(), 15u);
+
+    for (const auto& ex : examples.GetArray()) {
+        const std::string name = ex["name"].GetString();
+        BOOST_TEST_CONTEXT(name) {
+            const std::string request = ex["request"].GetString();
+            const rapidjson::Value& expected = ex["response"];
+            const int notified_before = g_notified;
+            const std::optional<std::string> reply = table.Handle(request);
+            if (expected.IsNull()) {
+                BOOST_CHECK_MESSAGE(!reply.has_value(), "unexpected reply " << reply.value_or(""));
+                continue;
+            }
+            BOOST_REQUIRE_MESSAGE(reply.has_value(), "no reply");
+            const rapidjson::Document got = Parse(*reply);
+            // Batches are compared as multisets: the order of replies is free.
+            const bool batch = expected.IsArray();
+            BOOST_CHECK_EQUAL(Canonical(got, batch), Canonical(expected, batch));
+            if (name == "rpc call Batch") {
+                BOOST_CHECK_EQUAL(g_notified - notified_before, 1);  // notify_hello ran
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(notifications_are_executed_but_not_answered) {
+    const int before = g_notified;
+    BOOST_CHECK(!table.Handle(R"({"jsonrpc":"2.0","method":"update","params":[1,2]})"));
+    BOOST_CHECK_EQUAL(g_notified - before, 1);
+    // Errors of notifications are not reported either.
+    BOOST_CHECK(!table.Handle(R"({"jsonrpc":"2.0","method":"nonexistent"})"));
+    BOOST_CHECK(!table.Handle(R"({"jsonrpc":"2.0","method":"subtract","params":["x"]})"));
+    BOOST_CHECK(!table.Handle(R"({"jsonrpc":"2.0","method":"throw"})"));
+    // "id": null is not a notification: it is answered with id null.
+    rapidjson::Document d = Call(R"({"jsonrpc":"2.0","method":"sum","params":[1],"id":null})");
+    BOOST_CHECK(d["id"].IsNull());
+    BOOST_CHECK_EQUAL(d["result"].GetUint64(), 1u);
+    // Invalid requests are answered even without an id.
+    BOOST_CHECK(table.Handle(R"({"jsonrpc":"2.0","method":5})"));
+    BOOST_CHECK(table.Handle(R"({"jsonrpc":"2.0"})"));
+}
+
+BOOST_AUTO_TEST_CASE(v2_reply_shape) {
+    rapidjson::Document ok = Call(Req("subtract", "[5,3]", "\"abc\""));
+    BOOST_CHECK_EQUAL(ok.MemberCount(), 3u);
+    BOOST_CHECK_EQUAL(std::string(ok["jsonrpc"].GetString()), "2.0");
+    BOOST_CHECK_EQUAL(ok["result"].GetInt64(), 2);
+    BOOST_CHECK_EQUAL(std::string(ok["id"].GetString()), "abc");
+    BOOST_CHECK(!ok.HasMember("error"));
+
+    rapidjson::Document err = Call(Req("nonexistent", "[]", "7"));
+    BOOST_CHECK_EQUAL(err.MemberCount(), 3u);
+    BOOST_CHECK(!err.HasMember("result"));
+    BOOST_CHECK_EQUAL(err["error"]["code"].GetInt(), kRpcMethodNotFound);
+    BOOST_CHECK_EQUAL(err["error"].MemberCount(), 2u);
+    BOOST_CHECK_EQUAL(err["id"].GetInt(), 7);
+}
+
+BOOST_AUTO_TEST_CASE(v1_envelope) {
+    // Bitcoin-style request: no "jsonrpc" member.
+    rapidjson::Document ok = Call(R"({"method":"subtract","params":[10,4],"id":"cli"})");
+    BOOST_CHECK(!ok.HasMember("jsonrpc"));
+    BOOST_CHECK_EQUAL(ok.MemberCount(), 3u);
+    BOOST_CHECK_EQUAL(ok["result"].GetInt64(), 6);
+    BOOST_CHECK(ok["error"].IsNull());
+    BOOST_CHECK_EQUAL(std::string(ok["id"].GetString()), "cli");
+
+    rapidjson::Document err = Call(R"({"method":"nonexistent","params":[],"id":3})");
+    BOOST_CHECK(!err.HasMember("jsonrpc"));
+    BOOST_CHECK(err["result"].IsNull());
+    BOOST_CHECK_EQUAL(err["error"]["code"].GetInt(), kRpcMethodNotFound);
+    BOOST_CHECK_EQUAL(err["id"].GetInt(), 3);
+
+    // A 1.0 request without id is still answered (1.0 has no notifications
+    // of this form), with id null; "jsonrpc":"1.0" is the same envelope.
+    rapidjson::Document noid = Call(R"({"method":"sum","params":[2,2]})");
+    BOOST_CHECK_EQUAL(noid["result"].GetUint64(), 4u);
+    BOOST_CHECK(noid["id"].IsNull());
+    rapidjson::Document v10 = Call(R"({"jsonrpc":"1.0","method":"sum","params":[2],"id":1})");
+    BOOST_CHECK(!v10.HasMember("jsonrpc"));
+    BOOST_CHECK(v10["error"].IsNull());
+
+    // Params errors keep the 1.0 shape.
+    rapidjson::Document bad = Call(R"({"method":"sum","params":"x","id":2})");
+    BOOST_CHECK(bad["result"].IsNull());
+    BOOST_CHECK_EQUAL(bad["error"]["code"].GetInt(), kRpcInvalidRequest);
+}
+
+BOOST_AUTO_TEST_CASE(ids_are_echoed_exactly) {
+    for (const char* id :
+         {"\"x\"", "\"\"", "0", "-5", "18446744073709551615", "1.5", "null", "\"\\u00e9\\n\""}) {
+        BOOST_TEST_CONTEXT(id) {
+            const auto reply = table.Handle(Req("sum", "[1]", id));
+            BOOST_REQUIRE(reply);
+            rapidjson::Document got = Parse(*reply);
+            rapidjson::Document want = Parse(id);
+            BOOST_CHECK(got["id"] == want);
+            BOOST_CHECK_EQUAL(ToJson(got["id"]), ToJson(want));
+        }
+    }
+    // Structured or boolean ids are invalid; the reply's id is null.
+    for (const char* id : {"[1]", "{\"a\":1}", "true"}) {
+        BOOST_TEST_CONTEXT(id) {
+            rapidjson::Document d = Call(Req("sum", "[1]", id));
+            BOOST_CHECK_EQUAL(d["error"]["code"].GetInt(), kRpcInvalidRequest);
+            BOOST_CHECK(d["id"].IsNull());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(invalid_json_is_a_parse_error) {
+    for (const char* body : {"", "{", "{\"method\":\"sum\",}", "[1,2", "nul", "{\"a\":NaN}",
+                             "[1] x", "{\"id\":1}{\"id\":2}", "{'method':'sum'}",
+                             "{\"method\":\"sum\",\"params\":[Infinity],\"id\":1}",
+                             "{\"method\":\"sum\" /* c */}", "\"\xff\xfe\""}) {
+        BOOST_TEST_CONTEXT(body) {
+            rapidjson::Document d = Call(body);
+            BOOST_CHECK_EQUAL(d["error"]["code"].GetInt(), kRpcParseError);
+            BOOST_CHECK_EQUAL(std::string(d["error"]["message"].GetString()), "Parse error");
+            BOOST_CHECK(d["id"].IsNull());
+            BOOST_CHECK_EQUAL(std::string(d["jsonrpc"].GetString()), "2.0");
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(deep_nesting_is_refused_without_recursion) {
+    // Far deeper than any recursive parser or writer could survive.
+    const size_t huge = 500000;
+    const std::string deep = std::string(huge, '[') + std::string(huge, ']');
+    BOOST_CHECK_EQUAL(ErrorCode(deep), kRpcParseError);
+    const std::string deep_obj = std::string(huge, '[') + "{";  // unterminated too
+    BOOST_CHECK_EQUAL(ErrorCode(deep_obj), kRpcParseError);
+
+    // Exactly at the limit is accepted (the request object is level 1).
+    auto nested = [](size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+    const std::string at_limit =
+        R"({"jsonrpc":"2.0","method":"typed","params":["s",1,true,{},[],)" +
+        nested(kMaxJsonDepth - 2) + R"(],"id":1})";
+    rapidjson::Document ok = Call(at_limit);
+    BOOST_CHECK_MESSAGE(ok.HasMember("result"), ToJson(ok));
+    const std::string over_limit =
+        R"({"jsonrpc":"2.0","method":"typed","params":["s",1,true,{},[],)" +
+        nested(kMaxJsonDepth - 1) + R"(],"id":1})";
+    BOOST_CHECK_EQUAL(ErrorCode(over_limit), kRpcParseError);
+    // Brackets inside strings do not count.
+    const std::string in_string = R"({"jsonrpc":"2.0","method":"typed","params":[")" +
+                                  std::string(2000, '[') + R"(\"[["],"id":1})";
+    BOOST_CHECK(Call(in_string).HasMember("result"));
+}
+
+BOOST_AUTO_TEST_CASE(invalid_requests) {
+    for (const char* body :
+         {"1", "\"x\"", "null", "true", R"({"jsonrpc":"2.0","id":1})",
+          R"({"jsonrpc":"2.0","method":1,"id":1})", R"({"jsonrpc":"2.0","method":null,"id":1})",
+          R"({"jsonrpc":"2.0","method":["sum"],"id":1})",
+          R"({"jsonrpc":"3.0","method":"sum","id":1})", R"({"jsonrpc":2.0,"method":"sum","id":1})",
+          R"({"jsonrpc":"2.0","method":"sum","params":"1,2","id":1})",
+          R"({"jsonrpc":"2.0","method":"sum","params":3,"id":1})",
+          R"({"jsonrpc":"2.0","method":"sum","params":true,"id":1})"}) {
+        BOOST_TEST_CONTEXT(body) {
+            rapidjson::Document d = Call(body);
+            BOOST_REQUIRE(d.IsObject());
+            BOOST_CHECK_EQUAL(d["error"]["code"].GetInt(), kRpcInvalidRequest);
+            BOOST_CHECK_EQUAL(std::string(d["jsonrpc"].GetString()), "2.0");
+            BOOST_CHECK(!d.HasMember("result"));
+        }
+    }
+    // The id of an otherwise invalid request is echoed when it is valid itself.
+    rapidjson::Document d = Call(R"({"jsonrpc":"2.0","method":1,"id":"q"})");
+    BOOST_CHECK_EQUAL(std::string(d["id"].GetString()), "q");
+    // params null means no params.
+    rapidjson::Document n = Call(R"({"jsonrpc":"2.0","method":"sum","params":null,"id":1})");
+    BOOST_CHECK_EQUAL(n["result"].GetUint64(), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(named_and_positional_params) {
+    rapidjson::Document pos = Call(Req("typed", R"(["x", 5, false])"));
+    BOOST_CHECK_EQUAL(Canonical(pos["result"]),
+                      Canonical(Parse(R"({"s":"x","n":5,"b":false,"any":null,
+                                          "has":[true,true,true,false,false,false]})")));
+    rapidjson::Document named = Call(Req("typed", R"({"b":false,"s":"x","n":5})"));
+    BOOST_CHECK_EQUAL(Canonical(named["result"]), Canonical(pos["result"]));
+
+    // Optional parameters may be skipped by position with null.
+    rapidjson::Document skip = Call(Req("typed", R"(["x", null, null, {}, [], 0])"));
+    BOOST_CHECK_EQUAL(Canonical(skip["result"]),
+                      Canonical(Parse(R"({"s":"x","n":77,"b":true,"any":0,
+                                          "has":[true,false,false,true,true,true]})")));
+    // Named null counts as absent too.
+    rapidjson::Document named_null = Call(Req("typed", R"({"s":"y","n":null})"));
+    BOOST_CHECK_EQUAL(named_null["result"]["n"].GetUint64(), 77u);
+    // Named params in any order give the same mapping (spec example).
+    BOOST_CHECK_EQUAL(Call(Req("subtract", R"({"subtrahend":1,"minuend":10})"))["result"].GetInt(),
+                      9);
+    // kAny accepts every non-null type.
+    for (const char* any : {"1", "-1", "1.5", "\"s\"", "true", "[]", "{}"}) {
+        rapidjson::Document d = Call(Req("typed", std::string(R"({"s":"","any":)") + any + "}"));
+        BOOST_CHECK_MESSAGE(d.HasMember("result"), any << ": " << ToJson(d));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(unknown_named_param) {
+    std::string msg;
+    BOOST_CHECK_EQUAL(ErrorCode(Req("typed", R"({"s":"x","colour":1})"), &msg), kRpcInvalidParams);
+    BOOST_CHECK_MESSAGE(Contains(msg, "\"colour\"") && Contains(msg, "unknown"), msg);
+    BOOST_CHECK_EQUAL(ErrorCode(Req("typed", R"({"s":"x","s":"y"})"), &msg), kRpcInvalidParams);
+    BOOST_CHECK_MESSAGE(Contains(msg, "\"s\"") && Contains(msg, "twice"), msg);
+}
+
+BOOST_AUTO_TEST_CASE(missing_required_param) {
+    std::string msg;
+    BOOST_CHECK_EQUAL(ErrorCode(Req("typed", "[]"), &msg), kRpcInvalidParams);
+    BOOST_CHECK_MESSAGE(
+        Contains(msg, "missing") && Contains(msg, "\"s\"") && Contains(msg, "string"), msg);
+    BOOST_CHECK_EQUAL(ErrorCode(Req("typed", "[null]"), &msg), kRpcInvalidParams);
+    BOOST_CHECK_EQUAL(ErrorCode(Req("typed", R"({"n":1})"), &msg), kRpcInvalidParams);
+    BOOST_CHECK_EQUAL(ErrorCode(R"({"jsonrpc":"2.0","method":"subtract","id":1})", &msg),
+                      kRpcInvalidParams);
+    BOOST_CHECK_MESSAGE(Contains(msg, "\"minuend\"") && Contains(msg, "non-negative integer"), msg);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_param_types) {
+    struct Case {
+        const char* params;
+        const char* name;
+        const char* type;
+    };
+    for (const Case& c : std::vector<Case>{
+             {R"([1])", "\"s\"", "string"},
+             {R"(["x","5"])", "\"n\"", "non-negative integer"},
+             {R"(["x",-1])", "\"n\"", "non-negative integer"},
+             {R"(["x",1.5])", "\"n\"", "non-negative integer"},
+             {R"(["x",1.0])", "\"n\"", "non-negative integer"},
+             {R"(["x",1e3])", "\"n\"", "non-negative integer"},
+             {R"(["x",18446744073709551616])", "\"n\"", "non-negative integer"},
+             {R"(["x",1,1])", "\"b\"", "boolean"},
+             {R"(["x",1,"true"])", "\"b\"", "boolean"},
+             {R"(["x",1,true,[]])", "\"o\"", "object"},
+             {R"(["x",1,true,{},{}])", "\"a\"", "array"},
+             {R"({"s":"x","a":"[]"})", "\"a\"", "array"},
+         }) {
+        BOOST_TEST_CONTEXT(c.params) {
+            std::string msg;
+            BOOST_CHECK_EQUAL(ErrorCode(Req("typed", c.params), &msg), kRpcInvalidParams);
+            BOOST_CHECK_MESSAGE(Contains(msg, c.name) && Contains(msg, c.type), msg);
+        }
+    }
+    // uint64 boundaries.
+    BOOST_CHECK_EQUAL(
+        Call(Req("typed", R"(["x",18446744073709551615])"))["result"]["n"].GetUint64(),
+        18446744073709551615u);
+    BOOST_CHECK_EQUAL(Call(Req("typed", R"(["x",0])"))["result"]["n"].GetUint64(), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(too_many_positional_params) {
+    std::string msg;
+    BOOST_CHECK_EQUAL(ErrorCode(Req("subtract", "[1,2,3]"), &msg), kRpcInvalidParams);
+    BOOST_CHECK_MESSAGE(Contains(msg, "at most 2") && Contains(msg, "got 3"), msg);
+    BOOST_CHECK_EQUAL(ErrorCode(Req("get_data", "[null]"), &msg), kRpcInvalidParams);
+    // Exactly the declared count is fine.
+    BOOST_CHECK_EQUAL(Call(Req("sum", "[1,2,3]"))["result"].GetUint64(), 6u);
+}
+
+BOOST_AUTO_TEST_CASE(handler_errors_and_exceptions) {
+    std::string msg;
+    BOOST_CHECK_EQUAL(ErrorCode(Req("fail", "[8]"), &msg), kRpcNotFound);
+    BOOST_CHECK_EQUAL(msg, "it failed");
+    BOOST_CHECK_EQUAL(ErrorCode(Req("fail", "[26]")), kRpcTxRejected);
+    BOOST_CHECK_EQUAL(ErrorCode(Req("throw", "[]"), &msg), kRpcInternalError);
+    BOOST_CHECK_MESSAGE(Contains(msg, "boom"), msg);
+    BOOST_CHECK_EQUAL(ErrorCode(Req("throw_other", "[]")), kRpcInternalError);
+    // Reading a parameter as the wrong type is a handler bug: -32603.
+    BOOST_CHECK_EQUAL(ErrorCode(Req("misread", R"(["x"])")), kRpcInternalError);
+    // A result that cannot be written as JSON is an internal error, and the
+    // reply is still valid JSON.
+    BOOST_CHECK_EQUAL(ErrorCode(Req("nan", "[]")), kRpcInternalError);
+    // The table still works afterwards.
+    BOOST_CHECK_EQUAL(Call(Req("sum", "[1]"))["result"].GetUint64(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(batches) {
+    // Empty: one error object, not an array.
+    rapidjson::Document empty = Call("[]");
+    BOOST_REQUIRE(empty.IsObject());
+    BOOST_CHECK_EQUAL(empty["error"]["code"].GetInt(), kRpcInvalidRequest);
+
+    // Mixed: one reply per non-notification entry, in order.
+    rapidjson::Document mixed = Call(
+        R"([{"jsonrpc":"2.0","method":"sum","params":[1],"id":1}, 5,
+            {"jsonrpc":"2.0","method":"update"},
+            {"method":"sum","params":[2],"id":2},
+            {"jsonrpc":"2.0","method":"nope","id":3}, []])");
+    BOOST_REQUIRE(mixed.IsArray());
+    BOOST_REQUIRE_EQUAL(mixed.Size(), 5u);
+    BOOST_CHECK_EQUAL(mixed[0]["result"].GetUint64(), 1u);
+    BOOST_CHECK_EQUAL(mixed[1]["error"]["code"].GetInt(), kRpcInvalidRequest);
+    BOOST_CHECK(mixed[1]["id"].IsNull());
+    BOOST_CHECK_EQUAL(mixed[2]["result"].GetUint64(), 2u);
+    BOOST_CHECK(mixed[2]["error"].IsNull());  // 1.0 entry keeps its envelope
+    BOOST_CHECK_EQUAL(mixed[3]["error"]["code"].GetInt(), kRpcMethodNotFound);
+    BOOST_CHECK_EQUAL(mixed[4]["error"]["code"].GetInt(), kRpcInvalidRequest);
+
+    // Only notifications: nothing.
+    const int before = g_notified;
+    BOOST_CHECK(!table.Handle(R"([{"jsonrpc":"2.0","method":"update"},
+                                  {"jsonrpc":"2.0","method":"update","params":[1]}])"));
+    BOOST_CHECK_EQUAL(g_notified - before, 2);
+
+    // Nested batch entries are not requests.
+    rapidjson::Document nested = Call(R"([[{"jsonrpc":"2.0","method":"sum","id":1}]])");
+    BOOST_REQUIRE(nested.IsArray());
+    BOOST_CHECK_EQUAL(nested[0]["error"]["code"].GetInt(), kRpcInvalidRequest);
+}
+
+BOOST_AUTO_TEST_CASE(batch_limit) {
+    table.SetMaxBatchSize(3);
+    BOOST_CHECK_EQUAL(table.MaxBatchSize(), 3u);
+    auto batch = [](size_t n) {
+        std::string b = "[";
+        for (size_t i = 0; i < n; ++i) {
+            b += (i ? "," : "") + Req("sum", "[1]", std::to_string(i));
+        }
+        return b + "]";
+    };
+    rapidjson::Document ok = Call(batch(3));
+    BOOST_REQUIRE(ok.IsArray());
+    BOOST_CHECK_EQUAL(ok.Size(), 3u);
+
+    const int before = g_notified;
+    std::string msg;
+    BOOST_CHECK_EQUAL(ErrorCode(batch(4), &msg), kRpcInvalidRequest);
+    BOOST_CHECK_MESSAGE(Contains(msg, "4") && Contains(msg, "3"), msg);
+    // Nothing of an over-long batch runs.
+    BOOST_CHECK(
+        table.Handle(R"([{"jsonrpc":"2.0","method":"update"},{"jsonrpc":"2.0","method":"update"},
+                                 {"jsonrpc":"2.0","method":"update"},{"jsonrpc":"2.0","method":"update"}])"));
+    BOOST_CHECK_EQUAL(g_notified, before);
+}
+
+BOOST_AUTO_TEST_CASE(registration) {
+    RpcTable t;
+    BOOST_CHECK(t.Find("help") != nullptr);
+    auto handler = [](const RpcRequest&, rapidjson::Document&) -> std::optional<RpcError> {
+        return std::nullopt;
+    };
+    BOOST_CHECK(t.TryRegister(RpcMethod{"zeta", "a", "", {}, "", handler}));
+    BOOST_CHECK(t.TryRegister(RpcMethod{"alpha", "b", "", {}, "", handler}));
+    BOOST_CHECK(t.TryRegister(RpcMethod{"beta", "a", "", {}, "", handler}));
+    BOOST_CHECK(!t.TryRegister(RpcMethod{"beta", "c", "", {}, "", handler}));  // duplicate
+    BOOST_CHECK(!t.TryRegister(RpcMethod{"help", "c", "", {}, "", handler}));  // duplicate
+    BOOST_CHECK(!t.TryRegister(RpcMethod{"", "c", "", {}, "", handler}));      // unnamed
+    BOOST_CHECK(!t.TryRegister(RpcMethod{"nohandler", "c", "", {}, "", {}}));  // no handler
+    BOOST_CHECK(
+        !t.TryRegister(RpcMethod{"dup_param",
+                                 "c",
+                                 "",
+                                 {{"x", RpcType::kAny, false, ""}, {"x", RpcType::kAny, false, ""}},
+                                 "",
+                                 handler}));
+    BOOST_CHECK(t.Find("nohandler") == nullptr);
+    BOOST_CHECK(t.Find("dup_param") == nullptr);
+    BOOST_CHECK_EQUAL(t.Find("beta")->category, "a");
+
+    std::vector<std::string> order;
+    for (const RpcMethod* m : t.List())
+        order.push_back(m->category + "/" + m->name);
+    const std::vector<std::string> want{"a/beta", "a/zeta", "b/alpha", "control/help"};
+    BOOST_CHECK_EQUAL_COLLECTIONS(order.begin(), order.end(), want.begin(), want.end());
+}
+
+BOOST_AUTO_TEST_CASE(execute_in_process) {
+    rapidjson::Document params = Parse(R"({"minuend":3,"subtrahend":5})");
+    rapidjson::Document result;
+    BOOST_CHECK(!table.Execute("subtract", params, result));
+    BOOST_CHECK_EQUAL(result.GetInt64(), -2);
+    rapidjson::Document r2;
+    auto err = table.Execute("subtract", Parse("[1]"), r2);
+    BOOST_REQUIRE(err);
+    BOOST_CHECK_EQUAL(err->code, kRpcInvalidParams);
+    rapidjson::Document r3;
+    err = table.Execute("subtract", Parse("\"x\""), r3);
+    BOOST_REQUIRE(err);
+    BOOST_CHECK_EQUAL(err->code, kRpcInvalidParams);
+    rapidjson::Document r4;
+    err = table.Execute("missing", rapidjson::Value(), r4);
+    BOOST_REQUIRE(err);
+    BOOST_CHECK_EQUAL(err->code, kRpcMethodNotFound);
+}
+
+BOOST_AUTO_TEST_CASE(help) {
+    const std::string all = table.HelpText();
+    BOOST_CHECK_MESSAGE(Contains(all, "== Control ==\nhelp ( \"command\" )\n"), all);
+    BOOST_CHECK_MESSAGE(Contains(all, "== Test ==\n"), all);
+    BOOST_CHECK_MESSAGE(Contains(all, "\nsubtract minuend subtrahend\n"), all);
+    BOOST_CHECK_MESSAGE(Contains(all, "\ntyped \"s\" ( n ) ( b ) ( o ) ( a ) ( any )\n"), all);
+    // Every method is listed.
+    for (const RpcMethod* m : table.List()) {
+        BOOST_CHECK_MESSAGE(Contains(all, "\n" + m->name), m->name);
+    }
+    // Categories appear in order: Control before Test.
+    BOOST_CHECK_LT(all.find("== Control =="), all.find("== Test =="));
+
+    const std::string one = table.HelpText("typed");
+    BOOST_CHECK_MESSAGE(Contains(one, "echo typed parameters"), one);
+    BOOST_CHECK_MESSAGE(Contains(one, "1. s    (string, required) a string"), one);
+    BOOST_CHECK_MESSAGE(Contains(one, "2. n    (non-negative integer, optional) a number"), one);
+    BOOST_CHECK_MESSAGE(Contains(one, "Result:\nobject"), one);
+    BOOST_CHECK_MESSAGE(Contains(table.HelpText("bogus"), "unknown command: bogus"), "");
+
+    // Through the dispatcher.
+    rapidjson::Document d = Call(Req("help", "[]"));
+    BOOST_CHECK_EQUAL(std::string(d["result"].GetString()), all);
+    rapidjson::Document d2 = Call(Req("help", R"({"command":"typed"})"));
+    BOOST_CHECK_EQUAL(std::string(d2["result"].GetString()), one);
+    std::string msg;
+    BOOST_CHECK_EQUAL(ErrorCode(Req("help", R"(["bogus"])"), &msg), kRpcNotFound);
+    BOOST_CHECK_MESSAGE(Contains(msg, "bogus"), msg);
+    BOOST_CHECK_EQUAL(ErrorCode(Req("help", "[1]")), kRpcInvalidParams);
+}
+
+BOOST_AUTO_TEST_CASE(error_code_table) {
+    BOOST_CHECK_EQUAL(RpcErrorCodeName(kRpcParseError), "ParseError");
+    BOOST_CHECK_EQUAL(RpcErrorCodeName(kRpcTxRejected), "TxRejected");
+    BOOST_CHECK_EQUAL(RpcErrorCodeName(kRpcNotFound), "NotFound");
+    BOOST_CHECK_EQUAL(RpcErrorCodeName(12345), "");
+    // Application codes stay out of the JSON-RPC reserved range and are distinct.
+    const std::vector<int> app{kRpcMisc,
+                               kRpcTypeError,
+                               kRpcInvalidAddress,
+                               kRpcInsufficientFunds,
+                               kRpcNotFound,
+                               kRpcNotConnected,
+                               kRpcInvalidParameter,
+                               kRpcDeserializationError,
+                               kRpcNodeAlreadyAdded,
+                               kRpcNodeNotAdded,
+                               kRpcVerifyError,
+                               kRpcTxRejected,
+                               kRpcTxAlreadyKnown,
+                               kRpcInWarmup};
+    for (int c : app) {
+        BOOST_CHECK_GT(c, -32000);
+        BOOST_CHECK_LT(c, 0);
+        BOOST_CHECK_EQUAL(std::count(app.begin(), app.end(), c), 1);
+        BOOST_CHECK(!RpcErrorCodeName(c).empty());
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
