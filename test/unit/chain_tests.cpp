@@ -14,45 +14,26 @@
 #include <vector>
 
 #include "chain/chain.h"
-#include "chain/state_proof.h"
 #include "chain/state_tree.h"
 #include "consensus/params.h"
+#include "consensus/state_proof.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
 #include "primitives/account.h"
 #include "primitives/block.h"
+#include "test_util.h"
 
 using namespace maillon;
 namespace fs = std::filesystem;
 
 namespace {
 
+using maillon::test::TempDir;
+
 const ChainParams& Dev() {
     return GetParams(Network::kDev);
 }
 const Amount kGenesisBalance = 1'000'000 * kCoin;
-
-// A fresh directory under /tmp, removed with everything in it on destruction.
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        m_path = fs::path("/tmp") / ("maillon_chain_tests_" + std::to_string(::getpid()) + "_" +
-                                     std::to_string(counter++));
-        fs::remove_all(m_path);
-        fs::create_directories(m_path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(m_path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::string Db() const { return (m_path / "chain").string(); }
-
-private:
-    fs::path m_path;
-};
 
 PrivKey TestKey(uint8_t n) {
     const uint8_t seed[2] = {0x46, n};
@@ -129,7 +110,7 @@ BOOST_AUTO_TEST_SUITE(chain_tests)
 
 BOOST_AUTO_TEST_CASE(open_writes_genesis) {
     TempDir dir;
-    auto chain = OpenChain(dir.Db());
+    auto chain = OpenChain(dir.File("chain"));
     const BlockHeader tip = chain->Tip();
     BOOST_CHECK_EQUAL(tip.height, 0U);
     BOOST_CHECK_EQUAL(tip.chain_id, Dev().chain_id);
@@ -163,7 +144,7 @@ BOOST_AUTO_TEST_CASE(open_writes_genesis) {
 
 BOOST_AUTO_TEST_CASE(connect_blocks_updates_state_and_indexes) {
     TempDir dir;
-    auto chain = OpenChain(dir.Db());
+    auto chain = OpenChain(dir.File("chain"));
     const BlockHeader genesis = chain->Tip();
     const PrivKey dev = DevKey();
     const PrivKey r = TestKey(1);
@@ -248,7 +229,7 @@ BOOST_AUTO_TEST_CASE(reopen_resumes_at_tip) {
     const XOnlyPubKey r = TestKey(1).PubKey();
     BlockHeader tip;
     {
-        auto chain = OpenChain(dir.Db());
+        auto chain = OpenChain(dir.File("chain"));
         for (uint64_t i = 0; i < 3; ++i) {
             const Block b = Produce(*chain, {Transfer(DevKey(), r, 10 + i, 1000, i)}, t + i);
             BOOST_REQUIRE_EQUAL(Code(chain->ConnectBlock(b, t + i)), "ok");
@@ -256,7 +237,7 @@ BOOST_AUTO_TEST_CASE(reopen_resumes_at_tip) {
         tip = chain->Tip();
         BOOST_REQUIRE_EQUAL(tip.height, 3U);
     }
-    auto chain = OpenChain(dir.Db());
+    auto chain = OpenChain(dir.File("chain"));
     BOOST_CHECK(chain->Tip().Hash() == tip.Hash());
     BOOST_CHECK(chain->Tip().state_root == tip.state_root);
     BOOST_CHECK_EQUAL(chain->Tip().height, 3U);
@@ -276,7 +257,7 @@ BOOST_AUTO_TEST_CASE(reopen_resumes_at_tip) {
 
 BOOST_AUTO_TEST_CASE(connect_rejects_bad_blocks_and_keeps_tip) {
     TempDir dir;
-    auto chain = OpenChain(dir.Db());
+    auto chain = OpenChain(dir.File("chain"));
     const BlockHeader genesis = chain->Tip();
     const uint64_t t = Dev().genesis_time_ms + 1000;
     const XOnlyPubKey r = TestKey(1).PubKey();
@@ -349,24 +330,24 @@ BOOST_AUTO_TEST_CASE(wrong_network) {
     TempDir dir;
     BlockHeader tip;
     {
-        auto chain = OpenChain(dir.Db());
+        auto chain = OpenChain(dir.File("chain"));
         tip = chain->Tip();
     }
     for (Network net : {Network::kTest, Network::kMain}) {
-        auto other = Chain::Open(dir.Db(), GetParams(net));
+        auto other = Chain::Open(dir.File("chain"), GetParams(net));
         BOOST_REQUIRE(!other);
         BOOST_CHECK_EQUAL(other.error().code, "wrong-network");
         BOOST_CHECK_MESSAGE(other.error().message.find("chain id 3") != std::string::npos,
                             other.error().message);
     }
     // The database was not touched and is usable again.
-    auto chain = OpenChain(dir.Db());
+    auto chain = OpenChain(dir.File("chain"));
     BOOST_CHECK(chain->Tip().Hash() == tip.Hash());
 }
 
 BOOST_AUTO_TEST_CASE(prove_account) {
     TempDir dir;
-    auto chain = OpenChain(dir.Db());
+    auto chain = OpenChain(dir.File("chain"));
     const uint64_t t = Dev().genesis_time_ms + 1000;
     const XOnlyPubKey r = TestKey(1).PubKey();
     const Block b1 = Produce(*chain, {Transfer(DevKey(), r, 5 * kCoin, 1000, 0)}, t);
@@ -425,8 +406,8 @@ BOOST_AUTO_TEST_CASE(prove_account) {
 
 BOOST_AUTO_TEST_CASE(state_root_is_deterministic) {
     TempDir dir_a, dir_b;
-    auto a = OpenChain(dir_a.Db());
-    auto b = OpenChain(dir_b.Db());
+    auto a = OpenChain(dir_a.File("chain"));
+    auto b = OpenChain(dir_b.File("chain"));
     BOOST_REQUIRE(a->Tip().Hash() == b->Tip().Hash());
 
     const PrivKey k1 = TestKey(1), k2 = TestKey(2);

@@ -12,29 +12,17 @@
 #include <functional>
 #include <sstream>
 
+#include "test_util.h"
 #include "util/strencodings.h"
 
 using namespace maillon;
 
 namespace {
 
+using maillon::test::TempDir;
+
 // Cheap scrypt so the suite runs in milliseconds.
 const KdfParams kCheap{1024, 8, 1};
-
-// A fresh directory under /tmp, removed with everything in it at the end.
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::string tmpl = "/tmp/maillon_key_file_tests.XXXXXX";
-        BOOST_REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    std::string File(const std::string& name) const { return (path / name).string(); }
-};
 
 std::string ReadAll(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
