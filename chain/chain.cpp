@@ -88,6 +88,11 @@ Status Chain::InitGenesis() {
     Block genesis;
     genesis.header = GenesisHeader(m_params, tree.Root());
     genesis.header.tx_root = genesis.ComputeTxRoot();
+    if (genesis.header.Hash() != m_params.genesis_hash) {
+        return MakeError("bad-genesis", "computed genesis " + HexStr(genesis.header.Hash()) +
+                                            " differs from the " + m_params.name + " network's " +
+                                            HexStr(m_params.genesis_hash));
+    }
 
     leveldb::WriteBatch batch;
     Writer w;

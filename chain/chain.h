@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "chain/chain_db.h"
-#include "chain/state_proof.h"
 #include "consensus/block_verify.h"
 #include "consensus/params.h"
+#include "consensus/state_proof.h"
 #include "consensus/state_view.h"
 #include "primitives/block.h"
 #include "util/result.h"

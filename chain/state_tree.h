@@ -1,7 +1,7 @@
 // The authenticated account state: a compressed binary sparse Merkle tree
 // over 256-bit keys (callers pass key = TaggedHash("MaillonStateKey", address))
 // whose values are opaque byte strings of at most kMaxStateValueSize bytes.
-// Shape and hashing are described in chain/state_proof.h.
+// Shape and hashing are described in consensus/state_proof.h.
 //
 // Nodes are stored content-addressed by their hash in a NodeStore and never
 // deleted, so a StateTree opened at any past root stays readable and provable.
@@ -26,7 +26,7 @@
 #include <optional>
 #include <vector>
 
-#include "chain/state_proof.h"
+#include "consensus/state_proof.h"
 #include "crypto/hash.h"
 #include "util/result.h"
 

@@ -3,9 +3,19 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "util/strencodings.h"
+
 namespace maillon {
 
 namespace {
+
+Hash256 HashFromHex(std::string_view hex) {
+    auto bytes = ParseHex(hex);
+    if (!bytes || bytes->size() != 32) std::abort();
+    Hash256 h;
+    std::copy(bytes->begin(), bytes->end(), h.begin());
+    return h;
+}
 
 std::array<uint8_t, 32> DevSecret() {
     constexpr std::string_view kSeed = "maillon dev validator 0";
@@ -23,6 +33,8 @@ ChainParams MainParams() {
     p.default_port = 7330;
     p.default_rpc_port = 7331;
     p.genesis_time_ms = 1'798'761'600'000;  // 2027-01-01T00:00:00Z
+    p.genesis_hash =
+        HashFromHex("27f963b39342fa6a1acf68b1ff2e0e76d0f5ad635d6ff318d71c4bb1f4bc19f2");
     // Launch allocations and the initial validator set are fixed at launch,
     // with the P2P and staking work; until then main has an empty state.
     p.max_block_bytes = 2 * 1024 * 1024;
@@ -43,6 +55,8 @@ ChainParams TestParams() {
     p.default_port = 17330;
     p.default_rpc_port = 17331;
     p.genesis_time_ms = 1'795'046'400'000;  // 2026-11-19T00:00:00Z
+    p.genesis_hash =
+        HashFromHex("d224e6f5e2eb5874f6a71d01d00b65f847e6639e3d60d344b1216b27af8a3c94");
     return p;
 }
 
@@ -56,6 +70,8 @@ ChainParams DevParams() {
     p.default_port = 27330;
     p.default_rpc_port = 27331;
     p.genesis_time_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+    p.genesis_hash =
+        HashFromHex("a765f0e7ae6b7922b2abb56c91501a9afa629f94b488986640159e46844f898e");
     const XOnlyPubKey dev = DevKey().PubKey();
     p.genesis_allocations = {{dev, 1'000'000 * kCoin}};
     p.validators = {dev};

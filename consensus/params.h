@@ -29,6 +29,7 @@ struct ChainParams {
     uint16_t default_rpc_port;
 
     uint64_t genesis_time_ms;
+    Hash256 genesis_hash;  // hash of the genesis header; checked when a chain is created
     std::vector<GenesisAllocation> genesis_allocations;  // sorted by address, unique
     std::vector<XOnlyPubKey> validators;                 // who may propose blocks
 

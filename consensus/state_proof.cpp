@@ -1,4 +1,4 @@
-#include "chain/state_proof.h"
+#include "consensus/state_proof.h"
 
 #include <string>
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "client/passphrase.h"
+#include "client/proof_check.h"
 #include "client/rpc_client.h"
 #include "common/key_file.h"
 #include "primitives/address.h"
@@ -30,6 +31,8 @@ constexpr const char* kUsage = R"(Usage:
   maillon-cli -keyfile=FILE transfer <to> <amount> [fee] [-wait]
                                                 sign with the next nonce, send, optionally wait
   maillon-cli waittx <txid>                     wait until a transaction is in a block
+  maillon-cli verifyproof <address> [height]    fetch getproof and verify it locally against a
+                                                validator-signed header; prints the proven account
 Amounts and fees are in MLN (e.g. 1.5; 8 decimals at most). Parameters that parse as
 JSON (numbers, true, false, null, objects, arrays) are sent as such, others as strings.
 
@@ -196,6 +199,26 @@ struct Cli {
             if (int rc = CallRpc("sendrawtransaction", sp, txid)) return rc;
             if (args.GetBool("wait")) return WaitTx(txid.GetString());
             std::cout << txid.GetString() << "\n";
+            return 0;
+        }
+        if (cmd == "verifyproof") {
+            if (rest.empty() || rest.size() > 2)
+                return Fail("usage: verifyproof <address> [height]");
+            auto addr = DecodeAddress(params.hrp, rest[0]);
+            if (!addr) return Fail(addr.error().message);
+            rapidjson::Document p(rapidjson::kArrayType), reply;
+            for (const std::string& w : rest)
+                p.PushBack(ParseArg(w, p.GetAllocator()), p.GetAllocator());
+            if (int rc = CallRpc("getproof", p, reply)) return rc;
+            auto verified = VerifyProofReply(params, *addr, reply);
+            if (!verified) return Fail(verified.error().message);
+            const Account acct = verified->account.value_or(Account{});
+            std::cout << "{\n  \"verified\": true,\n  \"address\": \"" << rest[0]
+                      << "\",\n  \"height\": " << verified->header.height
+                      << ",\n  \"blockhash\": \"" << HexStr(verified->header.Hash())
+                      << "\",\n  \"present\": " << (verified->account ? "true" : "false")
+                      << ",\n  \"balance\": " << acct.balance << ",\n  \"nonce\": " << acct.nonce
+                      << "\n}\n";
             return 0;
         }
         if (cmd == "waittx") {

@@ -246,6 +246,46 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
                         return std::nullopt;
                     }});
 
+    table.Register({"getproof",
+                    "wallet",
+                    "Returns an account's state with a Merkle proof against the state root of a "
+                    "block (default: the "
+                    "tip). A client checks the header (hash and proposer signature) and then the "
+                    "proof against its "
+                    "state_root; `maillon-cli verifyproof` does both.",
+                    {{"address", RpcType::kString, true, "account address"},
+                     {"height", RpcType::kUInt64, false, "block height (default: the tip)"}},
+                    "{address, height, blockhash, state_root, header: hex, key: hex, account: "
+                    "{balance, nonce, bonded, "
+                    "credits} or null, proof: hex}",
+                    [m](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+                        auto& a = r.GetAllocator();
+                        auto addr = m->Address(req.GetString(0));
+                        if (!addr) return FromError(addr.error());
+                        const uint64_t height = req.GetUInt64(1, m->m_ctx.chain->Tip().height);
+                        auto proof = m->m_ctx.chain->ProveAccount(*addr, height);
+                        if (!proof) return FromError(proof.error());
+                        r.SetObject();
+                        r.AddMember("address", Str(req.GetString(0), a), a);
+                        r.AddMember("height", proof->header.height, a);
+                        r.AddMember("blockhash", Hex(proof->header.Hash(), a), a);
+                        r.AddMember("state_root", Hex(proof->header.state_root, a), a);
+                        r.AddMember("header", Hex(proof->header.Serialize(), a), a);
+                        r.AddMember("key", Hex(AccountKey(*addr), a), a);
+                        if (proof->account) {
+                            Value acct(rapidjson::kObjectType);
+                            acct.AddMember("balance", proof->account->balance, a);
+                            acct.AddMember("nonce", proof->account->nonce, a);
+                            acct.AddMember("bonded", proof->account->bonded, a);
+                            acct.AddMember("credits", proof->account->credits, a);
+                            r.AddMember("account", acct, a);
+                        } else {
+                            r.AddMember("account", Value(rapidjson::kNullType), a);
+                        }
+                        r.AddMember("proof", Hex(proof->proof.Serialize(), a), a);
+                        return std::nullopt;
+                    }});
+
     table.Register(
         {"sendrawtransaction",
          "wallet",

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "chain/state_proof.h"
 #include "chain/state_tree.h"
+#include "consensus/state_proof.h"
 #include "crypto/hash.h"
 #include "util/strencodings.h"
 

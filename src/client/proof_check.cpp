@@ -1,0 +1,93 @@
+#include "client/proof_check.h"
+
+#include "consensus/state_proof.h"
+#include "util/strencodings.h"
+
+namespace maillon {
+
+namespace {
+
+Error Bad(const std::string& what) {
+    return MakeError("bad-proof", "proof rejected: " + what);
+}
+
+Result<std::vector<uint8_t>> HexField(const rapidjson::Value& reply, const char* name) {
+    auto it = reply.FindMember(name);
+    if (it == reply.MemberEnd() || !it->value.IsString())
+        return Bad(std::string("missing field ") + name);
+    auto bytes = ParseHex(it->value.GetString());
+    if (!bytes) return Bad(std::string(name) + " is not hex");
+    return *bytes;
+}
+
+bool IsValidator(const ChainParams& params, const XOnlyPubKey& key) {
+    for (const XOnlyPubKey& v : params.validators) {
+        if (v == key) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+Result<VerifiedAccount> VerifyProofReply(const ChainParams& params, const XOnlyPubKey& address,
+                                         const rapidjson::Value& reply) {
+    if (!reply.IsObject()) return Bad("reply is not an object");
+    auto header_bytes = HexField(reply, "header");
+    if (!header_bytes) return header_bytes.error();
+    auto header = DecodeBlockHeader(*header_bytes);
+    if (!header) return Bad("header: " + header.error().message);
+    auto hash = HexField(reply, "blockhash");
+    if (!hash) return hash.error();
+    const Hash256 computed = header->Hash();
+    if (*hash != std::vector<uint8_t>(computed.begin(), computed.end())) {
+        return Bad("header does not hash to the reported block hash");
+    }
+    if (header->chain_id != params.chain_id) return Bad("header is from another network");
+    if (header->height == 0) {
+        // Genesis is unsigned; it is fixed by the network's parameters.
+        if (computed != params.genesis_hash) {
+            return Bad("height-0 header is not this network's genesis");
+        }
+    } else {
+        if (!IsValidator(params, header->proposer))
+            return Bad("header proposer is not a validator");
+        if (!VerifySchnorr(header->proposer, computed, header->proposer_sig)) {
+            return Bad("header signature does not verify");
+        }
+    }
+    auto proof_bytes = HexField(reply, "proof");
+    if (!proof_bytes) return proof_bytes.error();
+    auto proof = StateProof::Deserialize(*proof_bytes);
+    if (!proof) return Bad("proof: " + proof.error().message);
+    auto value = VerifyStateProof(header->state_root, AccountKey(address), *proof);
+    if (!value) return Bad(value.error().message);
+
+    VerifiedAccount out{*header, std::nullopt};
+    if (value->has_value()) {
+        auto acct = DeserializeAccount(**value);
+        if (!acct) return Bad("proven account: " + acct.error().message);
+        out.account = *acct;
+    }
+    // The reply's readable account must be the proven one.
+    auto reported = reply.FindMember("account");
+    if (reported == reply.MemberEnd()) return Bad("missing field account");
+    if (reported->value.IsNull() != !out.account.has_value()) {
+        return Bad("reported presence of the account contradicts the proof");
+    }
+    if (out.account) {
+        const auto& v = reported->value;
+        auto field = [&](const char* n) -> std::optional<uint64_t> {
+            auto f = v.FindMember(n);
+            if (f == v.MemberEnd() || !f->value.IsUint64()) return std::nullopt;
+            return f->value.GetUint64();
+        };
+        if (!v.IsObject() || field("balance") != out.account->balance ||
+            field("nonce") != out.account->nonce || field("bonded") != out.account->bonded ||
+            field("credits") != out.account->credits) {
+            return Bad("reported account differs from the proven one");
+        }
+    }
+    return out;
+}
+
+}  // namespace maillon

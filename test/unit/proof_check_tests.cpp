@@ -1,0 +1,147 @@
+// VerifyProofReply against real getproof replies (RpcTable + the node's
+// methods over a LevelDB chain), and against doctored copies of them.
+#include <boost/test/unit_test.hpp>
+
+#include "chain/chain.h"
+#include "chain/mempool.h"
+#include "client/proof_check.h"
+#include "node/rpc_methods.h"
+#include "primitives/address.h"
+#include "test_util.h"
+#include "util/strencodings.h"
+
+using namespace maillon;
+
+namespace {
+
+using maillon::test::TempDir;
+
+const ChainParams& Dev() {
+    return GetParams(Network::kDev);
+}
+
+struct ProofFixture {
+    TempDir dir;
+    std::unique_ptr<Chain> chain;
+    std::unique_ptr<Mempool> mempool;
+    NodeContext ctx;
+    RpcTable table;
+    XOnlyPubKey carol = PrivKey::Generate().PubKey();
+
+    ProofFixture() {
+        auto c = Chain::Open(dir.File("chain"), Dev());
+        BOOST_REQUIRE(c.ok());
+        chain = std::move(*c);
+        mempool = std::make_unique<Mempool>(Dev(), MempoolLimits{});
+        ctx.chain = chain.get();
+        ctx.mempool = mempool.get();
+        RegisterNodeRpcMethods(table, ctx);
+
+        // One block paying carol, so she has a leaf.
+        const PrivKey dev = DevKey();
+        Transaction tx;
+        tx.chain_id = Dev().chain_id;
+        tx.sender = dev.PubKey();
+        tx.fee = Dev().min_tx_fee;
+        tx.payload = SerializeTransfer({carol, 5 * kCoin});
+        tx.Sign(dev);
+        const uint64_t now = chain->Tip().time_ms + 1000;
+        auto block = chain->AssembleBlock({tx}, dev.PubKey(), now);
+        BOOST_REQUIRE(block.ok());
+        block->header.proposer_sig = dev.Sign(block->header.Hash());
+        BOOST_REQUIRE(chain->ConnectBlock(*block, now).ok());
+    }
+
+    rapidjson::Document GetProof(const XOnlyPubKey& who, std::optional<uint64_t> height = {}) {
+        rapidjson::Document params(rapidjson::kArrayType);
+        auto& a = params.GetAllocator();
+        params.PushBack(rapidjson::Value(EncodeAddress(Dev().hrp, who).c_str(), a), a);
+        if (height) params.PushBack(*height, a);
+        rapidjson::Document result;
+        auto err = table.Execute("getproof", params, result);
+        BOOST_REQUIRE_MESSAGE(!err.has_value(), (err ? err->message : std::string()));
+        return result;
+    }
+};
+
+void SetString(rapidjson::Document& d, const char* field, const std::string& v) {
+    d[field].SetString(v.c_str(), d.GetAllocator());
+}
+
+std::string ErrorOf(const Result<VerifiedAccount>& r) {
+    return r.ok() ? "" : r.error().message;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(proof_check_tests, ProofFixture)
+
+BOOST_AUTO_TEST_CASE(honest_replies_verify) {
+    auto present = VerifyProofReply(Dev(), carol, GetProof(carol));
+    BOOST_REQUIRE_MESSAGE(present.ok(), ErrorOf(present));
+    BOOST_REQUIRE(present->account.has_value());
+    BOOST_CHECK_EQUAL(present->account->balance, 5 * kCoin);
+    BOOST_CHECK_EQUAL(present->header.height, 1u);
+
+    auto at_genesis = VerifyProofReply(Dev(), carol, GetProof(carol, 0));
+    BOOST_REQUIRE_MESSAGE(at_genesis.ok(), ErrorOf(at_genesis));
+    BOOST_CHECK(!at_genesis->account.has_value());
+
+    const XOnlyPubKey stranger = PrivKey::Generate().PubKey();
+    auto absent = VerifyProofReply(Dev(), stranger, GetProof(stranger));
+    BOOST_REQUIRE_MESSAGE(absent.ok(), ErrorOf(absent));
+    BOOST_CHECK(!absent->account.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(doctored_replies_fail) {
+    {  // a richer balance than proven
+        auto d = GetProof(carol);
+        d["account"]["balance"].SetUint64(6 * kCoin);
+        BOOST_CHECK(ErrorOf(VerifyProofReply(Dev(), carol, d)).find("differs from the proven") !=
+                    std::string::npos);
+    }
+    {  // claims absence of a present account
+        auto d = GetProof(carol);
+        d["account"].SetNull();
+        BOOST_CHECK(ErrorOf(VerifyProofReply(Dev(), carol, d)).find("contradicts") !=
+                    std::string::npos);
+    }
+    {  // someone else's proof
+        const XOnlyPubKey dev = DevKey().PubKey();
+        auto d = GetProof(dev);
+        BOOST_CHECK(!VerifyProofReply(Dev(), carol, d).ok());
+    }
+    {  // a header with another state root no longer hashes to the block hash
+        auto d = GetProof(carol);
+        std::string header = d["header"].GetString();
+        header[200] = header[200] == '0' ? '1' : '0';
+        SetString(d, "header", header);
+        BOOST_CHECK(ErrorOf(VerifyProofReply(Dev(), carol, d)).find("does not hash") !=
+                    std::string::npos);
+    }
+    {  // a forged header signed by a non-validator
+        auto d = GetProof(carol);
+        auto header = DecodeBlockHeader(*ParseHex(d["header"].GetString()));
+        BOOST_REQUIRE(header.ok());
+        const PrivKey forger = PrivKey::Generate();
+        header->proposer = forger.PubKey();
+        header->proposer_sig = forger.Sign(header->Hash());
+        SetString(d, "header", HexStr(header->Serialize()));
+        SetString(d, "blockhash", HexStr(header->Hash()));
+        BOOST_CHECK(ErrorOf(VerifyProofReply(Dev(), carol, d)).find("not a validator") !=
+                    std::string::npos);
+    }
+    {  // a tampered proof
+        auto d = GetProof(carol);
+        std::string proof = d["proof"].GetString();
+        proof.back() = proof.back() == '0' ? '1' : '0';
+        SetString(d, "proof", proof);
+        BOOST_CHECK(!VerifyProofReply(Dev(), carol, d).ok());
+    }
+    {  // another network
+        BOOST_CHECK(ErrorOf(VerifyProofReply(GetParams(Network::kTest), carol, GetProof(carol)))
+                        .find("another network") != std::string::npos);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
