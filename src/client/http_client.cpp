@@ -1,7 +1,6 @@
 #include "client/http_client.h"
 
 #include <chrono>
-#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -10,8 +9,6 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
-
-#include "util/base64.h"
 
 namespace maillon {
 
@@ -134,30 +131,6 @@ Result<HttpResponse> HttpPost(const std::string& host, uint16_t port, const std:
 Result<HttpResponse> HttpGet(const std::string& host, uint16_t port, const std::string& path,
                              const std::string& authorization_header, int timeout_seconds) {
     return Send(EVHTTP_REQ_GET, host, port, path, nullptr, authorization_header, timeout_seconds);
-}
-
-std::string BasicAuthorization(std::string_view user, std::string_view password) {
-    std::string pair;
-    pair.append(user).append(":").append(password);
-    return "Basic " + EncodeBase64(pair);
-}
-
-Result<std::string> CookieAuthorization(const std::filesystem::path& cookie_path) {
-    std::ifstream in(cookie_path, std::ios::binary);
-    if (!in) {
-        return MakeError("auth-cookie", "cannot read RPC cookie file " + cookie_path.string() +
-                                            " (is maillond running with this data directory?)");
-    }
-    std::string line;
-    std::getline(in, line);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    const size_t colon = line.find(':');
-    if (colon == std::string::npos || colon == 0) {
-        return MakeError("auth-cookie", "RPC cookie file " + cookie_path.string() +
-                                            " is not of the form user:password");
-    }
-    return BasicAuthorization(std::string_view(line).substr(0, colon),
-                              std::string_view(line).substr(colon + 1));
 }
 
 }  // namespace maillon

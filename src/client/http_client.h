@@ -5,12 +5,10 @@
 //
 // Error codes: "http-connect" (refused, unreachable, host not found: the
 // message says "could not connect to HOST:PORT: is maillond running?"),
-// "http-timeout", "http-failed" (connection dropped or reply malformed),
-// "auth-cookie" (cookie file missing or malformed).
+// "http-timeout", "http-failed" (connection dropped or reply malformed).
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,8 +29,8 @@ struct HttpResponse {
 
 // POSTs `body` (Content-Type: application/json) to http://host:port/path.
 // `authorization_header` is the full "Authorization" value (e.g. from
-// BasicAuthorization); empty sends none. timeout_seconds bounds the connect
-// and each read/write.
+// MakeBasicAuthHeader in rpc/auth.h); empty sends none. timeout_seconds
+// bounds the connect and each read/write.
 Result<HttpResponse> HttpPost(const std::string& host, uint16_t port, const std::string& path,
                               const std::string& body, const std::string& authorization_header,
                               int timeout_seconds);
@@ -40,12 +38,5 @@ Result<HttpResponse> HttpPost(const std::string& host, uint16_t port, const std:
 // Same for GET (no body).
 Result<HttpResponse> HttpGet(const std::string& host, uint16_t port, const std::string& path,
                              const std::string& authorization_header, int timeout_seconds);
-
-// "Basic " + base64(user ":" password).
-std::string BasicAuthorization(std::string_view user, std::string_view password);
-
-// Reads a cookie file written by maillond ("user:password") and returns the
-// matching Authorization header value.
-Result<std::string> CookieAuthorization(const std::filesystem::path& cookie_path);
 
 }  // namespace maillon

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "crypto/bech32.h"
-#include "test_util.h"
+#include "test/util/setup.h"
 #include "util/strencodings.h"
 
 using namespace maillon;
@@ -98,7 +98,10 @@ bool IsValidAs(std::string_view s, Encoding e) {
     return d.ok() && d->encoding == e;
 }
 
-void CheckValidStrings(const rapidjson::Value& list, Encoding e, size_t& ran) {
+// Checks every string of `list` decodes as `e` and re-encodes to itself;
+// returns how many were checked.
+size_t CheckValidStrings(const rapidjson::Value& list, Encoding e) {
+    size_t ran = 0;
     for (const auto& v : list.GetArray()) {
         const std::string s = First(v);
         BOOST_TEST_CONTEXT("valid string '" << s << "'") {
@@ -120,9 +123,13 @@ void CheckValidStrings(const rapidjson::Value& list, Encoding e, size_t& ran) {
             ++ran;
         }
     }
+    return ran;
 }
 
-void CheckInvalidStrings(const rapidjson::Value& list, Encoding e, size_t& ran) {
+// Checks no string of `list` ([string, reason] entries) decodes as `e`;
+// returns how many were checked.
+size_t CheckInvalidStrings(const rapidjson::Value& list, Encoding e) {
+    size_t ran = 0;
     for (const auto& v : list.GetArray()) {
         const std::string s = First(v);
         BOOST_TEST_CONTEXT("invalid string '" << s << "' (" << Second(v) << ")") {
@@ -130,6 +137,36 @@ void CheckInvalidStrings(const rapidjson::Value& list, Encoding e, size_t& ran) 
             ++ran;
         }
     }
+    return ran;
+}
+
+// The valid and invalid string lists of a vector file, checked as `e`; the
+// lists must have `expect_valid` and `expect_invalid` entries.
+void CheckStringVectors(const std::string& file, const char* valid_key, const char* invalid_key,
+                        Encoding e, size_t expect_valid, size_t expect_invalid) {
+    const auto doc = LoadJson(file);
+    const auto& valid = Array(doc, valid_key);
+    const auto& invalid = Array(doc, invalid_key);
+    const size_t ran_valid = CheckValidStrings(valid, e);
+    const size_t ran_invalid = CheckInvalidStrings(invalid, e);
+    BOOST_CHECK_EQUAL(ran_valid, valid.Size());
+    BOOST_CHECK_EQUAL(ran_invalid, invalid.Size());
+    BOOST_CHECK_EQUAL(ran_valid, expect_valid);
+    BOOST_CHECK_EQUAL(ran_invalid, expect_invalid);
+}
+
+// Checks no address of `list` ([address, reason] entries) is a valid segwit
+// address under BIP350; returns how many were checked.
+size_t CheckInvalidAddresses(const rapidjson::Value& list) {
+    size_t ran = 0;
+    for (const auto& v : list.GetArray()) {
+        const std::string addr = First(v);
+        BOOST_TEST_CONTEXT("invalid address " << addr << " (" << Second(v) << ")") {
+            BOOST_CHECK(!SegwitScriptPubKey(addr).has_value());
+            ++ran;
+        }
+    }
+    return ran;
 }
 
 }  // namespace
@@ -137,36 +174,20 @@ void CheckInvalidStrings(const rapidjson::Value& list, Encoding e, size_t& ran) 
 BOOST_AUTO_TEST_SUITE(bech32_tests)
 
 BOOST_AUTO_TEST_CASE(bip350_bech32m_strings) {
-    const auto doc = LoadJson("bip350/bech32m.json");
-    const auto& valid = Array(doc, "valid_bech32m");
-    const auto& invalid = Array(doc, "invalid_bech32m");
-    size_t ran_valid = 0, ran_invalid = 0;
-    CheckValidStrings(valid, Encoding::kBech32m, ran_valid);
-    CheckInvalidStrings(invalid, Encoding::kBech32m, ran_invalid);
-    BOOST_CHECK_EQUAL(ran_valid, valid.Size());
-    BOOST_CHECK_EQUAL(ran_invalid, invalid.Size());
-    BOOST_CHECK_EQUAL(ran_valid, 7u);
-    BOOST_CHECK_EQUAL(ran_invalid, 14u);
+    CheckStringVectors("bip350/bech32m.json", "valid_bech32m", "invalid_bech32m",
+                       Encoding::kBech32m, 7, 14);
 }
 
 BOOST_AUTO_TEST_CASE(bip173_bech32_strings) {
-    const auto doc = LoadJson("bip173/bech32.json");
-    const auto& valid = Array(doc, "valid_bech32");
-    const auto& invalid = Array(doc, "invalid_bech32");
-    size_t ran_valid = 0, ran_invalid = 0;
-    CheckValidStrings(valid, Encoding::kBech32, ran_valid);
-    CheckInvalidStrings(invalid, Encoding::kBech32, ran_invalid);
-    BOOST_CHECK_EQUAL(ran_valid, valid.Size());
-    BOOST_CHECK_EQUAL(ran_invalid, invalid.Size());
-    BOOST_CHECK_EQUAL(ran_valid, 7u);
-    BOOST_CHECK_EQUAL(ran_invalid, 12u);
+    CheckStringVectors("bip173/bech32.json", "valid_bech32", "invalid_bech32", Encoding::kBech32, 7,
+                       12);
 }
 
 BOOST_AUTO_TEST_CASE(bip350_segwit_addresses) {
     const auto doc = LoadJson("bip350/bech32m.json");
     const auto& valid = Array(doc, "valid_segwit_addresses");
     const auto& invalid = Array(doc, "invalid_segwit_addresses");
-    size_t ran_valid = 0, ran_invalid = 0;
+    size_t ran_valid = 0;
     for (const auto& v : valid.GetArray()) {
         const std::string addr = First(v);
         const std::string script_hex = Second(v);
@@ -179,13 +200,7 @@ BOOST_AUTO_TEST_CASE(bip350_segwit_addresses) {
             ++ran_valid;
         }
     }
-    for (const auto& v : invalid.GetArray()) {
-        const std::string addr = First(v);
-        BOOST_TEST_CONTEXT("invalid address " << addr << " (" << Second(v) << ")") {
-            BOOST_CHECK(!SegwitScriptPubKey(addr).has_value());
-            ++ran_invalid;
-        }
-    }
+    const size_t ran_invalid = CheckInvalidAddresses(invalid);
     BOOST_CHECK_EQUAL(ran_valid, valid.Size());
     BOOST_CHECK_EQUAL(ran_invalid, invalid.Size());
     BOOST_CHECK_EQUAL(ran_valid, 8u);
@@ -199,7 +214,7 @@ BOOST_AUTO_TEST_CASE(bip173_segwit_addresses_under_bip350) {
     const auto doc = LoadJson("bip173/bech32.json");
     const auto& valid = Array(doc, "valid_segwit_addresses");
     const auto& invalid = Array(doc, "invalid_segwit_addresses");
-    size_t v0 = 0, v1plus = 0, ran_invalid = 0;
+    size_t v0 = 0, v1plus = 0;
     for (const auto& v : valid.GetArray()) {
         const std::string addr = First(v);
         const std::string script_hex = Second(v);
@@ -216,13 +231,7 @@ BOOST_AUTO_TEST_CASE(bip173_segwit_addresses_under_bip350) {
             }
         }
     }
-    for (const auto& v : invalid.GetArray()) {
-        const std::string addr = First(v);
-        BOOST_TEST_CONTEXT("BIP173 invalid address " << addr) {
-            BOOST_CHECK(!SegwitScriptPubKey(addr).has_value());
-            ++ran_invalid;
-        }
-    }
+    const size_t ran_invalid = CheckInvalidAddresses(invalid);
     BOOST_CHECK_EQUAL(v0, 3u);
     BOOST_CHECK_EQUAL(v1plus, 3u);
     BOOST_CHECK_EQUAL(v0 + v1plus, valid.Size());

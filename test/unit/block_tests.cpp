@@ -11,33 +11,17 @@
 #include "crypto/merkle.h"
 #include "primitives/block.h"
 #include "serialize/codec.h"
+#include "test/util/setup.h"
 
 using namespace maillon;
 
 namespace {
 
-PrivKey TestKey(uint8_t n) {
-    const uint8_t seed[2] = {0x43, n};
-    auto key = PrivKey::FromBytes(Sha256(seed));
-    BOOST_REQUIRE(key);
-    return *key;
-}
+using maillon::test::TestKey;
 
 Hash256 H(uint8_t n) {
     const uint8_t b[1] = {n};
     return Sha256(b);
-}
-
-Transaction MakeTransfer(uint8_t from, uint8_t to, uint64_t nonce) {
-    const PrivKey key = TestKey(from);
-    Transaction tx;
-    tx.chain_id = 3;
-    tx.sender = key.PubKey();
-    tx.nonce = nonce;
-    tx.fee = 1000 + nonce;
-    tx.payload = SerializeTransfer({TestKey(to).PubKey(), 100 + nonce});
-    tx.Sign(key);
-    return tx;
 }
 
 BlockHeader MakeHeader() {
@@ -57,7 +41,7 @@ Block MakeBlock(size_t ntx) {
     Block b;
     b.header = MakeHeader();
     for (size_t i = 0; i < ntx; ++i)
-        b.txs.push_back(MakeTransfer(1, 2, i));
+        b.txs.push_back(test::MakeTransfer(TestKey(1), TestKey(2).PubKey(), 100 + i, 1000 + i, i));
     b.header.tx_root = b.ComputeTxRoot();
     return b;
 }

@@ -21,41 +21,23 @@
 #include "crypto/key.h"
 #include "primitives/account.h"
 #include "primitives/block.h"
-#include "test_util.h"
+#include "test/util/setup.h"
 
 using namespace maillon;
 namespace fs = std::filesystem;
 
 namespace {
 
+using maillon::test::Code;
+using maillon::test::Dev;
+using maillon::test::MakeTransfer;
 using maillon::test::TempDir;
+using maillon::test::TestKey;
 
-const ChainParams& Dev() {
-    return GetParams(Network::kDev);
-}
 const Amount kGenesisBalance = 1'000'000 * kCoin;
-
-PrivKey TestKey(uint8_t n) {
-    const uint8_t seed[2] = {0x46, n};
-    auto key = PrivKey::FromBytes(Sha256(seed));
-    BOOST_REQUIRE(key);
-    return *key;
-}
 
 XOnlyPubKey DevPub() {
     return DevKey().PubKey();
-}
-
-Transaction Transfer(const PrivKey& from, const XOnlyPubKey& to, Amount amount, Amount fee,
-                     uint64_t nonce) {
-    Transaction tx;
-    tx.chain_id = Dev().chain_id;
-    tx.sender = from.PubKey();
-    tx.nonce = nonce;
-    tx.fee = fee;
-    tx.payload = SerializeTransfer({to, amount});
-    tx.Sign(from);
-    return tx;
 }
 
 std::unique_ptr<Chain> OpenChain(const std::string& path, const ChainParams& params = Dev()) {
@@ -66,9 +48,8 @@ std::unique_ptr<Chain> OpenChain(const std::string& path, const ChainParams& par
 
 // Assembles a block from candidates on the tip, signed by the dev validator.
 Block Produce(const Chain& chain, const std::vector<Transaction>& candidates, uint64_t time_ms) {
-    auto block = chain.AssembleBlock(candidates, DevPub(), time_ms);
-    BOOST_REQUIRE_MESSAGE(block, (block ? "" : block.error().message));
-    block->header.proposer_sig = DevKey().Sign(block->header.Hash());
+    auto block = test::DevBlock(chain, candidates, time_ms);
+    BOOST_REQUIRE_MESSAGE(block, test::ErrorText(block));
     return *block;
 }
 
@@ -76,8 +57,10 @@ void Resign(Block& b) {
     b.header.proposer_sig = DevKey().Sign(b.header.Hash());
 }
 
-std::string Code(const Status& st) {
-    return st ? "ok" : st.error().code;
+// After a change to the transactions: recomputes the tx root and re-signs.
+void Reseal(Block& b) {
+    b.header.tx_root = b.ComputeTxRoot();
+    Resign(b);
 }
 
 Account Acct(const Chain& chain, const XOnlyPubKey& a) {
@@ -150,11 +133,11 @@ BOOST_AUTO_TEST_CASE(connect_blocks_updates_state_and_indexes) {
     const PrivKey r = TestKey(1);
     const XOnlyPubKey s = TestKey(2).PubKey();
 
-    const Transaction t1 = Transfer(dev, r.PubKey(), 5 * kCoin, 1000, 0);
-    const Transaction t2 = Transfer(dev, s, 3 * kCoin, 2000, 1);
+    const Transaction t1 = MakeTransfer(dev, r.PubKey(), 5 * kCoin, 1000, 0);
+    const Transaction t2 = MakeTransfer(dev, s, 3 * kCoin, 2000, 1);
     // Candidates that no longer apply are skipped: a nonce gap and an unfunded sender.
-    const Transaction gap = Transfer(dev, s, 1, 1000, 7);
-    const Transaction broke = Transfer(TestKey(3), s, 1, 1000, 0);
+    const Transaction gap = MakeTransfer(dev, s, 1, 1000, 7);
+    const Transaction broke = MakeTransfer(TestKey(3), s, 1, 1000, 0);
     const uint64_t t = Dev().genesis_time_ms + 1000;
     const Block b1 = Produce(*chain, {t1, gap, broke, t2}, t);
     BOOST_REQUIRE_EQUAL(b1.txs.size(), 2U);
@@ -198,7 +181,7 @@ BOOST_AUTO_TEST_CASE(connect_blocks_updates_state_and_indexes) {
     BOOST_CHECK((*stored)->Serialize() == b1.Serialize());
 
     // A second block spends the received funds; the fee goes to the proposer.
-    const Transaction t3 = Transfer(r, s, 1 * kCoin, 1500, 0);
+    const Transaction t3 = MakeTransfer(r, s, 1 * kCoin, 1500, 0);
     const Block b2 = Produce(*chain, {t3}, t);  // time is bumped past the parent
     BOOST_CHECK_EQUAL(b2.header.time_ms, t + 1);
     BOOST_REQUIRE_EQUAL(Code(chain->ConnectBlock(b2, t + 1)), "ok");
@@ -231,7 +214,7 @@ BOOST_AUTO_TEST_CASE(reopen_resumes_at_tip) {
     {
         auto chain = OpenChain(dir.File("chain"));
         for (uint64_t i = 0; i < 3; ++i) {
-            const Block b = Produce(*chain, {Transfer(DevKey(), r, 10 + i, 1000, i)}, t + i);
+            const Block b = Produce(*chain, {MakeTransfer(DevKey(), r, 10 + i, 1000, i)}, t + i);
             BOOST_REQUIRE_EQUAL(Code(chain->ConnectBlock(b, t + i)), "ok");
         }
         tip = chain->Tip();
@@ -248,7 +231,7 @@ BOOST_AUTO_TEST_CASE(reopen_resumes_at_tip) {
         BOOST_REQUIRE(hash && hash->has_value());
     }
     // And it keeps going from there.
-    const Block b = Produce(*chain, {Transfer(DevKey(), r, 1, 1000, 3)}, t + 10);
+    const Block b = Produce(*chain, {MakeTransfer(DevKey(), r, 1, 1000, 3)}, t + 10);
     BOOST_CHECK(b.header.parent == tip.Hash());
     BOOST_REQUIRE_EQUAL(Code(chain->ConnectBlock(b, t + 10)), "ok");
     BOOST_CHECK_EQUAL(chain->Tip().height, 4U);
@@ -261,10 +244,15 @@ BOOST_AUTO_TEST_CASE(connect_rejects_bad_blocks_and_keeps_tip) {
     const BlockHeader genesis = chain->Tip();
     const uint64_t t = Dev().genesis_time_ms + 1000;
     const XOnlyPubKey r = TestKey(1).PubKey();
-    const Transaction tx = Transfer(DevKey(), r, 5 * kCoin, 1000, 0);
+    const Transaction tx = MakeTransfer(DevKey(), r, 5 * kCoin, 1000, 0);
     const Block good = Produce(*chain, {tx}, t);
 
-    auto check_unchanged = [&](const std::string& what) {
+    // Connecting `b` at `now` fails with `code` and leaves everything as it was.
+    auto check_rejected = [&](const Block& block, uint64_t now, const std::string& code,
+                              const std::string& what) {
+        BOOST_TEST_CONTEXT(what) {
+            BOOST_CHECK_EQUAL(Code(chain->ConnectBlock(block, now)), code);
+        }
         BOOST_CHECK_MESSAGE(chain->Tip().Hash() == genesis.Hash(), what);
         BOOST_CHECK(Acct(*chain, DevPub()) == Bal(kGenesisBalance));
         BOOST_CHECK(Acct(*chain, r).IsEmpty());
@@ -279,46 +267,36 @@ BOOST_AUTO_TEST_CASE(connect_rejects_bad_blocks_and_keeps_tip) {
     Block b = good;
     b.header.state_root[0] ^= 1;
     Resign(b);
-    BOOST_CHECK_EQUAL(Code(chain->ConnectBlock(b, t)), "bad-state-root");
-    check_unchanged("state root");
+    check_rejected(b, t, "bad-state-root", "state root");
 
     b = good;
     b.header.tx_root[0] ^= 1;
     Resign(b);
-    BOOST_CHECK_EQUAL(Code(chain->ConnectBlock(b, t)), "bad-tx-root");
-    check_unchanged("tx root");
+    check_rejected(b, t, "bad-tx-root", "tx root");
 
     b = good;
     b.header.proposer_sig[0] ^= 1;
-    BOOST_CHECK_EQUAL(Code(chain->ConnectBlock(b, t)), "bad-block-signature");
-    check_unchanged("signature");
+    check_rejected(b, t, "bad-block-signature", "signature");
 
     b = good;
     b.header.parent[0] ^= 1;
     Resign(b);
-    BOOST_CHECK_EQUAL(Code(chain->ConnectBlock(b, t)), "bad-parent");
-    check_unchanged("parent");
+    check_rejected(b, t, "bad-parent", "parent");
 
     // A transaction the state cannot pay for (header and tx root consistent).
     b = good;
-    b.txs = {Transfer(TestKey(5), r, 1, 1000, 0)};
-    b.header.tx_root = b.ComputeTxRoot();
-    Resign(b);
-    BOOST_CHECK_EQUAL(Code(chain->ConnectBlock(b, t)), "insufficient-funds");
-    check_unchanged("unfunded transaction");
+    b.txs = {MakeTransfer(TestKey(5), r, 1, 1000, 0)};
+    Reseal(b);
+    check_rejected(b, t, "insufficient-funds", "unfunded transaction");
 
     // A block with a bad transaction signature.
     b = good;
     b.txs[0].signature[3] ^= 1;
-    b.header.tx_root = b.ComputeTxRoot();
-    Resign(b);
-    BOOST_CHECK_EQUAL(Code(chain->ConnectBlock(b, t)), "bad-signature");
-    check_unchanged("transaction signature");
+    Reseal(b);
+    check_rejected(b, t, "bad-signature", "transaction signature");
 
     // From too far in the future for the local clock.
-    BOOST_CHECK_EQUAL(Code(chain->ConnectBlock(good, t - Dev().max_future_block_ms - 1)),
-                      "time-too-new");
-    check_unchanged("future");
+    check_rejected(good, t - Dev().max_future_block_ms - 1, "time-too-new", "future");
 
     // The untouched block still connects.
     BOOST_REQUIRE_EQUAL(Code(chain->ConnectBlock(good, t)), "ok");
@@ -350,7 +328,7 @@ BOOST_AUTO_TEST_CASE(prove_account) {
     auto chain = OpenChain(dir.File("chain"));
     const uint64_t t = Dev().genesis_time_ms + 1000;
     const XOnlyPubKey r = TestKey(1).PubKey();
-    const Block b1 = Produce(*chain, {Transfer(DevKey(), r, 5 * kCoin, 1000, 0)}, t);
+    const Block b1 = Produce(*chain, {MakeTransfer(DevKey(), r, 5 * kCoin, 1000, 0)}, t);
     BOOST_REQUIRE_EQUAL(Code(chain->ConnectBlock(b1, t)), "ok");
 
     // Funded, at the tip.
@@ -430,8 +408,8 @@ BOOST_AUTO_TEST_CASE(state_root_is_deterministic) {
         std::vector<Transaction> txs_a, txs_b;
         for (const Step& s : blocks[i]) {
             const PrivKey& from = s.from ? *s.from : dev;
-            txs_a.push_back(Transfer(from, s.to, s.amount, 1000, s.nonce));
-            txs_b.push_back(Transfer(from, s.to, s.amount, 1000, s.nonce));
+            txs_a.push_back(MakeTransfer(from, s.to, s.amount, 1000, s.nonce));
+            txs_b.push_back(MakeTransfer(from, s.to, s.amount, 1000, s.nonce));
         }
         const Block ba = Produce(*a, txs_a, t + i);
         const Block bb = Produce(*b, txs_b, t + i);

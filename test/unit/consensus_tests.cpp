@@ -19,6 +19,7 @@
 #include "crypto/hash.h"
 #include "crypto/key.h"
 #include "primitives/block.h"
+#include "test/util/setup.h"
 #include "util/strencodings.h"
 
 using namespace maillon;
@@ -27,26 +28,12 @@ namespace {
 
 constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
 
-class MapState : public StateView {
-public:
-    Result<Account> GetAccount(const XOnlyPubKey& address) const override {
-        auto it = accounts.find(address);
-        return it == accounts.end() ? Account{} : it->second;
-    }
-    std::map<XOnlyPubKey, Account> accounts;
-};
-
-const ChainParams& Dev() {
-    return GetParams(Network::kDev);
-}
-
-PrivKey TestKey(uint32_t n) {
-    const uint8_t seed[5] = {0x44, static_cast<uint8_t>(n), static_cast<uint8_t>(n >> 8),
-                             static_cast<uint8_t>(n >> 16), static_cast<uint8_t>(n >> 24)};
-    auto key = PrivKey::FromBytes(Sha256(seed));
-    BOOST_REQUIRE(key);
-    return *key;
-}
+using maillon::test::Code;
+using maillon::test::Dev;
+using maillon::test::MakeTransfer;
+using maillon::test::MapState;
+using maillon::test::TestKey;
+using maillon::test::UnsignedTransfer;
 
 const PrivKey& Alice() {
     static const PrivKey k = TestKey(1);
@@ -59,18 +46,6 @@ const PrivKey& Bob() {
 const PrivKey& Carol() {
     static const PrivKey k = TestKey(3);
     return k;
-}
-
-Transaction Transfer(const PrivKey& from, const XOnlyPubKey& to, Amount amount, Amount fee = 1000,
-                     uint64_t nonce = 0, uint32_t chain_id = 3, bool sign = true) {
-    Transaction tx;
-    tx.chain_id = chain_id;
-    tx.sender = from.PubKey();
-    tx.nonce = nonce;
-    tx.fee = fee;
-    tx.payload = SerializeTransfer({to, amount});
-    if (sign) tx.Sign(from);
-    return tx;
 }
 
 Amount Balance(const StateView& s, const XOnlyPubKey& a) {
@@ -98,10 +73,6 @@ MapState Funded(std::initializer_list<std::pair<XOnlyPubKey, Amount>> balances) 
     for (const auto& [a, b] : balances)
         s.accounts[a].balance = b;
     return s;
-}
-
-std::string Code(const Status& st) {
-    return st ? "ok" : st.error().code;
 }
 
 // A header on top of `parent`, signed by `key` (the dev validator by default).
@@ -137,7 +108,7 @@ BOOST_AUTO_TEST_SUITE(consensus_tests)
 // CheckTransaction
 
 BOOST_AUTO_TEST_CASE(check_transaction_accepts_valid) {
-    const Transaction tx = Transfer(Alice(), Bob().PubKey(), 5, Dev().min_tx_fee);
+    const Transaction tx = MakeTransfer(Alice(), Bob().PubKey(), 5, Dev().min_tx_fee);
     BOOST_CHECK_EQUAL(Code(CheckTransaction(tx, Dev())), "ok");
     BOOST_REQUIRE(TransactionCost(tx));
     BOOST_CHECK_EQUAL(*TransactionCost(tx), 5 + Dev().min_tx_fee);
@@ -145,7 +116,7 @@ BOOST_AUTO_TEST_CASE(check_transaction_accepts_valid) {
 
 BOOST_AUTO_TEST_CASE(check_transaction_wrong_chain) {
     // Validly signed for chain id 2, checked on dev (3).
-    const Transaction tx = Transfer(Alice(), Bob().PubKey(), 5, 1000, 0, /*chain_id=*/2);
+    const Transaction tx = MakeTransfer(Alice(), Bob().PubKey(), 5, 1000, 0, /*chain_id=*/2);
     const Status st = CheckTransaction(tx, Dev());
     BOOST_CHECK_EQUAL(Code(st), "wrong-chain");
     BOOST_CHECK(st.error().message.find("chain id 2") != std::string::npos);
@@ -154,48 +125,49 @@ BOOST_AUTO_TEST_CASE(check_transaction_wrong_chain) {
 
 BOOST_AUTO_TEST_CASE(check_transaction_fee_floor) {
     BOOST_REQUIRE_EQUAL(Dev().min_tx_fee, 1000U);
-    BOOST_CHECK_EQUAL(Code(CheckTransaction(Transfer(Alice(), Bob().PubKey(), 5, 999), Dev())),
+    BOOST_CHECK_EQUAL(Code(CheckTransaction(MakeTransfer(Alice(), Bob().PubKey(), 5, 999), Dev())),
                       "fee-too-low");
-    BOOST_CHECK_EQUAL(Code(CheckTransaction(Transfer(Alice(), Bob().PubKey(), 5, 0), Dev())),
+    BOOST_CHECK_EQUAL(Code(CheckTransaction(MakeTransfer(Alice(), Bob().PubKey(), 5, 0), Dev())),
                       "fee-too-low");
-    BOOST_CHECK_EQUAL(Code(CheckTransaction(Transfer(Alice(), Bob().PubKey(), 5, 1000), Dev())),
+    BOOST_CHECK_EQUAL(Code(CheckTransaction(MakeTransfer(Alice(), Bob().PubKey(), 5, 1000), Dev())),
                       "ok");
 }
 
 BOOST_AUTO_TEST_CASE(check_transaction_payload_rules) {
-    BOOST_CHECK_EQUAL(Code(CheckTransaction(Transfer(Alice(), Bob().PubKey(), 0), Dev())),
+    BOOST_CHECK_EQUAL(Code(CheckTransaction(MakeTransfer(Alice(), Bob().PubKey(), 0), Dev())),
                       "zero-amount");
-    BOOST_CHECK_EQUAL(Code(CheckTransaction(Transfer(Alice(), Alice().PubKey(), 5), Dev())),
+    BOOST_CHECK_EQUAL(Code(CheckTransaction(MakeTransfer(Alice(), Alice().PubKey(), 5), Dev())),
                       "self-transfer");
     XOnlyPubKey bad;
     bad.fill(0xff);
-    BOOST_CHECK_EQUAL(Code(CheckTransaction(Transfer(Alice(), bad, 5), Dev())), "bad-recipient");
+    BOOST_CHECK_EQUAL(Code(CheckTransaction(MakeTransfer(Alice(), bad, 5), Dev())),
+                      "bad-recipient");
 
-    Transaction malformed = Transfer(Alice(), Bob().PubKey(), 5, 1000, 0, 3, /*sign=*/false);
+    Transaction malformed = UnsignedTransfer(Alice().PubKey(), Bob().PubKey(), 5, 1000, 0);
     malformed.payload.pop_back();
     malformed.Sign(Alice());
     BOOST_CHECK_EQUAL(Code(CheckTransaction(malformed, Dev())), "bad-payload");
 }
 
 BOOST_AUTO_TEST_CASE(check_transaction_bad_signature) {
-    Transaction tx = Transfer(Alice(), Bob().PubKey(), 5);
+    Transaction tx = MakeTransfer(Alice(), Bob().PubKey(), 5);
     tx.signature[0] ^= 0x80;
     BOOST_CHECK_EQUAL(Code(CheckTransaction(tx, Dev())), "bad-signature");
     // The caller's signature cache skips only the signature.
     BOOST_CHECK_EQUAL(Code(CheckTransaction(tx, Dev(), /*check_signature=*/false)), "ok");
 
     // Signed by a key other than the sender.
-    Transaction other = Transfer(Alice(), Bob().PubKey(), 5, 1000, 0, 3, /*sign=*/false);
+    Transaction other = UnsignedTransfer(Alice().PubKey(), Bob().PubKey(), 5, 1000, 0);
     other.Sign(Carol());
     BOOST_CHECK_EQUAL(Code(CheckTransaction(other, Dev())), "bad-signature");
 }
 
 BOOST_AUTO_TEST_CASE(check_transaction_amount_overflow) {
-    const Transaction tx = Transfer(Alice(), Bob().PubKey(), kMax, 1000);
+    const Transaction tx = MakeTransfer(Alice(), Bob().PubKey(), kMax, 1000);
     BOOST_CHECK(!TransactionCost(tx));
     BOOST_CHECK_EQUAL(Code(CheckTransaction(tx, Dev())), "amount-overflow");
     // Exactly at the top: no overflow.
-    const Transaction edge = Transfer(Alice(), Bob().PubKey(), kMax - 1000, 1000);
+    const Transaction edge = MakeTransfer(Alice(), Bob().PubKey(), kMax - 1000, 1000);
     BOOST_REQUIRE(TransactionCost(edge));
     BOOST_CHECK_EQUAL(*TransactionCost(edge), kMax);
     BOOST_CHECK_EQUAL(Code(CheckTransaction(edge, Dev())), "ok");
@@ -214,21 +186,25 @@ BOOST_AUTO_TEST_CASE(apply_checks_nonce) {
     base.accounts[Alice().PubKey()].nonce = 5;
     AccountOverlay ov(base);
     const XOnlyPubKey p = Carol().PubKey();
-    BOOST_CHECK_EQUAL(Code(ApplyTransaction(Transfer(Alice(), Bob().PubKey(), 10, 1000, 4), p, ov)),
-                      "nonce-too-low");
-    BOOST_CHECK_EQUAL(Code(ApplyTransaction(Transfer(Alice(), Bob().PubKey(), 10, 1000, 0), p, ov)),
-                      "nonce-too-low");
-    BOOST_CHECK_EQUAL(Code(ApplyTransaction(Transfer(Alice(), Bob().PubKey(), 10, 1000, 6), p, ov)),
-                      "nonce-too-high");
+    BOOST_CHECK_EQUAL(
+        Code(ApplyTransaction(MakeTransfer(Alice(), Bob().PubKey(), 10, 1000, 4), p, ov)),
+        "nonce-too-low");
+    BOOST_CHECK_EQUAL(
+        Code(ApplyTransaction(MakeTransfer(Alice(), Bob().PubKey(), 10, 1000, 0), p, ov)),
+        "nonce-too-low");
+    BOOST_CHECK_EQUAL(
+        Code(ApplyTransaction(MakeTransfer(Alice(), Bob().PubKey(), 10, 1000, 6), p, ov)),
+        "nonce-too-high");
     BOOST_CHECK(ov.Changes().empty());
-    BOOST_CHECK_EQUAL(Code(ApplyTransaction(Transfer(Alice(), Bob().PubKey(), 10, 1000, 5), p, ov)),
-                      "ok");
+    BOOST_CHECK_EQUAL(
+        Code(ApplyTransaction(MakeTransfer(Alice(), Bob().PubKey(), 10, 1000, 5), p, ov)), "ok");
     BOOST_CHECK_EQUAL(Nonce(ov, Alice().PubKey()), 6U);
     // The same transaction again is now a replay.
-    BOOST_CHECK_EQUAL(Code(ApplyTransaction(Transfer(Alice(), Bob().PubKey(), 10, 1000, 5), p, ov)),
-                      "nonce-too-low");
-    BOOST_CHECK_EQUAL(Code(ApplyTransaction(Transfer(Alice(), Bob().PubKey(), 10, 1000, 6), p, ov)),
-                      "ok");
+    BOOST_CHECK_EQUAL(
+        Code(ApplyTransaction(MakeTransfer(Alice(), Bob().PubKey(), 10, 1000, 5), p, ov)),
+        "nonce-too-low");
+    BOOST_CHECK_EQUAL(
+        Code(ApplyTransaction(MakeTransfer(Alice(), Bob().PubKey(), 10, 1000, 6), p, ov)), "ok");
     BOOST_CHECK_EQUAL(Nonce(ov, Alice().PubKey()), 7U);
     // The base view is never written.
     BOOST_CHECK_EQUAL(base.accounts[Alice().PubKey()].nonce, 5U);
@@ -239,9 +215,9 @@ BOOST_AUTO_TEST_CASE(apply_balance_boundary) {
     {
         MapState base = Funded({{Alice().PubKey(), cost}});
         AccountOverlay ov(base);
-        BOOST_CHECK_EQUAL(
-            Code(ApplyTransaction(Transfer(Alice(), Bob().PubKey(), 7000), Carol().PubKey(), ov)),
-            "ok");
+        BOOST_CHECK_EQUAL(Code(ApplyTransaction(MakeTransfer(Alice(), Bob().PubKey(), 7000),
+                                                Carol().PubKey(), ov)),
+                          "ok");
         BOOST_CHECK_EQUAL(Balance(ov, Alice().PubKey()), 0U);
         BOOST_CHECK_EQUAL(Balance(ov, Bob().PubKey()), 7000U);
     }
@@ -249,7 +225,7 @@ BOOST_AUTO_TEST_CASE(apply_balance_boundary) {
         MapState base = Funded({{Alice().PubKey(), cost - 1}});
         AccountOverlay ov(base);
         const Status st =
-            ApplyTransaction(Transfer(Alice(), Bob().PubKey(), 7000), Carol().PubKey(), ov);
+            ApplyTransaction(MakeTransfer(Alice(), Bob().PubKey(), 7000), Carol().PubKey(), ov);
         BOOST_CHECK_EQUAL(Code(st), "insufficient-funds");
         BOOST_CHECK(ov.Changes().empty());
     }
@@ -258,7 +234,7 @@ BOOST_AUTO_TEST_CASE(apply_balance_boundary) {
         MapState base;
         AccountOverlay ov(base);
         BOOST_CHECK_EQUAL(
-            Code(ApplyTransaction(Transfer(Alice(), Bob().PubKey(), 1), Carol().PubKey(), ov)),
+            Code(ApplyTransaction(MakeTransfer(Alice(), Bob().PubKey(), 1), Carol().PubKey(), ov)),
             "insufficient-funds");
     }
 }
@@ -267,7 +243,7 @@ BOOST_AUTO_TEST_CASE(apply_credits_fee_to_proposer) {
     const XOnlyPubKey a = Alice().PubKey(), b = Bob().PubKey(), p = Carol().PubKey();
     MapState base = Funded({{a, 10'000}, {p, 50}});
     AccountOverlay ov(base);
-    BOOST_REQUIRE_EQUAL(Code(ApplyTransaction(Transfer(Alice(), b, 3000, 1500), p, ov)), "ok");
+    BOOST_REQUIRE_EQUAL(Code(ApplyTransaction(MakeTransfer(Alice(), b, 3000, 1500), p, ov)), "ok");
     BOOST_CHECK_EQUAL(Balance(ov, a), 10'000U - 3000 - 1500);
     BOOST_CHECK_EQUAL(Balance(ov, b), 3000U);
     BOOST_CHECK_EQUAL(Balance(ov, p), 50U + 1500);
@@ -283,7 +259,8 @@ BOOST_AUTO_TEST_CASE(apply_proposer_is_sender_or_recipient) {
     {
         MapState base = Funded({{a, 10'000}, {b, 20}});
         AccountOverlay ov(base);
-        BOOST_REQUIRE_EQUAL(Code(ApplyTransaction(Transfer(Alice(), b, 3000, 1200), a, ov)), "ok");
+        BOOST_REQUIRE_EQUAL(Code(ApplyTransaction(MakeTransfer(Alice(), b, 3000, 1200), a, ov)),
+                            "ok");
         BOOST_CHECK_EQUAL(Balance(ov, a), 10'000U - 3000);  // pays the fee to itself
         BOOST_CHECK_EQUAL(Balance(ov, b), 3020U);
         BOOST_CHECK_EQUAL(Nonce(ov, a), 1U);
@@ -292,7 +269,8 @@ BOOST_AUTO_TEST_CASE(apply_proposer_is_sender_or_recipient) {
     {
         MapState base = Funded({{a, 10'000}, {b, 20}});
         AccountOverlay ov(base);
-        BOOST_REQUIRE_EQUAL(Code(ApplyTransaction(Transfer(Alice(), b, 3000, 1200), b, ov)), "ok");
+        BOOST_REQUIRE_EQUAL(Code(ApplyTransaction(MakeTransfer(Alice(), b, 3000, 1200), b, ov)),
+                            "ok");
         BOOST_CHECK_EQUAL(Balance(ov, a), 10'000U - 4200);
         BOOST_CHECK_EQUAL(Balance(ov, b), 20U + 3000 + 1200);
         BOOST_CHECK_EQUAL(Nonce(ov, b), 0U);
@@ -302,9 +280,10 @@ BOOST_AUTO_TEST_CASE(apply_proposer_is_sender_or_recipient) {
         // Spending everything with the fee coming back: cost checked before credit.
         MapState base = Funded({{a, 4200}});
         AccountOverlay ov(base);
-        BOOST_REQUIRE_EQUAL(Code(ApplyTransaction(Transfer(Alice(), b, 3000, 1200), a, ov)), "ok");
+        BOOST_REQUIRE_EQUAL(Code(ApplyTransaction(MakeTransfer(Alice(), b, 3000, 1200), a, ov)),
+                            "ok");
         BOOST_CHECK_EQUAL(Balance(ov, a), 1200U);
-        BOOST_CHECK_EQUAL(Code(ApplyTransaction(Transfer(Alice(), b, 1, 1200, 1), a, ov)),
+        BOOST_CHECK_EQUAL(Code(ApplyTransaction(MakeTransfer(Alice(), b, 1, 1200, 1), a, ov)),
                           "insufficient-funds");
     }
 }
@@ -314,32 +293,32 @@ BOOST_AUTO_TEST_CASE(apply_failure_leaves_overlay_unchanged) {
     MapState base = Funded({{a, 100'000}, {b, kMax - 10}, {c, kMax - 500}});
     AccountOverlay ov(base);
     // An earlier successful transaction leaves changes that must survive.
-    BOOST_REQUIRE_EQUAL(Code(ApplyTransaction(Transfer(Alice(), TestKey(9).PubKey(), 100), a, ov)),
-                        "ok");
+    BOOST_REQUIRE_EQUAL(
+        Code(ApplyTransaction(MakeTransfer(Alice(), TestKey(9).PubKey(), 100), a, ov)), "ok");
     const auto before = ov.Changes();
     BOOST_REQUIRE_EQUAL(before.size(), 2U);
 
     // Recipient overflow: the sender's debit happens first and must be undone.
-    Status st = ApplyTransaction(Transfer(Alice(), b, 11, 1000, 1), a, ov);
+    Status st = ApplyTransaction(MakeTransfer(Alice(), b, 11, 1000, 1), a, ov);
     BOOST_CHECK_EQUAL(Code(st), "amount-overflow");
     BOOST_CHECK(st.error().message.find("recipient") != std::string::npos);
     BOOST_CHECK(ov.Changes() == before);
 
     // Proposer overflow: sender debited and recipient credited, then the fee fails.
-    st = ApplyTransaction(Transfer(Alice(), TestKey(9).PubKey(), 5, 1000, 1), c, ov);
+    st = ApplyTransaction(MakeTransfer(Alice(), TestKey(9).PubKey(), 5, 1000, 1), c, ov);
     BOOST_CHECK_EQUAL(Code(st), "amount-overflow");
     BOOST_CHECK(st.error().message.find("proposer") != std::string::npos);
     BOOST_CHECK(ov.Changes() == before);
 
     // Nonce and balance failures.
-    BOOST_CHECK_EQUAL(Code(ApplyTransaction(Transfer(Alice(), b, 1, 1000, 0), a, ov)),
+    BOOST_CHECK_EQUAL(Code(ApplyTransaction(MakeTransfer(Alice(), b, 1, 1000, 0), a, ov)),
                       "nonce-too-low");
-    BOOST_CHECK_EQUAL(Code(ApplyTransaction(Transfer(Alice(), c, 10'000'000, 1000, 1), a, ov)),
+    BOOST_CHECK_EQUAL(Code(ApplyTransaction(MakeTransfer(Alice(), c, 10'000'000, 1000, 1), a, ov)),
                       "insufficient-funds");
     BOOST_CHECK(ov.Changes() == before);
 
     // Exactly filling the recipient works.
-    BOOST_CHECK_EQUAL(Code(ApplyTransaction(Transfer(Alice(), b, 10, 1000, 1), a, ov)), "ok");
+    BOOST_CHECK_EQUAL(Code(ApplyTransaction(MakeTransfer(Alice(), b, 10, 1000, 1), a, ov)), "ok");
     BOOST_CHECK_EQUAL(Balance(ov, b), kMax);
 }
 
@@ -427,9 +406,9 @@ BOOST_AUTO_TEST_CASE(check_header_rules) {
 
 BOOST_AUTO_TEST_CASE(check_body_rules) {
     const ChainParams& params = Dev();
-    const Transaction t1 = Transfer(Alice(), Bob().PubKey(), 10, 1000, 0);
-    const Transaction t2 = Transfer(Alice(), Bob().PubKey(), 20, 1000, 1);
-    const Transaction t3 = Transfer(Bob(), Carol().PubKey(), 5, 1000, 0);
+    const Transaction t1 = MakeTransfer(Alice(), Bob().PubKey(), 10, 1000, 0);
+    const Transaction t2 = MakeTransfer(Alice(), Bob().PubKey(), 20, 1000, 1);
+    const Transaction t3 = MakeTransfer(Bob(), Carol().PubKey(), 5, 1000, 0);
 
     BOOST_CHECK_EQUAL(Code(CheckBlockBody(BodyBlock({}), params)), "ok");
     BOOST_CHECK_EQUAL(Code(CheckBlockBody(BodyBlock({t1, t2, t3}), params)), "ok");
@@ -469,16 +448,18 @@ BOOST_AUTO_TEST_CASE(check_body_rules) {
     BOOST_CHECK_EQUAL(Code(CheckBlockBody(BodyBlock({t1, bad}), params,
                                           [&](const Hash256& id) { return id == bad_id; })),
                       "ok");
-    BOOST_CHECK_EQUAL(Code(CheckBlockBody(
-                          BodyBlock({t1, Transfer(Alice(), Bob().PubKey(), 10, 999, 1)}), params)),
-                      "fee-too-low");
+    BOOST_CHECK_EQUAL(
+        Code(CheckBlockBody(BodyBlock({t1, MakeTransfer(Alice(), Bob().PubKey(), 10, 999, 1)}),
+                            params)),
+        "fee-too-low");
 }
 
 BOOST_AUTO_TEST_CASE(apply_block_transactions) {
     const XOnlyPubKey a = Alice().PubKey(), b = Bob().PubKey(), c = Carol().PubKey();
     MapState base = Funded({{a, 100'000}});
-    Block blk = BodyBlock({Transfer(Alice(), b, 10'000, 1000, 0), Transfer(Bob(), c, 4000, 2000, 0),
-                           Transfer(Alice(), c, 1, 1500, 1)});
+    Block blk =
+        BodyBlock({MakeTransfer(Alice(), b, 10'000, 1000, 0), MakeTransfer(Bob(), c, 4000, 2000, 0),
+                   MakeTransfer(Alice(), c, 1, 1500, 1)});
     const XOnlyPubKey proposer = blk.header.proposer;
     AccountOverlay ov(base);
     BOOST_REQUIRE_EQUAL(Code(ApplyBlockTransactions(blk, ov)), "ok");
@@ -539,13 +520,8 @@ BOOST_AUTO_TEST_CASE(random_transfers_conserve_supply) {
         // Mostly affordable, sometimes not (up to ~150% of the balance).
         const Amount amount = 1 + rng() % (m.balance + m.balance / 2 + 1);
 
-        Transaction tx;
-        tx.chain_id = 3;
-        tx.sender = from;
-        tx.nonce = nonce;
-        tx.fee = fee;
-        tx.payload = SerializeTransfer({to, amount});
         // ApplyTransaction does not look at signatures; CheckTransaction would.
+        const Transaction tx = UnsignedTransfer(from, to, amount, fee, nonce);
 
         const bool expect_ok = nonce == m.nonce && amount + fee <= m.balance;
         const auto before = overlay->Changes();

@@ -10,26 +10,19 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <sstream>
 
-#include "test_util.h"
+#include "test/util/setup.h"
 #include "util/strencodings.h"
 
 using namespace maillon;
 
 namespace {
 
+using maillon::test::ReadFile;
 using maillon::test::TempDir;
 
 // Cheap scrypt so the suite runs in milliseconds.
 const KdfParams kCheap{1024, 8, 1};
-
-std::string ReadAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 void WriteAll(const std::string& path, const std::string& data) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -40,7 +33,7 @@ void WriteAll(const std::string& path, const std::string& data) {
 // Rewrites the key file at path after letting edit change its JSON.
 void EditJson(const std::string& path, const std::function<void(rapidjson::Document&)>& edit) {
     rapidjson::Document doc;
-    std::string text = ReadAll(path);
+    std::string text = ReadFile(path);
     doc.Parse(text.data(), text.size());
     BOOST_REQUIRE(!doc.HasParseError() && doc.IsObject());
     edit(doc);
@@ -68,19 +61,13 @@ bool SameSecret(const PrivKey& a, const PrivKey& b) {
     return std::equal(a.Secret().begin(), a.Secret().end(), b.Secret().begin(), b.Secret().end());
 }
 
-template <typename T>
-void CheckError(const Result<T>& res, const std::string& code, const std::string& needle) {
+// `res` (a Result or a Status) failed with `code` and a message containing `needle`.
+template <typename R>
+void CheckError(const R& res, const std::string& code, const std::string& needle) {
     BOOST_REQUIRE(!res.ok());
     BOOST_CHECK_EQUAL(res.error().code, code);
     BOOST_CHECK_MESSAGE(res.error().message.find(needle) != std::string::npos,
                         "message \"" << res.error().message << "\" lacks \"" << needle << "\"");
-}
-
-void CheckError(const Status& st, const std::string& code, const std::string& needle) {
-    BOOST_REQUIRE(!st.ok());
-    BOOST_CHECK_EQUAL(st.error().code, code);
-    BOOST_CHECK_MESSAGE(st.error().message.find(needle) != std::string::npos,
-                        "message \"" << st.error().message << "\" lacks \"" << needle << "\"");
 }
 
 }  // namespace
@@ -109,7 +96,7 @@ BOOST_AUTO_TEST_CASE(round_trip) {
 
     // The documented JSON layout, with nothing secret in clear.
     rapidjson::Document doc;
-    std::string text = ReadAll(path);
+    std::string text = ReadFile(path);
     doc.Parse(text.data(), text.size());
     BOOST_REQUIRE(!doc.HasParseError());
     BOOST_CHECK_EQUAL(doc["version"].GetUint(), 1u);
@@ -160,7 +147,7 @@ BOOST_AUTO_TEST_CASE(fresh_salt_and_nonce_each_write) {
     PrivKey key = PrivKey::Generate();
     BOOST_REQUIRE(WriteKeyFile(dir.File("a"), key, "pw", kCheap).ok());
     BOOST_REQUIRE(WriteKeyFile(dir.File("b"), key, "pw", kCheap).ok());
-    BOOST_CHECK(ReadAll(dir.File("a")) != ReadAll(dir.File("b")));
+    BOOST_CHECK(ReadFile(dir.File("a")) != ReadFile(dir.File("b")));
     BOOST_CHECK(ReadKeyFile(dir.File("a"), "pw").ok());
     BOOST_CHECK(ReadKeyFile(dir.File("b"), "pw").ok());
 }
@@ -183,7 +170,7 @@ BOOST_AUTO_TEST_CASE(tampering_detected) {
     const std::string orig = dir.File("orig.key");
     PrivKey key = PrivKey::Generate();
     BOOST_REQUIRE(WriteKeyFile(orig, key, "pw", kCheap).ok());
-    const std::string text = ReadAll(orig);
+    const std::string text = ReadFile(orig);
 
     for (const char* field : {"ciphertext", "tag", "nonce", "salt"}) {
         BOOST_TEST_CONTEXT("field " << field) {
@@ -239,10 +226,10 @@ BOOST_AUTO_TEST_CASE(refuses_overwrite) {
     const std::string path = dir.File("k.key");
     PrivKey first = PrivKey::Generate();
     BOOST_REQUIRE(WriteKeyFile(path, first, "pw", kCheap).ok());
-    const std::string before = ReadAll(path);
+    const std::string before = ReadFile(path);
     CHECK_ERROR(WriteKeyFile(path, PrivKey::Generate(), "pw", kCheap), "key-file-exists",
                 "refusing to overwrite");
-    BOOST_CHECK(ReadAll(path) == before);
+    BOOST_CHECK(ReadFile(path) == before);
     auto back = ReadKeyFile(path, "pw");
     BOOST_REQUIRE(back.ok());
     BOOST_CHECK(SameSecret(*back, first));
@@ -251,7 +238,7 @@ BOOST_AUTO_TEST_CASE(refuses_overwrite) {
     const std::string other = dir.File("notes.txt");
     WriteAll(other, "keep me");
     CHECK_ERROR(WriteKeyFile(other, first, "pw", kCheap), "key-file-exists", "refusing");
-    BOOST_CHECK_EQUAL(ReadAll(other), "keep me");
+    BOOST_CHECK_EQUAL(ReadFile(other), "keep me");
     const std::string link = dir.File("dangling");
     BOOST_REQUIRE(symlink(dir.File("nowhere").c_str(), link.c_str()) == 0);
     CHECK_ERROR(WriteKeyFile(link, first, "pw", kCheap), "key-file-exists", "refusing");
@@ -293,7 +280,7 @@ BOOST_AUTO_TEST_CASE(absurd_kdf_params_rejected_before_scrypt) {
     TempDir dir;
     const std::string path = dir.File("k.key");
     BOOST_REQUIRE(WriteKeyFile(path, PrivKey::Generate(), "pw", kCheap).ok());
-    const std::string text = ReadAll(path);
+    const std::string text = ReadFile(path);
 
     struct Case {
         const char* field;
@@ -325,7 +312,7 @@ BOOST_AUTO_TEST_CASE(oversized_file_rejected) {
     const std::string path = dir.File("big.key");
     BOOST_REQUIRE(WriteKeyFile(path, PrivKey::Generate(), "pw", kCheap).ok());
     // A valid key file padded with whitespace past the limit is still refused.
-    std::string text = ReadAll(path);
+    std::string text = ReadFile(path);
     text.append(kMaxKeyFileSize + 1 - text.size(), ' ');
     WriteAll(path, text);
     CHECK_ERROR(ReadKeyFile(path, "pw"), "key-file-too-large", "65537 bytes");
@@ -342,7 +329,7 @@ BOOST_AUTO_TEST_CASE(malformed_files_rejected) {
     TempDir dir;
     const std::string good = dir.File("good.key");
     BOOST_REQUIRE(WriteKeyFile(good, PrivKey::Generate(), "pw", kCheap).ok());
-    const std::string text = ReadAll(good);
+    const std::string text = ReadFile(good);
     const std::string path = dir.File("bad.key");
 
     auto expect_bad = [&](const std::string& content, const std::string& code,
@@ -366,7 +353,7 @@ BOOST_AUTO_TEST_CASE(malformed_files_rejected) {
                     const std::string& needle) {
         WriteAll(path, text);
         EditJson(path, fn);
-        BOOST_TEST_CONTEXT("edited: " << ReadAll(path)) {
+        BOOST_TEST_CONTEXT("edited: " << ReadFile(path)) {
             CHECK_ERROR(ReadKeyFile(path, "pw"), code, needle);
         }
     };

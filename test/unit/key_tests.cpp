@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "crypto/key.h"
-#include "test_util.h"
+#include "test/util/setup.h"
 #include "util/strencodings.h"
 
 using namespace maillon;

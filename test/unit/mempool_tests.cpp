@@ -11,10 +11,10 @@
 
 #include "chain/mempool.h"
 #include "consensus/params.h"
-#include "consensus/state_view.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
 #include "primitives/transaction.h"
+#include "test/util/setup.h"
 
 using namespace maillon;
 
@@ -22,44 +22,19 @@ namespace {
 
 constexpr size_t kTxBytes = 158;  // serialized size of a transfer
 
-class MapState : public StateView {
-public:
-    Result<Account> GetAccount(const XOnlyPubKey& address) const override {
-        auto it = accounts.find(address);
-        return it == accounts.end() ? Account{} : it->second;
-    }
-    std::map<XOnlyPubKey, Account> accounts;
-};
-
-const ChainParams& Dev() {
-    return GetParams(Network::kDev);
-}
-
-PrivKey TestKey(uint32_t n) {
-    const uint8_t seed[3] = {0x45, static_cast<uint8_t>(n), static_cast<uint8_t>(n >> 8)};
-    auto key = PrivKey::FromBytes(Sha256(seed));
-    BOOST_REQUIRE(key);
-    return *key;
-}
+using maillon::test::Code;
+using maillon::test::Dev;
+using maillon::test::MapState;
+using maillon::test::TestKey;
 
 XOnlyPubKey Sink() {
     static const XOnlyPubKey k = TestKey(999).PubKey();
     return k;
 }
 
+// A transfer from `from` to Sink().
 Transaction Transfer(const PrivKey& from, uint64_t nonce, Amount fee = 1000, Amount amount = 100) {
-    Transaction tx;
-    tx.chain_id = Dev().chain_id;
-    tx.sender = from.PubKey();
-    tx.nonce = nonce;
-    tx.fee = fee;
-    tx.payload = SerializeTransfer({Sink(), amount});
-    tx.Sign(from);
-    return tx;
-}
-
-std::string Code(const Result<Hash256>& r) {
-    return r ? "ok" : r.error().code;
+    return test::MakeTransfer(from, Sink(), amount, fee, nonce);
 }
 
 struct Fixture {

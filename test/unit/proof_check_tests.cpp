@@ -7,18 +7,16 @@
 #include "client/proof_check.h"
 #include "node/rpc_methods.h"
 #include "primitives/address.h"
-#include "test_util.h"
+#include "test/util/setup.h"
 #include "util/strencodings.h"
 
 using namespace maillon;
 
 namespace {
 
+using maillon::test::Dev;
+using maillon::test::ErrorText;
 using maillon::test::TempDir;
-
-const ChainParams& Dev() {
-    return GetParams(Network::kDev);
-}
 
 struct ProofFixture {
     TempDir dir;
@@ -38,17 +36,10 @@ struct ProofFixture {
         RegisterNodeRpcMethods(table, ctx);
 
         // One block paying carol, so she has a leaf.
-        const PrivKey dev = DevKey();
-        Transaction tx;
-        tx.chain_id = Dev().chain_id;
-        tx.sender = dev.PubKey();
-        tx.fee = Dev().min_tx_fee;
-        tx.payload = SerializeTransfer({carol, 5 * kCoin});
-        tx.Sign(dev);
+        const Transaction tx = test::MakeTransfer(DevKey(), carol, 5 * kCoin);
         const uint64_t now = chain->Tip().time_ms + 1000;
-        auto block = chain->AssembleBlock({tx}, dev.PubKey(), now);
-        BOOST_REQUIRE(block.ok());
-        block->header.proposer_sig = dev.Sign(block->header.Hash());
+        auto block = test::DevBlock(*chain, {tx}, now);
+        BOOST_REQUIRE_MESSAGE(block.ok(), ErrorText(block));
         BOOST_REQUIRE(chain->ConnectBlock(*block, now).ok());
     }
 
@@ -68,28 +59,24 @@ void SetString(rapidjson::Document& d, const char* field, const std::string& v) 
     d[field].SetString(v.c_str(), d.GetAllocator());
 }
 
-std::string ErrorOf(const Result<VerifiedAccount>& r) {
-    return r.ok() ? "" : r.error().message;
-}
-
 }  // namespace
 
 BOOST_FIXTURE_TEST_SUITE(proof_check_tests, ProofFixture)
 
 BOOST_AUTO_TEST_CASE(honest_replies_verify) {
     auto present = VerifyProofReply(Dev(), carol, GetProof(carol));
-    BOOST_REQUIRE_MESSAGE(present.ok(), ErrorOf(present));
+    BOOST_REQUIRE_MESSAGE(present.ok(), ErrorText(present));
     BOOST_REQUIRE(present->account.has_value());
     BOOST_CHECK_EQUAL(present->account->balance, 5 * kCoin);
     BOOST_CHECK_EQUAL(present->header.height, 1u);
 
     auto at_genesis = VerifyProofReply(Dev(), carol, GetProof(carol, 0));
-    BOOST_REQUIRE_MESSAGE(at_genesis.ok(), ErrorOf(at_genesis));
+    BOOST_REQUIRE_MESSAGE(at_genesis.ok(), ErrorText(at_genesis));
     BOOST_CHECK(!at_genesis->account.has_value());
 
     const XOnlyPubKey stranger = PrivKey::Generate().PubKey();
     auto absent = VerifyProofReply(Dev(), stranger, GetProof(stranger));
-    BOOST_REQUIRE_MESSAGE(absent.ok(), ErrorOf(absent));
+    BOOST_REQUIRE_MESSAGE(absent.ok(), ErrorText(absent));
     BOOST_CHECK(!absent->account.has_value());
 }
 
@@ -97,13 +84,13 @@ BOOST_AUTO_TEST_CASE(doctored_replies_fail) {
     {  // a richer balance than proven
         auto d = GetProof(carol);
         d["account"]["balance"].SetUint64(6 * kCoin);
-        BOOST_CHECK(ErrorOf(VerifyProofReply(Dev(), carol, d)).find("differs from the proven") !=
+        BOOST_CHECK(ErrorText(VerifyProofReply(Dev(), carol, d)).find("differs from the proven") !=
                     std::string::npos);
     }
     {  // claims absence of a present account
         auto d = GetProof(carol);
         d["account"].SetNull();
-        BOOST_CHECK(ErrorOf(VerifyProofReply(Dev(), carol, d)).find("contradicts") !=
+        BOOST_CHECK(ErrorText(VerifyProofReply(Dev(), carol, d)).find("contradicts") !=
                     std::string::npos);
     }
     {  // someone else's proof
@@ -116,7 +103,7 @@ BOOST_AUTO_TEST_CASE(doctored_replies_fail) {
         std::string header = d["header"].GetString();
         header[200] = header[200] == '0' ? '1' : '0';
         SetString(d, "header", header);
-        BOOST_CHECK(ErrorOf(VerifyProofReply(Dev(), carol, d)).find("does not hash") !=
+        BOOST_CHECK(ErrorText(VerifyProofReply(Dev(), carol, d)).find("does not hash") !=
                     std::string::npos);
     }
     {  // a forged header signed by a non-validator
@@ -128,7 +115,7 @@ BOOST_AUTO_TEST_CASE(doctored_replies_fail) {
         header->proposer_sig = forger.Sign(header->Hash());
         SetString(d, "header", HexStr(header->Serialize()));
         SetString(d, "blockhash", HexStr(header->Hash()));
-        BOOST_CHECK(ErrorOf(VerifyProofReply(Dev(), carol, d)).find("not a validator") !=
+        BOOST_CHECK(ErrorText(VerifyProofReply(Dev(), carol, d)).find("not a validator") !=
                     std::string::npos);
     }
     {  // a tampered proof
@@ -139,7 +126,7 @@ BOOST_AUTO_TEST_CASE(doctored_replies_fail) {
         BOOST_CHECK(!VerifyProofReply(Dev(), carol, d).ok());
     }
     {  // another network
-        BOOST_CHECK(ErrorOf(VerifyProofReply(GetParams(Network::kTest), carol, GetProof(carol)))
+        BOOST_CHECK(ErrorText(VerifyProofReply(GetParams(Network::kTest), carol, GetProof(carol)))
                         .find("another network") != std::string::npos);
     }
 }

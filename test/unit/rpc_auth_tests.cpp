@@ -11,27 +11,17 @@
 #include <random>
 #include <string>
 
-#include "client/http_client.h"
 #include "rpc/auth.h"
-#include "test_util.h"
+#include "test/util/setup.h"
 #include "util/base64.h"
 
 using namespace maillon;
 
 namespace {
 
+using maillon::test::ErrorText;
+using maillon::test::ReadFile;
 using maillon::test::TempDir;
-
-// The error message of a failed Result/Status, "" on success.
-template <typename R>
-std::string ErrorText(const R& r) {
-    return r.ok() ? std::string() : r.error().message;
-}
-
-std::string ReadFile(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 bool IsLowerHex(const std::string& s) {
     return s.find_first_not_of("0123456789abcdef") == std::string::npos;
@@ -136,7 +126,6 @@ BOOST_AUTO_TEST_CASE(authenticate_cookie_user) {
 
     const std::string header = MakeBasicAuthHeader("__cookie__", "s3cret");
     BOOST_CHECK_EQUAL(header, "Basic X19jb29raWVfXzpzM2NyZXQ=");
-    BOOST_CHECK_EQUAL(header, BasicAuthorization("__cookie__", "s3cret"));  // client side agrees
     BOOST_CHECK_EQUAL(auth.Authenticate(header).value_or(""), "__cookie__");
     BOOST_CHECK(auth.Authenticate("basic X19jb29raWVfXzpzM2NyZXQ="));
     BOOST_CHECK(auth.Authenticate("BASIC  X19jb29raWVfXzpzM2NyZXQ= "));
@@ -198,22 +187,33 @@ BOOST_AUTO_TEST_CASE(authenticate_rpcauth_entry) {
 }
 
 BOOST_AUTO_TEST_CASE(client_reads_cookie_header) {
+    // What maillon-cli does: read the cookie, send it as Basic credentials.
     TempDir dir;
     const auto path = dir.path / ".cookie";
     auto creds = GenerateAuthCookie(path);
     BOOST_REQUIRE(creds.ok());
-    auto header = CookieAuthorization(path);
-    BOOST_REQUIRE(header.ok());
-    BOOST_CHECK_EQUAL(*header, MakeBasicAuthHeader(creds->user, creds->password));
+    auto cookie = ReadAuthCookie(path);
+    BOOST_REQUIRE_MESSAGE(cookie.ok(), ErrorText(cookie));
+    BOOST_CHECK_EQUAL(cookie->user, creds->user);
+    BOOST_CHECK_EQUAL(cookie->password, creds->password);
+    const std::string header = MakeBasicAuthHeader(cookie->user, cookie->password);
     RpcAuthenticator auth;
     auth.AddUser(creds->user, creds->password);
-    BOOST_CHECK(auth.Authenticate(*header));
+    BOOST_CHECK(auth.Authenticate(header));
 
-    auto missing = CookieAuthorization(dir.path / "nope");
+    auto missing = ReadAuthCookie(dir.path / "nope");
     BOOST_REQUIRE(!missing.ok());
-    BOOST_CHECK_EQUAL(missing.error().code, "auth-cookie");
+    BOOST_CHECK_EQUAL(missing.error().code, "cookie-read");
     { std::ofstream(dir.path / "garbage") << "no colon here"; }
-    BOOST_CHECK(!CookieAuthorization(dir.path / "garbage").ok());
+    auto garbage = ReadAuthCookie(dir.path / "garbage");
+    BOOST_REQUIRE(!garbage.ok());
+    BOOST_CHECK_EQUAL(garbage.error().code, "cookie-read");
+    // A cookie saved with a CRLF line ending (e.g. copied through an editor).
+    { std::ofstream(dir.path / "crlf") << "u:p:w\r\n"; }
+    auto crlf = ReadAuthCookie(dir.path / "crlf");
+    BOOST_REQUIRE(crlf.ok());
+    BOOST_CHECK_EQUAL(crlf->user, "u");
+    BOOST_CHECK_EQUAL(crlf->password, "p:w");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <string>
 #include <vector>
@@ -32,6 +33,18 @@ Reader ReadOneVarInt(const Bytes& data, uint64_t& out) {
     Reader r(data);
     if (r.VarInt(out, "value")) r.Finish();
     return r;
+}
+
+// Checks that reading `enc` as a varint fails, leaves the output untouched
+// and reports an error whose message contains every one of `needles`.
+void CheckVarIntRejected(const Bytes& enc, std::initializer_list<std::string> needles) {
+    uint64_t out = 777;
+    Reader r(enc);
+    BOOST_CHECK(!r.VarInt(out, "len"));
+    BOOST_CHECK(!r.ok());
+    BOOST_CHECK_EQUAL(out, 777u);  // untouched on failure
+    for (const std::string& needle : needles)
+        BOOST_CHECK_MESSAGE(Contains(r.GetError().message, needle), r.GetError().message);
 }
 
 }  // namespace
@@ -162,14 +175,8 @@ BOOST_AUTO_TEST_CASE(varint_non_minimal_rejected) {
         {0x81, 0x80, 0x00},
         {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00},
     };
-    for (const auto& enc : cases) {
-        uint64_t out = 777;
-        Reader r(enc);
-        BOOST_CHECK(!r.VarInt(out, "len"));
-        BOOST_CHECK(!r.ok());
-        BOOST_CHECK_EQUAL(out, 777u);  // untouched on failure
-        BOOST_CHECK_MESSAGE(Contains(r.GetError().message, "non-minimal"), r.GetError().message);
-    }
+    for (const auto& enc : cases)
+        CheckVarIntRejected(enc, {"non-minimal"});
 }
 
 BOOST_AUTO_TEST_CASE(varint_over_64_bits_rejected) {
@@ -180,14 +187,8 @@ BOOST_AUTO_TEST_CASE(varint_over_64_bits_rejected) {
         {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
         {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
     };
-    for (const auto& enc : cases) {
-        uint64_t out = 777;
-        Reader r(enc);
-        BOOST_CHECK(!r.VarInt(out, "len"));
-        BOOST_CHECK_EQUAL(out, 777u);
-        BOOST_CHECK_MESSAGE(Contains(r.GetError().message, "exceeds 64 bits"),
-                            r.GetError().message);
-    }
+    for (const auto& enc : cases)
+        CheckVarIntRejected(enc, {"exceeds 64 bits"});
 }
 
 BOOST_AUTO_TEST_CASE(varint_eleven_bytes_rejected) {
@@ -196,26 +197,14 @@ BOOST_AUTO_TEST_CASE(varint_eleven_bytes_rejected) {
         {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x81, 0x00},
         {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x81, 0x01},
     };
-    for (const auto& enc : cases) {
-        uint64_t out = 777;
-        Reader r(enc);
-        BOOST_CHECK(!r.VarInt(out, "len"));
-        BOOST_CHECK_EQUAL(out, 777u);
-        BOOST_CHECK_MESSAGE(Contains(r.GetError().message, "longer than 10 bytes"),
-                            r.GetError().message);
-    }
+    for (const auto& enc : cases)
+        CheckVarIntRejected(enc, {"longer than 10 bytes"});
 }
 
 BOOST_AUTO_TEST_CASE(varint_truncated_rejected) {
-    for (const Bytes& enc : {Bytes{}, Bytes{0x80}, Bytes{0xff, 0xff}}) {
-        uint64_t out = 777;
-        Reader r(enc);
-        BOOST_CHECK(!r.VarInt(out, "len"));
-        BOOST_CHECK_EQUAL(out, 777u);
-        BOOST_CHECK_MESSAGE(Contains(r.GetError().message, "truncated"), r.GetError().message);
-        // The error points at the start of the varint.
-        BOOST_CHECK_MESSAGE(Contains(r.GetError().message, "at byte 0"), r.GetError().message);
-    }
+    // The error says so and points at the start of the varint.
+    for (const Bytes& enc : {Bytes{}, Bytes{0x80}, Bytes{0xff, 0xff}})
+        CheckVarIntRejected(enc, {"truncated", "at byte 0"});
 }
 
 BOOST_AUTO_TEST_CASE(truncated_fixed_ints_rejected) {
