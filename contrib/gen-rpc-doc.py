@@ -24,11 +24,21 @@ edit by hand.
 - HTTP `POST /` with a JSON-RPC body, `Content-Type: application/json`. Other HTTP methods get
   405. A request that is only notifications gets 204 and no body.
 - The server listens on `127.0.0.1` and `::1` (`-rpcbind=ADDR` to change), port `-rpcport`
-  (defaults: main 7331, test 17331, dev 27331).
+  (defaults: main 7331, test 17331, dev 27331), and accepts clients from loopback only;
+  `-rpcallowip=SUBNET` (repeatable, e.g. `192.168.1.0/24`) replaces that list. Other clients get
+  403 naming the address the server saw.
 - Authentication is HTTP Basic. At every start the node writes a new random password to
   `.cookie` in the network's data directory (mode 0600, user `__cookie__`, file content
-  `__cookie__:<password>`) and deletes it at shutdown. Wrong or missing credentials get 401
-  after a short delay.
+  `__cookie__:<password>`) and deletes it at shutdown. Further users come from
+  `-rpcauth=USER:SALT$HMAC` lines (`contrib/rpcauth.py USER` makes one; the node stores only the
+  salted HMAC-SHA256). Credentials are compared in constant time; wrong or missing ones get 401
+  after a 250 ms delay that does not hold up other clients.
+- Limits, each with its own answer: body over `-rpcmaxbody` bytes (default 1 MiB) → 413; more
+  than `-rpcmaxbatch` requests in a batch (default 1000) → one -32600 error; more than
+  `-rpcworkqueue` requests waiting (default 64) → 503; `-rpcthreads` workers (default 4);
+  a connection idle or stalled for `-rpcservertimeout` seconds (default 30) is closed. Bodies
+  are read in full by the event loop before a worker sees them, so a slow client never holds a
+  worker.
 - JSON-RPC 2.0 (`"jsonrpc": "2.0"`): positional (array) or named (object) `params`,
   notifications (no `id`), batches (an array of requests). The 1.0-style envelope that
   Bitcoin-style clients send (no `jsonrpc` member) is answered with both `result` and `error`.

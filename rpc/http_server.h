@@ -5,7 +5,9 @@
 // Request flow (all libevent calls happen on the one event-loop thread):
 //  1. libevent reads the request; a body over max_body_bytes -> 413 (the rest
 //     of the body is read and discarded first, so the client sees the reply).
-//  2. Not POST -> 405 with "Allow: POST". Authorizer refuses the
+//  2. Peer address outside every allow_ips subnet -> 403, and the connection is
+//     closed (before anything else is looked at, credentials included). Not
+//     POST -> 405 with "Allow: POST". Authorizer refuses the
 //     "Authorization" header -> 401 with `WWW-Authenticate: Basic
 //     realm="jsonrpc"`, sent after kAuthFailureDelay by a libevent timer, so
 //     that guessing is slow while other clients are served meanwhile.
@@ -18,7 +20,8 @@
 //     200 application/json with the returned text, or 204 for nullopt; a
 //     handler that throws gets 500.
 //  Connections are HTTP/1.1 keep-alive; idle_timeout_seconds closes idle or
-//  stalled ones.
+//  stalled ones. Headers and body are read by the loop thread without blocking,
+//  so a slow or stalled client holds a connection, never a worker thread.
 //
 // Stop(): (a) the loop thread closes the listening sockets; (b) workers finish
 // every queued request and are joined; (c) the loop thread sends the replies,
@@ -33,6 +36,7 @@
 // must be thread-safe. Port() is safe after Start() returned.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -56,11 +60,42 @@ struct evhttp;
 struct evhttp_bound_socket;
 struct evhttp_connection;
 struct evhttp_request;
+struct sockaddr;
 
 namespace maillon {
 
 inline constexpr std::chrono::milliseconds kAuthFailureDelay{250};
 inline constexpr int kStopGraceSeconds = 5;
+
+// One entry of the RPC allow list: an IPv4 or an IPv6 subnet.
+class IpSubnet {
+public:
+    // Parses "ADDR" (one host: /32 or /128) or "ADDR/PREFIX": ADDR a numeric
+    // IPv4 or IPv6 address (no host names, brackets or zone ids), PREFIX a
+    // decimal length 0..32 (IPv4) or 0..128 (IPv6). Address bits past the prefix
+    // are ignored ("192.168.1.7/24" is 192.168.1.0/24), as in Bitcoin Core's
+    // -rpcallowip. An IPv4-mapped IPv6 entry ("::ffff:10.0.0.0/104") is stored
+    // as the IPv4 subnet it denotes. Error code "rpc-config", naming the entry.
+    static Result<IpSubnet> Parse(std::string_view text);
+
+    // Whether a peer address (AF_INET or AF_INET6; anything else or nullptr
+    // never matches) lies in the subnet. An IPv4-mapped IPv6 peer address is
+    // matched as the IPv4 address it carries. IPv4 subnets never match IPv6
+    // addresses and vice versa (so "::/0" allows all IPv6 peers, no IPv4 one).
+    bool Contains(const sockaddr* addr) const;
+    // Same for a numeric address text; false when it is not one.
+    bool Contains(std::string_view numeric_address) const;
+
+    bool IsIpv6() const { return m_ipv6; }
+    unsigned PrefixLength() const { return m_prefix; }
+    // Canonical "network/prefix", e.g. "192.168.1.0/24", "::1/128".
+    std::string ToString() const;
+
+private:
+    bool m_ipv6{false};
+    std::array<uint8_t, 16> m_network{};  // IPv4: the first 4 bytes; bits past m_prefix are 0
+    unsigned m_prefix{0};
+};
 
 struct HttpServerOptions {
     // Numeric IPv4/IPv6 addresses. An IPv6 address the host cannot bind
@@ -73,6 +108,12 @@ struct HttpServerOptions {
     size_t work_queue_depth{64};
     size_t max_body_bytes{1 << 20};
     int idle_timeout_seconds{30};
+    // Peers allowed to send requests: subnets or single addresses, IPv4 or
+    // IPv6, in IpSubnet::Parse syntax ("192.168.1.0/24", "10.0.0.5", "::1").
+    // Any other peer gets 403 before its credentials are checked. The list
+    // replaces the default: keep "127.0.0.0/8" and "::1" in it for local
+    // tools. Checked by Start() (a bad entry or an empty list -> "rpc-config").
+    std::vector<std::string> allow_ips{"127.0.0.0/8", "::1"};
 };
 
 // Receives a request body, returns the reply body or nullopt (-> 204).
@@ -87,9 +128,10 @@ public:
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
 
-    // Binds, starts the loop thread and the workers. Error codes: "rpc-bind"
-    // (message names the address and port, and says when the port is in use),
-    // "rpc-config", "rpc-libevent". On error nothing is left running.
+    // Parses allow_ips, binds, starts the loop thread and the workers. Error
+    // codes: "rpc-bind" (message names the address and port, and says when the
+    // port is in use), "rpc-config" (names a bad allow_ips or bind entry),
+    // "rpc-libevent". On error nothing is left running.
     Status Start();
     // Idempotent; see the file comment.
     void Stop();
@@ -119,6 +161,7 @@ private:
     static void OnStopDeadline(int fd, short what, void* arg);
 
     Status Bind();
+    bool PeerAllowed(evhttp_request* req) const;
     void HandleRequest(evhttp_request* req);
     void ProcessWake();
     void SendReply(evhttp_request* req, int status, const std::string* body);
@@ -136,6 +179,7 @@ private:
 
     uint16_t m_port{0};
     std::vector<std::string> m_bound;
+    std::vector<IpSubnet> m_allow;  // set by Start() before the loop thread runs
     std::vector<int> m_listen_fds;  // before they are handed to evhttp
 
     event_base* m_base{nullptr};

@@ -246,7 +246,7 @@ RpcTable::RpcTable() {
         .category = "control",
         .description = "Lists every method with its parameters, or describes one method.",
         .params = {{"command", RpcType::kString, false, "the method to describe"}},
-        .result_help = "the help text (string)",
+        .result = rpc_result::Shape(RpcResult::Type::kString, "the help text"),
         .handler = [this](const RpcRequest& req,
                           rapidjson::Document& result) -> std::optional<RpcError> {
             const std::string command = req.GetString(0);
@@ -352,7 +352,15 @@ std::optional<RpcError> RpcTable::Execute(std::string_view method, const rapidjs
 
     const RpcRequest request(m->name, std::move(mapped));
     try {
-        return m->handler(request, result);
+        auto err = m->handler(request, result);
+        if (!err && m_check_results) {
+            if (auto mismatch = CheckResult(m->result, result)) {
+                return RpcError{kRpcInternalError,
+                                "Internal error: the result of " + m->name +
+                                    " does not match its documented shape: " + *mismatch};
+            }
+        }
+        return err;
     } catch (const std::exception& e) {
         return RpcError{kRpcInternalError, std::string("Internal error: ") + e.what()};
     } catch (...) {
@@ -435,7 +443,12 @@ std::optional<std::string> RpcTable::Handle(std::string_view body) const {
     rapidjson::StringBuffer sb;
     JsonWriter w(sb);
     rapidjson::Document doc;
-    if (NestingExceeds(body, kMaxJsonDepth) ||
+    // RapidJSON stops at a NUL byte and skips a byte-order mark byte by byte;
+    // JSON allows neither, so both are parse errors before it sees them.
+    const bool nul = body.find('\0') != std::string_view::npos;
+    const unsigned char first = body.empty() ? 0 : static_cast<unsigned char>(body[0]);
+    const bool bom = first == 0xEF || first == 0xBB || first == 0xBF;
+    if (nul || bom || NestingExceeds(body, kMaxJsonDepth) ||
         doc.Parse<kParseFlags>(body.data(), body.size()).HasParseError()) {
         WriteErrorReply(w, Envelope::kV2, nullptr, {kRpcParseError, "Parse error"});
         return std::string(sb.GetString(), sb.GetSize());
@@ -499,7 +512,7 @@ std::string RpcTable::HelpText(std::string_view method) const {
             out += "\n";
         }
     }
-    if (!m->result_help.empty()) out += "\nResult:\n" + m->result_help + "\n";
+    if (m->result.type != RpcResult::Type::kNone) out += "\nResult:\n" + FormatResult(m->result);
     return out;
 }
 

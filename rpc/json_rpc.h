@@ -47,6 +47,7 @@
 #include <rapidjson/document.h>
 
 #include "rpc/errors.h"
+#include "rpc/rpc_result.h"
 
 namespace maillon {
 
@@ -115,7 +116,7 @@ struct RpcMethod {
     std::string category;  // "chain", "wallet", "devices", ... groups `help`
     std::string description;
     std::vector<RpcParam> params;
-    std::string result_help;
+    RpcResult result;  // documented shape; generates help and is checked when enabled
     RpcHandler handler;
 };
 
@@ -137,6 +138,10 @@ public:
     std::vector<const RpcMethod*> List() const;
 
     void SetMaxBatchSize(size_t n) { m_max_batch = n; }
+    // When on, every successful result is checked against its method's
+    // documented RpcResult; a mismatch is answered with -32603 naming the
+    // path, so tests catch documentation drift. Off in production.
+    void SetCheckResults(bool on) { m_check_results = on; }
     size_t MaxBatchSize() const { return m_max_batch; }
 
     // Processes one HTTP request body; returns the JSON reply text, or nullopt
@@ -156,6 +161,7 @@ public:
 private:
     std::map<std::string, RpcMethod, std::less<>> m_methods;
     size_t m_max_batch{kDefaultMaxBatchSize};
+    bool m_check_results{false};
 };
 
 }  // namespace maillon

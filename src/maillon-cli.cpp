@@ -254,19 +254,18 @@ struct Cli {
 int main(int argc, char* argv[]) {
     po::options_description desc("maillon-cli options");
     Args::AddCommonOptions(desc);
-    desc.add_options()("rpcconnect", po::value<std::string>(),
-                       "Node RPC address (default 127.0.0.1)")(
-        "rpcuser", po::value<std::string>(), "RPC user (default: use the cookie file)")(
-        "rpcpassword", po::value<std::string>(), "RPC password")(
-        "rpcclienttimeout", po::value<int64_t>(), "Seconds to wait for an RPC reply (default 900)")(
-        "named", po::value<bool>()->implicit_value(true), "Pass parameters as name=value")(
-        "keyfile", po::value<std::string>(),
-        "Encrypted key file for keygen/address/signtransfer/transfer")(
-        "passphrasefile", po::value<std::string>(),
-        "Read the key passphrase from this file's first line")(
-        "wait", po::value<bool>()->implicit_value(true),
-        "transfer: wait until the transaction is in a block")(
-        "timeout", po::value<int64_t>(), "Seconds to wait with -wait / waittx (default 60)");
+    // clang-format off
+    desc.add_options()
+        ("rpcconnect", po::value<std::string>(), "Node RPC address (default 127.0.0.1)")
+        ("rpcuser", po::value<std::string>(), "RPC user (default: use the cookie file)")
+        ("rpcpassword", po::value<std::string>(), "RPC password")
+        ("rpcclienttimeout", po::value<int64_t>(), "Seconds to wait for an RPC reply (default 900)")
+        ("named", po::value<bool>()->implicit_value(true), "Pass parameters as name=value")
+        ("keyfile", po::value<std::string>(), "Encrypted key file for keygen/address/signtransfer/transfer")
+        ("passphrasefile", po::value<std::string>(), "Read the key passphrase from this file's first line")
+        ("wait", po::value<bool>()->implicit_value(true), "transfer: wait until the transaction is in a block")
+        ("timeout", po::value<int64_t>(), "Seconds to wait with -wait / waittx (default 60)");
+    // clang-format on
     Args args(desc);
     Status st = args.ParseCommandLine(argc, argv);
     if (st) st = args.ReadConfigFile();

@@ -12,12 +12,15 @@ namespace maillon {
 Args::Args(po::options_description desc) : m_desc(std::move(desc)) {}
 
 void Args::AddCommonOptions(po::options_description& desc) {
-    desc.add_options()("help,h", "Print this help and exit")(
-        "datadir", po::value<std::string>(), "Data directory (default: ~/.maillon)")(
-        "conf", po::value<std::string>(), "Config file (default: <datadir>/maillon.conf)")(
-        "dev", po::value<bool>()->implicit_value(true), "Use the one-validator dev network")(
-        "testnet", po::value<bool>()->implicit_value(true), "Use the test network")(
-        "rpcport", po::value<int64_t>(), "RPC port (default: 7331, testnet 17331, dev 27331)");
+    // clang-format off
+    desc.add_options()
+        ("help,h", "Print this help and exit")
+        ("datadir", po::value<std::string>(), "Data directory (default: ~/.maillon)")
+        ("conf", po::value<std::string>(), "Config file (default: <datadir>/maillon.conf)")
+        ("dev", po::value<bool>()->implicit_value(true), "Use the one-validator dev network")
+        ("testnet", po::value<bool>()->implicit_value(true), "Use the test network")
+        ("rpcport", po::value<int64_t>(), "RPC port (default: 7331, testnet 17331, dev 27331)");
+    // clang-format on
 }
 
 Status Args::ParseCommandLine(int argc, const char* const argv[]) {
@@ -27,12 +30,21 @@ Status Args::ParseCommandLine(int argc, const char* const argv[]) {
     all.add(m_desc).add(hidden);
     po::positional_options_description pos;
     pos.add("positional", -1);
+    // A flag written without a value (-dev) gets an explicit one (-dev=1), so
+    // that it never swallows the next word as its value, as Boost would.
+    std::vector<std::string> words(argv + 1, argv + argc);
+    for (std::string& w : words) {
+        if (w.size() < 2 || w[0] != '-' || w.find('=') != std::string::npos) continue;
+        const std::string name = w.substr(w.find_first_not_of('-'));
+        const po::option_description* opt = m_desc.find_nothrow(name, /*approx=*/false);
+        if (opt && opt->semantic()->min_tokens() == 0 && opt->semantic()->max_tokens() == 1)
+            w += "=1";
+    }
     try {
         const auto style =
             po::command_line_style::unix_style | po::command_line_style::allow_long_disguise;
-        po::store(
-            po::command_line_parser(argc, argv).options(all).positional(pos).style(style).run(),
-            m_vm);
+        po::store(po::command_line_parser(words).options(all).positional(pos).style(style).run(),
+                  m_vm);
         po::notify(m_vm);
     } catch (const po::error& e) {
         return MakeError("bad-option", std::string(e.what()) + " (see -help)");

@@ -54,18 +54,28 @@ Node::~Node() = default;
 po::options_description Node::Options() {
     po::options_description desc("maillond options");
     Args::AddCommonOptions(desc);
-    desc.add_options()("port", po::value<int64_t>(),
-                       "P2P port (reserved; default 7330, testnet 17330, dev 27330)")(
-        "rpcbind", po::value<std::vector<std::string>>()->composing(),
-        "Address to bind the RPC server to (repeatable; default 127.0.0.1 and ::1)")(
-        "rpcthreads", po::value<int64_t>(), "RPC worker threads (default 4)")(
-        "rpcworkqueue", po::value<int64_t>(), "RPC requests queued before 503 (default 64)")(
-        "printtoconsole", po::value<bool>()->implicit_value(true),
-        "Also log to the console (default 1)")("blockinterval", po::value<int64_t>(),
-                                               "Dev network: milliseconds between produced blocks; "
-                                               "0 produces blocks only on generateblock "
-                                               "(default 1000)")(
-        "maxmempool", po::value<int64_t>(), "Mempool size limit in MiB (default 64)");
+    // clang-format off
+    desc.add_options()
+        ("port", po::value<int64_t>(), "P2P port (reserved; default 7330, testnet 17330, dev 27330)")
+        ("rpcbind", po::value<std::vector<std::string>>()->composing(),
+         "Address to bind the RPC server to (repeatable; default 127.0.0.1 and ::1)")
+        ("rpcallowip", po::value<std::vector<std::string>>()->composing(),
+         "Accept RPC connections from this IP or subnet (CIDR; repeatable; default loopback only)")
+        ("rpcauth", po::value<std::vector<std::string>>()->composing(),
+         "RPC user as USER:SALT$HMAC (contrib/rpcauth.py makes the line; repeatable)")
+        ("rpcthreads", po::value<int64_t>(), "RPC worker threads (default 4)")
+        ("rpcworkqueue", po::value<int64_t>(), "RPC requests queued before 503 (default 64)")
+        ("rpcmaxbody", po::value<int64_t>(), "Largest RPC request body in bytes, larger gets 413 (default 1048576)")
+        ("rpcmaxbatch", po::value<int64_t>(), "Most requests in one JSON-RPC batch (default 1000)")
+        ("rpcservertimeout", po::value<int64_t>(), "Seconds before an idle or slow RPC connection is closed (default 30)")
+        ("printtoconsole", po::value<bool>()->implicit_value(true), "Also log to the console (default 1)")
+        ("blockinterval", po::value<int64_t>(),
+         "Dev network: milliseconds between produced blocks; 0 produces blocks only on generateblock "
+         "(default 1000)")
+        ("maxmempool", po::value<int64_t>(), "Mempool size limit in MiB (default 64)")
+        ("rpccheckresults", po::value<bool>()->implicit_value(true),
+         "Testing: check every RPC result against its documented shape (default 0)");
+    // clang-format on
     return desc;
 }
 
@@ -118,6 +128,7 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
     n.ctx.request_shutdown = [] { kill(getpid(), SIGTERM); };
     n.rpc_table = std::make_unique<RpcTable>();
     RegisterNodeRpcMethods(*n.rpc_table, n.ctx);
+    n.rpc_table->SetCheckResults(args.GetBool("rpccheckresults"));
 
     HttpServerOptions http_opts;
     const int64_t rpc_port = args.GetInt("rpcport", params.default_rpc_port);
@@ -134,12 +145,29 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
     const int64_t queue = args.GetInt("rpcworkqueue", 64);
     if (queue < 1 || queue > 65536) return OptionError("-rpcworkqueue must be 1..65536");
     http_opts.work_queue_depth = static_cast<size_t>(queue);
+    const int64_t max_body = args.GetInt("rpcmaxbody", 1 << 20);
+    if (max_body < 1024 || max_body > (int64_t{1} << 30))
+        return OptionError("-rpcmaxbody must be 1024..1073741824");
+    http_opts.max_body_bytes = static_cast<size_t>(max_body);
+    const int64_t timeout = args.GetInt("rpcservertimeout", 30);
+    if (timeout < 1 || timeout > 3600)
+        return OptionError("-rpcservertimeout must be 1..3600 (seconds)");
+    http_opts.idle_timeout_seconds = static_cast<int>(timeout);
+    const int64_t max_batch =
+        args.GetInt("rpcmaxbatch", static_cast<int64_t>(kDefaultMaxBatchSize));
+    if (max_batch < 1 || max_batch > 100'000) return OptionError("-rpcmaxbatch must be 1..100000");
+    n.rpc_table->SetMaxBatchSize(static_cast<size_t>(max_batch));
+    if (args.IsSet("rpcallowip")) http_opts.allow_ips = args.GetStrings("rpcallowip");
 
     n.cookie_path = std::filesystem::path(n.datadir) / ".cookie";
     auto cookie = GenerateAuthCookie(n.cookie_path);
     if (!cookie) return cookie.error();
     auto auth = std::make_shared<RpcAuthenticator>();
     auth->AddUser(cookie->user, cookie->password);
+    for (const std::string& entry : args.GetStrings("rpcauth")) {
+        st = auth->AddRpcAuth(entry);
+        if (!st) return OptionError("-rpcauth: " + st.error().message);
+    }
 
     const RpcTable* table = n.rpc_table.get();
     n.http = std::make_unique<HttpServer>(

@@ -49,6 +49,42 @@ Result<Hash256> ParseHash(const std::string& hex, const char* what) {
     return h;
 }
 
+using T = RpcResult::Type;
+using namespace rpc_result;
+
+RpcResult AccountShape(std::string help = {}) {
+    return Object({Member("balance", T::kUInt64), Member("nonce", T::kUInt64),
+                   Member("bonded", T::kUInt64), Member("credits", T::kUInt64)},
+                  std::move(help));
+}
+
+// Methods::TxJson's members, then `extra`.
+RpcResult TxShape(std::vector<RpcResult> extra = {}) {
+    std::vector<RpcResult> m = {Member("txid", T::kHex),
+                                Member("type", T::kString, "transfer"),
+                                Member("chain_id", T::kUInt64),
+                                Member("sender", T::kString, "address"),
+                                Member("nonce", T::kUInt64),
+                                Member("fee", T::kUInt64, "base units"),
+                                Optional(Member("to", T::kString, "transfer: recipient address")),
+                                Optional(Member("amount", T::kUInt64, "transfer: base units")),
+                                Member("signature", T::kHex),
+                                Member("size", T::kUInt64, "serialized bytes")};
+    m.insert(m.end(), extra.begin(), extra.end());
+    return Object(std::move(m));
+}
+
+// Methods::HeaderJson's members plus size and txs of the given element shape.
+RpcResult BlockShape(RpcResult tx) {
+    return Object(
+        {Member("hash", T::kHex), Member("height", T::kUInt64), Member("version", T::kUInt64),
+         Member("chain_id", T::kUInt64), Member("parent", T::kHex), Member("time_ms", T::kUInt64),
+         Nullable(Member("proposer", T::kString, "address; null for genesis")),
+         Member("tx_root", T::kHex), Member("state_root", T::kHex), Member("proposer_sig", T::kHex),
+         Member("confirmations", T::kUInt64), Member("size", T::kUInt64, "serialized bytes"),
+         Member("txs", Array(std::move(tx)))});
+}
+
 class Methods {
 public:
     explicit Methods(const NodeContext& ctx) : m_ctx(ctx), m_params(ctx.chain->Params()) {}
@@ -132,7 +168,13 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
                     "chain",
                     "Returns the state of the chain at the tip.",
                     {},
-                    "{chain, chain_id, blocks, bestblockhash, time_ms, state_root, address_prefix}",
+                    Object({Member("chain", T::kString, "main, test or dev"),
+                            Member("chain_id", T::kUInt64, "signed into every transaction"),
+                            Member("blocks", T::kUInt64, "height of the tip"),
+                            Member("bestblockhash", T::kHex, "hash of the tip"),
+                            Member("time_ms", T::kUInt64, "tip time, ms since the Unix epoch"),
+                            Member("state_root", T::kHex, "state root after the tip"),
+                            Member("address_prefix", T::kString, "bech32m prefix of addresses")}),
                     [m](const RpcRequest&, Document& r) -> std::optional<RpcError> {
                         auto& a = r.GetAllocator();
                         const BlockHeader tip = m->m_ctx.chain->Tip();
@@ -151,7 +193,7 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
                     "chain",
                     "Returns the height of the tip (genesis is 0).",
                     {},
-                    "n (integer)",
+                    Shape(T::kUInt64, "height of the tip"),
                     [m](const RpcRequest&, Document& r) -> std::optional<RpcError> {
                         r.SetUint64(m->m_ctx.chain->Tip().height);
                         return std::nullopt;
@@ -161,7 +203,7 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
                     "chain",
                     "Returns the hash of the block at a height.",
                     {{"height", RpcType::kUInt64, true, "block height"}},
-                    "\"hash\" (hex string)",
+                    Shape(T::kHex, "block hash"),
                     [m](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
                         auto h = m->ResolveBlock(req.Param(0));
                         if (!h) return FromError(h.error());
@@ -176,7 +218,8 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
                     "2: header and decoded transactions.",
                     {{"block", RpcType::kAny, true, "block hash (hex) or height (integer)"},
                      {"verbosity", RpcType::kUInt64, false, "0, 1 (default) or 2"}},
-                    "\"hex\" or {hash, height, ..., size, txs}",
+                    OneOf(Shape(T::kHex, "verbosity 0: the serialized block"),
+                          {BlockShape(Shape(T::kHex, "transaction id")), BlockShape(TxShape())}),
                     [m](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
                         auto& a = r.GetAllocator();
                         const uint64_t verbosity = req.GetUInt64(1, 1);
@@ -211,7 +254,13 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
          "Returns an account's state at the tip, and the nonce its next transaction should use "
          "(counting pending ones).",
          {{"address", RpcType::kString, true, "account address"}},
-         "{address, balance, nonce, next_nonce, bonded, credits, height}",
+         Object({Member("address", T::kString), Member("balance", T::kUInt64, "base units"),
+                 Member("nonce", T::kUInt64, "transactions sent and included"),
+                 Member("next_nonce", T::kUInt64,
+                        "nonce for the next transaction, counting pending ones"),
+                 Member("bonded", T::kUInt64, "base units"),
+                 Member("credits", T::kUInt64, "data credits"),
+                 Member("height", T::kUInt64, "the tip these values are read at")}),
          [m](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
              auto& a = r.GetAllocator();
              auto addr = m->Address(req.GetString(0));
@@ -236,7 +285,7 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
                     "wallet",
                     "Returns an account's balance at the tip, in base units (1 MLN = 10^8).",
                     {{"address", RpcType::kString, true, "account address"}},
-                    "n (integer, base units)",
+                    Shape(T::kUInt64, "balance in base units"),
                     [m](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
                         auto addr = m->Address(req.GetString(0));
                         if (!addr) return FromError(addr.error());
@@ -255,9 +304,12 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
                     "state_root; `maillon-cli verifyproof` does both.",
                     {{"address", RpcType::kString, true, "account address"},
                      {"height", RpcType::kUInt64, false, "block height (default: the tip)"}},
-                    "{address, height, blockhash, state_root, header: hex, key: hex, account: "
-                    "{balance, nonce, bonded, "
-                    "credits} or null, proof: hex}",
+                    Object({Member("address", T::kString), Member("height", T::kUInt64),
+                            Member("blockhash", T::kHex), Member("state_root", T::kHex),
+                            Member("header", T::kHex, "the serialized block header"),
+                            Member("key", T::kHex, "the account's state tree key"),
+                            Nullable(Member("account", AccountShape("null: proven absent"))),
+                            Member("proof", T::kHex, "serialized state proof (doc/protocol.md)")}),
                     [m](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
                         auto& a = r.GetAllocator();
                         auto addr = m->Address(req.GetString(0));
@@ -291,7 +343,7 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
          "wallet",
          "Checks a signed, serialized transaction and adds it to the mempool. Returns its id.",
          {{"hex", RpcType::kString, true, "the serialized transaction, hex"}},
-         "\"txid\" (hex string)",
+         Shape(T::kHex, "transaction id"),
          [m](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
              auto bytes = ParseHex(req.GetString(0));
              if (!bytes) return Err(kRpcDeserializationError, "transaction is not valid hex");
@@ -317,9 +369,11 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
          "wallet",
          "Returns a transaction from the chain or the mempool, with its status.",
          {{"txid", RpcType::kString, true, "transaction id (hex)"}},
-         "{txid, type, sender, nonce, fee, to, amount, ..., status: \"pending\"|\"confirmed\", "
-         "height, "
-         "blockhash, index, confirmations}",
+         TxShape({Member("status", T::kString, "pending or confirmed"),
+                  Optional(Member("height", T::kUInt64, "confirmed only")),
+                  Optional(Member("blockhash", T::kHex, "confirmed only")),
+                  Optional(Member("index", T::kUInt64, "position in the block, confirmed only")),
+                  Member("confirmations", T::kUInt64, "0 while pending")}),
          [m](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
              auto& a = r.GetAllocator();
              auto id = ParseHash(req.GetString(0), "txid");
@@ -358,7 +412,9 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
                     "wallet",
                     "Returns the mempool's size and limits.",
                     {},
-                    "{size, bytes, max_bytes, senders}",
+                    Object({Member("size", T::kUInt64, "transactions"), Member("bytes", T::kUInt64),
+                            Member("max_bytes", T::kUInt64, "limit (-maxmempool)"),
+                            Member("senders", T::kUInt64, "distinct senders")}),
                     [m](const RpcRequest&, Document& r) -> std::optional<RpcError> {
                         auto& a = r.GetAllocator();
                         const MempoolInfo info = m->m_ctx.mempool->Info();
@@ -374,7 +430,7 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
                     "control",
                     "Shuts the node down cleanly.",
                     {},
-                    "\"Maillon server stopping\"",
+                    Shape(T::kString, "\"Maillon server stopping\""),
                     [m](const RpcRequest&, Document& r) -> std::optional<RpcError> {
                         m->m_ctx.request_shutdown();
                         r.SetString("Maillon server stopping");
@@ -385,7 +441,7 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
                     "control",
                     "Returns the number of seconds the node has been running.",
                     {},
-                    "n (integer, seconds)",
+                    Shape(T::kUInt64, "seconds"),
                     [m](const RpcRequest&, Document& r) -> std::optional<RpcError> {
                         r.SetUint64((NowMs() - m->m_ctx.start_time_ms) / 1000);
                         return std::nullopt;
@@ -396,7 +452,8 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
                         "dev",
                         "Dev network only: produces one block now from the mempool and returns it.",
                         {},
-                        "{hash, height, txs: [txid, ...]}",
+                        Object({Member("hash", T::kHex), Member("height", T::kUInt64),
+                                Member("txs", Array(Shape(T::kHex, "transaction id")))}),
                         [m](const RpcRequest&, Document& r) -> std::optional<RpcError> {
                             auto& a = r.GetAllocator();
                             auto block = m->m_ctx.producer->ProduceBlock();

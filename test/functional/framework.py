@@ -325,8 +325,10 @@ class Node:
         args = [f"-datadir={self.datadir}"]
         if self.chain_flag:
             args.append(self.chain_flag)
+        # -rpccheckresults: every RPC result in every test is checked against
+        # the method's documented shape (a mismatch is a -32603 error).
         args += [f"-rpcport={self.rpcport}", f"-port={self.p2pport}", "-printtoconsole=0",
-                 "-blockinterval=0"]
+                 "-blockinterval=0", "-rpccheckresults"]
         return args
 
     def _argv(self, extra_args):

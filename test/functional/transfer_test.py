@@ -40,6 +40,9 @@ def run(t):
     assert_equal(confirmed["height"], block["height"])
     assert_equal(confirmed["amount"], 1_250_000_000)
     assert_equal(node.rpc("getmempoolinfo")["size"], 0)
+    full = node.rpc("getblock", block["height"], 2)
+    assert_equal([tx["txid"] for tx in full["txs"]], [txid])
+    assert_equal((full["txs"][0]["sender"], full["txs"][0]["to"]), (dev, alice))
 
     # The dev key is both sender and proposer: it pays the amount and gets its fee back.
     assert_equal(node.rpc("getbalance", alice), 1_250_000_000)

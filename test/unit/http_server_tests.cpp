@@ -16,7 +16,6 @@
 #include <future>
 #include <memory>
 #include <mutex>
-#include <random>
 #include <string>
 #include <thread>
 
@@ -26,17 +25,15 @@
 #include "rpc/auth.h"
 #include "rpc/http_server.h"
 #include "rpc/json_rpc.h"
+#include "test/util/setup.h"
 
 using namespace maillon;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// The error message of a failed Result/Status, "" on success.
-template <typename R>
-std::string ErrorText(const R& r) {
-    return r.ok() ? std::string() : r.error().message;
-}
+using maillon::test::ErrorText;
+using maillon::test::TempDir;
 
 constexpr int kTimeout = 10;
 
@@ -45,15 +42,6 @@ rapidjson::Document ParseJson(const std::string& text) {
     d.Parse(text.c_str(), text.size());
     BOOST_REQUIRE_MESSAGE(!d.HasParseError(), "not JSON: " << text);
     return d;
-}
-
-std::filesystem::path MakeTempDir() {
-    std::random_device rd;
-    const auto dir =
-        std::filesystem::temp_directory_path() /
-        ("maillon_http_test_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
-    std::filesystem::create_directories(dir);
-    return dir;
 }
 
 long long MillisSince(Clock::time_point t) {
@@ -129,8 +117,8 @@ std::string Call(std::string_view method, std::string_view params, int id = 1) {
 
 // A running server with a real cookie, a JSON-RPC table and test methods.
 struct ServerFixture {
-    std::filesystem::path dir = MakeTempDir();
-    std::filesystem::path cookie_path = dir / ".cookie";
+    TempDir dir;  // declared first: removed after everything else
+    std::filesystem::path cookie_path = dir.path / ".cookie";
     RpcAuthenticator auth;
     RpcTable table;
     std::unique_ptr<HttpServer> server;
@@ -148,16 +136,16 @@ struct ServerFixture {
         auto creds = GenerateAuthCookie(cookie_path);
         BOOST_REQUIRE_MESSAGE(creds.ok(), ErrorText(creds));
         auth.AddUser(creds->user, creds->password);
-        auto cookie_header = CookieAuthorization(cookie_path);  // as maillon-cli does
-        BOOST_REQUIRE(cookie_header.ok());
-        good_auth = *cookie_header;
+        auto cookie = ReadAuthCookie(cookie_path);  // as maillon-cli does
+        BOOST_REQUIRE_MESSAGE(cookie.ok(), ErrorText(cookie));
+        good_auth = MakeBasicAuthHeader(cookie->user, cookie->password);
 
         table.Register(RpcMethod{
             "echo",
             "test",
             "",
             {{"value", RpcType::kAny, true, ""}},
-            "",
+            {},
             [](const RpcRequest& req, rapidjson::Document& result) -> std::optional<RpcError> {
                 result.CopyFrom(req.Param(0), result.GetAllocator());
                 return std::nullopt;
@@ -167,7 +155,7 @@ struct ServerFixture {
             "test",
             "",
             {{"ms", RpcType::kUInt64, true, ""}},
-            "",
+            {},
             [this](const RpcRequest& req, rapidjson::Document& result) -> std::optional<RpcError> {
                 ++started;
                 std::this_thread::sleep_for(std::chrono::milliseconds(req.GetUInt64(0)));
@@ -179,7 +167,7 @@ struct ServerFixture {
             "test",
             "",
             {},
-            "",
+            {},
             [this](const RpcRequest&, rapidjson::Document& result) -> std::optional<RpcError> {
                 ++blocked;
                 std::unique_lock lock(mutex);
@@ -204,8 +192,6 @@ struct ServerFixture {
         Release();
         server.reset();
         (void)DeleteAuthCookie(cookie_path);
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
     }
 
     static HttpServerOptions DefaultOptions() {
@@ -292,11 +278,11 @@ BOOST_FIXTURE_TEST_CASE(wrong_credentials_get_401, ServerFixture) {
     std::string wrong_password = creds->password;
     wrong_password[0] = wrong_password[0] == 'a' ? 'b' : 'a';
     for (const std::string& header :
-         {BasicAuthorization(creds->user, wrong_password),
-          BasicAuthorization("alice", creds->password), BasicAuthorization(creds->user, ""),
-          BasicAuthorization(creds->user, creds->password + "0"), std::string("Basic !!!notbase64"),
-          std::string("Bearer ") + creds->password, std::string("Basic"),
-          creds->user + ":" + creds->password}) {
+         {MakeBasicAuthHeader(creds->user, wrong_password),
+          MakeBasicAuthHeader("alice", creds->password), MakeBasicAuthHeader(creds->user, ""),
+          MakeBasicAuthHeader(creds->user, creds->password + "0"),
+          std::string("Basic !!!notbase64"), std::string("Bearer ") + creds->password,
+          std::string("Basic"), creds->user + ":" + creds->password}) {
         BOOST_TEST_CONTEXT(header) {
             auto r = Post(Call("echo", "[1]"), header);
             BOOST_REQUIRE_MESSAGE(r.ok(), ErrorText(r));

@@ -16,30 +16,14 @@
 #include "primitives/address.h"
 #include "primitives/transaction.h"
 #include "serialize/codec.h"
+#include "test/util/setup.h"
 
 using namespace maillon;
 
 namespace {
 
-PrivKey TestKey(uint8_t n) {
-    const uint8_t seed[2] = {0x42, n};
-    auto key = PrivKey::FromBytes(Sha256(seed));
-    BOOST_REQUIRE(key);
-    return *key;
-}
-
-Transaction MakeTransfer(const PrivKey& from, const XOnlyPubKey& to, Amount amount, Amount fee,
-                         uint64_t nonce, uint32_t chain_id = 3) {
-    Transaction tx;
-    tx.type = TxType::kTransfer;
-    tx.chain_id = chain_id;
-    tx.sender = from.PubKey();
-    tx.nonce = nonce;
-    tx.fee = fee;
-    tx.payload = SerializeTransfer({to, amount});
-    tx.Sign(from);
-    return tx;
-}
+using maillon::test::MakeTransfer;
+using maillon::test::TestKey;
 
 // Encodes the unsigned fields like the wire format, with a raw payload that
 // may be anything (including a lie about its own length).

@@ -1,0 +1,217 @@
+// Tests of the RPC HTTP server's (rpc/http_server.h) resistance to slow
+// clients: a client that sends part of a request and then nothing holds a
+// connection, never a worker thread, and idle_timeout_seconds closes it.
+// No fixed sleeps: every wait is for a reply or for the server closing a socket.
+#include <boost/test/unit_test.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "client/http_client.h"
+#include "rpc/auth.h"
+#include "rpc/http_server.h"
+#include "test/util/setup.h"
+
+using namespace maillon;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int kTimeoutSeconds = 10;
+constexpr const char* kCall = R"({"jsonrpc":"2.0","method":"echo","id":7})";
+constexpr const char* kReply = R"({"jsonrpc":"2.0","result":"ok","id":7})";
+
+// A server with one worker thread and a one-deep queue.
+struct OneWorkerServer {
+    RpcAuthenticator auth;
+    std::atomic<int> handled{0};
+    std::unique_ptr<HttpServer> server;
+    std::string authorization = MakeBasicAuthHeader("user", "pass");
+    uint16_t port{0};
+
+    explicit OneWorkerServer(int idle_timeout_seconds) {
+        auth.AddUser("user", "pass");
+        HttpServerOptions o;
+        o.bind_addresses = {"127.0.0.1"};
+        o.port = 0;
+        o.worker_threads = 1;
+        o.work_queue_depth = 1;
+        o.idle_timeout_seconds = idle_timeout_seconds;
+        server = std::make_unique<HttpServer>(
+            o, [this](std::string_view h) { return auth.Authenticate(h).has_value(); },
+            [this](std::string_view) -> std::optional<std::string> {
+                ++handled;
+                return std::string(kReply);
+            });
+        Status st = server->Start();
+        BOOST_REQUIRE_MESSAGE(st.ok(), test::ErrorText(st));
+        port = server->Port();
+    }
+
+    void CheckServed() {
+        auto r = HttpPost("127.0.0.1", port, "/", kCall, authorization, kTimeoutSeconds);
+        BOOST_REQUIRE_MESSAGE(r.ok(), test::ErrorText(r));
+        BOOST_CHECK_EQUAL(r->status, 200);
+        BOOST_CHECK_EQUAL(r->body, kReply);
+    }
+
+    // A blocking socket connected to the server, reads bounded by kTimeoutSeconds.
+    int Connect() const {
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        BOOST_REQUIRE(fd >= 0);
+        timeval tv{kTimeoutSeconds, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+        BOOST_REQUIRE_EQUAL(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+        return fd;
+    }
+};
+
+void SendAll(int fd, const std::string& data) {
+    BOOST_REQUIRE_EQUAL(::send(fd, data.data(), data.size(), MSG_NOSIGNAL),
+                        static_cast<ssize_t>(data.size()));
+}
+
+// The first half of a request's header block.
+std::string HalfHeaders() {
+    return "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appl";
+}
+
+// Complete headers announcing 100 body bytes, followed by only 10.
+std::string HalfBody(const std::string& authorization) {
+    return "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + authorization +
+           "\r\nContent-Length: 100\r\n\r\n{\"jsonrpc\"";
+}
+
+// Whether nothing at all has arrived on fd yet (the server neither answered
+// nor closed).
+bool NothingReceived(int fd) {
+    char c;
+    const ssize_t n = ::recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+struct Closed {
+    bool closed{false};  // false: our own receive timeout expired first
+    std::string data;    // whatever the server sent before closing
+    long long ms{0};
+};
+
+// Blocks until the server closes the connection; ms counts from `since`.
+Closed WaitForClose(int fd, Clock::time_point since) {
+    Closed c;
+    char buf[4096];
+    for (;;) {
+        const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+        if (n > 0) {
+            c.data.append(buf, static_cast<size_t>(n));
+            continue;
+        }
+        c.closed = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+        break;
+    }
+    c.ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
+    return c;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(http_limits_tests)
+
+BOOST_AUTO_TEST_CASE(stalled_clients_do_not_pin_the_worker) {
+    OneWorkerServer s(/*idle_timeout_seconds=*/30);  // no timeout during the test
+    // More stalled clients than worker threads plus queue slots, stalled in
+    // the headers and in the body.
+    std::vector<int> stalled;
+    for (int i = 0; i < 3; ++i) {
+        stalled.push_back(s.Connect());
+        SendAll(stalled.back(), HalfHeaders());
+        stalled.push_back(s.Connect());
+        SendAll(stalled.back(), HalfBody(s.authorization));
+    }
+    // Other clients are served meanwhile, one after another and on a
+    // keep-alive connection of their own.
+    for (int i = 0; i < 5; ++i)
+        s.CheckServed();
+    BOOST_CHECK_EQUAL(s.handled, 5);
+    for (int fd : stalled) {
+        BOOST_CHECK(NothingReceived(fd));  // still waiting for the rest of their request
+    }
+
+    // A stalled client that finally completes its request is answered.
+    SendAll(stalled[1], std::string(90, ' '));
+    std::string reply;
+    char buf[4096];
+    while (reply.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = ::recv(stalled[1], buf, sizeof(buf), 0);
+        BOOST_REQUIRE(n > 0);
+        reply.append(buf, static_cast<size_t>(n));
+    }
+    // The body is `{"jsonrpc"` and 90 spaces, which the echo handler ignores.
+    BOOST_CHECK_MESSAGE(reply.rfind("HTTP/1.1 200", 0) == 0, reply);
+    for (int fd : stalled)
+        ::close(fd);
+    s.CheckServed();
+}
+
+BOOST_AUTO_TEST_CASE(idle_timeout_closes_stalled_connections) {
+    OneWorkerServer s(/*idle_timeout_seconds=*/1);
+    const auto t0 = Clock::now();
+    const int in_headers = s.Connect();
+    SendAll(in_headers, HalfHeaders());
+    const int in_body = s.Connect();
+    SendAll(in_body, HalfBody(s.authorization));
+    // An idle keep-alive connection after a complete exchange.
+    const int idle = s.Connect();
+    const std::string body = kCall;
+    SendAll(idle, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + s.authorization +
+                      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    std::string reply;
+    char buf[4096];
+    while (reply.find(kReply) == std::string::npos) {
+        const ssize_t n = ::recv(idle, buf, sizeof(buf), 0);
+        BOOST_REQUIRE(n > 0);
+        reply.append(buf, static_cast<size_t>(n));
+    }
+    BOOST_CHECK_MESSAGE(reply.rfind("HTTP/1.1 200", 0) == 0, reply);
+
+    // Served while the others stall.
+    s.CheckServed();
+
+    for (int fd : {in_headers, in_body, idle}) {
+        const Closed c = WaitForClose(fd, t0);
+        ::close(fd);
+        BOOST_TEST_CONTEXT((fd == in_headers ? "headers" : fd == in_body ? "body" : "idle")) {
+            BOOST_CHECK_MESSAGE(c.closed, "still open after " << c.ms << " ms");
+            // Closed by the 1 s timeout: not at once, and well within our own
+            // receive timeout.
+            BOOST_CHECK_GE(c.ms, 900);
+            BOOST_CHECK_LT(c.ms, (kTimeoutSeconds - 2) * 1000);
+            // Nothing more for the idle one; at most an error status for the
+            // others, whose requests never reached the handler.
+            if (fd == idle) {
+                BOOST_CHECK_MESSAGE(c.data.empty(), c.data);
+            } else {
+                BOOST_CHECK_MESSAGE(c.data.empty() || c.data.rfind("HTTP/1.1 4", 0) == 0, c.data);
+            }
+        }
+    }
+    BOOST_CHECK_EQUAL(s.handled, 2);  // CheckServed and `idle`
+    s.CheckServed();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
