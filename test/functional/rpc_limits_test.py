@@ -30,6 +30,16 @@ def run(t):
     rc, out, err = node.cli("-rpcuser=alice", "-rpcpassword=s3cret", "getblockcount")
     assert_equal((rc, out.strip()), (0, "0"))
     assert_equal(node.rpc("getblockcount"), 0)
+    # maillon-cli takes the same credentials from a config file.
+    conf = os.path.join(t.tmpdir, "cli.conf")
+    with open(conf, "w", encoding="utf-8") as f:
+        f.write("rpcuser=alice\nrpcpassword=s3cret\n")
+    rc, out, err = node.cli(f"-conf={conf}", "getblockcount")
+    assert_equal((rc, out.strip()), (0, "0"))
+    with open(conf, "w", encoding="utf-8") as f:
+        f.write("rpcuser=alice\nrpcpassword=wrong\n")
+    rc, out, err = node.cli(f"-conf={conf}", "getblockcount")
+    assert rc != 0 and "401" in err, err
 
     # Body limit: 413 past -rpcmaxbody, and the server keeps answering.
     big = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "help", "params": ["x" * 4000]}).encode()
