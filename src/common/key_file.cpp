@@ -117,18 +117,32 @@ Result<std::string> ReadBounded(const std::string& path) {
     return text;
 }
 
-template <size_t N>
-Result<std::array<uint8_t, N>> HexField(const rapidjson::Value& obj, const char* name) {
+// The member `name` of obj, which must be present and pass `is_type` (e.g.
+// &rapidjson::Value::IsString); `type` names the type in the error message.
+Result<const rapidjson::Value*> Field(const rapidjson::Value& obj, const char* name,
+                                      bool (rapidjson::Value::*is_type)() const, const char* type) {
     auto it = obj.FindMember(name);
     if (it == obj.MemberEnd()) {
         return MakeError("key-file-malformed", std::string("missing field \"") + name + "\"");
     }
-    if (!it->value.IsString()) {
+    if (!(it->value.*is_type)()) {
         return MakeError("key-file-malformed",
-                         std::string("field \"") + name + "\" must be a string");
+                         std::string("field \"") + name + "\" must be " + type);
     }
-    std::string_view hex(it->value.GetString(), it->value.GetStringLength());
-    auto bytes = ParseHex(hex);
+    return &it->value;
+}
+
+Result<std::string> StringField(const rapidjson::Value& obj, const char* name) {
+    auto v = Field(obj, name, &rapidjson::Value::IsString, "a string");
+    if (!v) return v.error();
+    return std::string((*v)->GetString(), (*v)->GetStringLength());
+}
+
+template <size_t N>
+Result<std::array<uint8_t, N>> HexField(const rapidjson::Value& obj, const char* name) {
+    auto hex = StringField(obj, name);
+    if (!hex) return hex.error();
+    auto bytes = ParseHex(*hex);
     if (!bytes || bytes->size() != N) {
         return MakeError("key-file-malformed", std::string("field \"") + name + "\" must be " +
                                                    std::to_string(2 * N) + " hex digits");
@@ -138,28 +152,10 @@ Result<std::array<uint8_t, N>> HexField(const rapidjson::Value& obj, const char*
     return out;
 }
 
-Result<std::string> StringField(const rapidjson::Value& obj, const char* name) {
-    auto it = obj.FindMember(name);
-    if (it == obj.MemberEnd()) {
-        return MakeError("key-file-malformed", std::string("missing field \"") + name + "\"");
-    }
-    if (!it->value.IsString()) {
-        return MakeError("key-file-malformed",
-                         std::string("field \"") + name + "\" must be a string");
-    }
-    return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
 Result<uint64_t> UIntField(const rapidjson::Value& obj, const char* name) {
-    auto it = obj.FindMember(name);
-    if (it == obj.MemberEnd()) {
-        return MakeError("key-file-malformed", std::string("missing field \"") + name + "\"");
-    }
-    if (!it->value.IsUint64()) {
-        return MakeError("key-file-malformed",
-                         std::string("field \"") + name + "\" must be a non-negative integer");
-    }
-    return it->value.GetUint64();
+    auto v = Field(obj, name, &rapidjson::Value::IsUint64, "a non-negative integer");
+    if (!v) return v.error();
+    return (*v)->GetUint64();
 }
 
 // Parses and validates everything that can be checked without the passphrase.

@@ -7,7 +7,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -85,18 +84,6 @@ struct LiveServer {
 };
 
 const std::string kGoodAuth = MakeBasicAuthHeader("user", "pass");
-
-// Reads from a blocking socket until the peer closes it (or the receive
-// timeout, which makes this return false).
-bool ReadUntilClosed(int fd, std::string& out) {
-    char buf[4096];
-    for (;;) {
-        const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-        if (n == 0) return true;
-        if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK;
-        out.append(buf, static_cast<size_t>(n));
-    }
-}
 
 }  // namespace
 
@@ -326,23 +313,10 @@ BOOST_AUTO_TEST_CASE(loopback_client_outside_the_list_gets_403_before_auth) {
     BOOST_CHECK_EQUAL(get->Header("Allow"), "");
 
     // A keep-alive client is disconnected after the 403.
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    BOOST_REQUIRE(fd >= 0);
-    timeval tv{kTimeoutSeconds, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(s.port);
-    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    BOOST_REQUIRE_EQUAL(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    const std::string body = kEchoCall;
-    const std::string request =
-        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + kGoodAuth +
-        "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-    BOOST_REQUIRE_EQUAL(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
-                        static_cast<ssize_t>(request.size()));
+    const int fd = test::ConnectRaw(s.port, kTimeoutSeconds);
+    test::SendAll(fd, test::RawPost(kGoodAuth, kEchoCall));
     std::string received;
-    BOOST_CHECK(ReadUntilClosed(fd, received));
+    BOOST_CHECK(test::ReadUntilClosed(fd, received));
     ::close(fd);
     BOOST_CHECK_MESSAGE(received.rfind("HTTP/1.1 403", 0) == 0, received);
 

@@ -4,10 +4,7 @@
 // No fixed sleeps: every wait is for a reply or for the server closing a socket.
 #include <boost/test/unit_test.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -27,6 +24,10 @@ using namespace maillon;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+using test::RawResponse;
+using test::ReadResponse;
+using test::SendAll;
 
 constexpr int kTimeoutSeconds = 10;
 constexpr const char* kCall = R"({"jsonrpc":"2.0","method":"echo","id":7})";
@@ -67,24 +68,8 @@ struct OneWorkerServer {
     }
 
     // A blocking socket connected to the server, reads bounded by kTimeoutSeconds.
-    int Connect() const {
-        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        BOOST_REQUIRE(fd >= 0);
-        timeval tv{kTimeoutSeconds, 0};
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-        BOOST_REQUIRE_EQUAL(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-        return fd;
-    }
+    int Connect() const { return test::ConnectRaw(port, kTimeoutSeconds); }
 };
-
-void SendAll(int fd, const std::string& data) {
-    BOOST_REQUIRE_EQUAL(::send(fd, data.data(), data.size(), MSG_NOSIGNAL),
-                        static_cast<ssize_t>(data.size()));
-}
 
 // The first half of a request's header block.
 std::string HalfHeaders() {
@@ -114,16 +99,7 @@ struct Closed {
 // Blocks until the server closes the connection; ms counts from `since`.
 Closed WaitForClose(int fd, Clock::time_point since) {
     Closed c;
-    char buf[4096];
-    for (;;) {
-        const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-        if (n > 0) {
-            c.data.append(buf, static_cast<size_t>(n));
-            continue;
-        }
-        c.closed = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-        break;
-    }
+    c.closed = test::ReadUntilClosed(fd, c.data);
     c.ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
     return c;
 }
@@ -154,15 +130,11 @@ BOOST_AUTO_TEST_CASE(stalled_clients_do_not_pin_the_worker) {
 
     // A stalled client that finally completes its request is answered.
     SendAll(stalled[1], std::string(90, ' '));
-    std::string reply;
-    char buf[4096];
-    while (reply.find("\r\n\r\n") == std::string::npos) {
-        const ssize_t n = ::recv(stalled[1], buf, sizeof(buf), 0);
-        BOOST_REQUIRE(n > 0);
-        reply.append(buf, static_cast<size_t>(n));
-    }
+    std::string buffer;
+    const RawResponse reply = ReadResponse(stalled[1], buffer);
     // The body is `{"jsonrpc"` and 90 spaces, which the echo handler ignores.
-    BOOST_CHECK_MESSAGE(reply.rfind("HTTP/1.1 200", 0) == 0, reply);
+    BOOST_CHECK_MESSAGE(reply.status == 200, "status " << reply.status << ": " << reply.headers);
+    BOOST_CHECK_EQUAL(reply.body, kReply);
     for (int fd : stalled)
         ::close(fd);
     s.CheckServed();
@@ -177,17 +149,11 @@ BOOST_AUTO_TEST_CASE(idle_timeout_closes_stalled_connections) {
     SendAll(in_body, HalfBody(s.authorization));
     // An idle keep-alive connection after a complete exchange.
     const int idle = s.Connect();
-    const std::string body = kCall;
-    SendAll(idle, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + s.authorization +
-                      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
-    std::string reply;
-    char buf[4096];
-    while (reply.find(kReply) == std::string::npos) {
-        const ssize_t n = ::recv(idle, buf, sizeof(buf), 0);
-        BOOST_REQUIRE(n > 0);
-        reply.append(buf, static_cast<size_t>(n));
-    }
-    BOOST_CHECK_MESSAGE(reply.rfind("HTTP/1.1 200", 0) == 0, reply);
+    SendAll(idle, test::RawPost(s.authorization, kCall));
+    std::string buffer;
+    const RawResponse reply = ReadResponse(idle, buffer);
+    BOOST_CHECK_MESSAGE(reply.status == 200, "status " << reply.status << ": " << reply.headers);
+    BOOST_CHECK_EQUAL(reply.body, kReply);
 
     // Served while the others stall.
     s.CheckServed();

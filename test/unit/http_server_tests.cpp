@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -33,6 +32,10 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 using maillon::test::ErrorText;
+using maillon::test::RawPost;
+using maillon::test::RawResponse;
+using maillon::test::ReadResponse;
+using maillon::test::SendAll;
 using maillon::test::TempDir;
 
 constexpr int kTimeout = 10;
@@ -46,68 +49,6 @@ rapidjson::Document ParseJson(const std::string& text) {
 
 long long MillisSince(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
-}
-
-// Connects a blocking TCP socket to 127.0.0.1:port with a receive timeout.
-int ConnectRaw(uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    BOOST_REQUIRE(fd >= 0);
-    timeval tv{kTimeout, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    BOOST_REQUIRE_EQUAL(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    return fd;
-}
-
-void SendAll(int fd, const std::string& data) {
-    size_t sent = 0;
-    while (sent < data.size()) {
-        const ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-        BOOST_REQUIRE(n > 0);
-        sent += static_cast<size_t>(n);
-    }
-}
-
-struct RawResponse {
-    int status{0};
-    std::string headers;
-    std::string body;
-};
-
-// Reads one HTTP response (Content-Length framed, or up to EOF) from fd.
-RawResponse ReadResponse(int fd, std::string& buffer) {
-    RawResponse r;
-    auto fill = [&]() {
-        char chunk[4096];
-        const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
-        if (n <= 0) return false;
-        buffer.append(chunk, static_cast<size_t>(n));
-        return true;
-    };
-    size_t end;
-    while ((end = buffer.find("\r\n\r\n")) == std::string::npos) {
-        if (!fill()) return r;
-    }
-    r.headers = buffer.substr(0, end + 2);
-    buffer.erase(0, end + 4);
-    r.status = std::stoi(r.headers.substr(9, 3));
-    size_t length = 0;
-    const size_t cl = r.headers.find("Content-Length: ");
-    if (cl != std::string::npos) length = std::stoul(r.headers.substr(cl + 16));
-    while (buffer.size() < length && fill()) {
-    }
-    r.body = buffer.substr(0, length);
-    buffer.erase(0, std::min(length, buffer.size()));
-    return r;
-}
-
-std::string RawPost(const std::string& auth, const std::string& body) {
-    return "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + auth +
-           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\n\r\n" + body;
 }
 
 std::string Call(std::string_view method, std::string_view params, int id = 1) {
@@ -328,7 +269,7 @@ BOOST_FIXTURE_TEST_CASE(get_gets_405, ServerFixture) {
     BOOST_REQUIRE(anon.ok());
     BOOST_CHECK_EQUAL(anon->status, 405);
     for (const char* method : {"PUT", "DELETE", "OPTIONS"}) {
-        const int fd = ConnectRaw(port);
+        const int fd = test::ConnectRaw(port, kTimeout);
         SendAll(fd, std::string(method) +
                         " / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         std::string buffer;
@@ -369,7 +310,7 @@ BOOST_FIXTURE_TEST_CASE(oversized_body_gets_413_small_limit, SmallServer) {
     BOOST_REQUIRE_MESSAGE(r.ok(), ErrorText(r));
     BOOST_CHECK_EQUAL(r->status, 413);
     // Sent raw: the body is read and dropped, then the 413 is readable.
-    const int fd = ConnectRaw(port);
+    const int fd = test::ConnectRaw(port, kTimeout);
     SendAll(fd, "POST / HTTP/1.1\r\nHost: x\r\nAuthorization: " + good_auth +
                     "\r\nContent-Length: 50000\r\n\r\n" + std::string(50000, ' '));
     std::string buffer;
@@ -395,7 +336,7 @@ BOOST_FIXTURE_TEST_CASE(notification_gets_204, ServerFixture) {
 }
 
 BOOST_FIXTURE_TEST_CASE(keep_alive_serves_several_requests_per_connection, ServerFixture) {
-    const int fd = ConnectRaw(port);
+    const int fd = test::ConnectRaw(port, kTimeout);
     std::string buffer;
     for (int i = 1; i <= 3; ++i) {
         SendAll(fd, RawPost(good_auth, Call("echo", "[" + std::to_string(i) + "]", i)));
@@ -483,7 +424,7 @@ BOOST_FIXTURE_TEST_CASE(stop_answers_requests_in_flight_then_refuses, ServerFixt
 }
 
 BOOST_FIXTURE_TEST_CASE(stop_closes_idle_keep_alive_connections, ServerFixture) {
-    const int fd = ConnectRaw(port);
+    const int fd = test::ConnectRaw(port, kTimeout);
     std::string buffer;
     SendAll(fd, RawPost(good_auth, Call("echo", "[1]")));
     BOOST_CHECK_EQUAL(ReadResponse(fd, buffer).status, 200);
@@ -497,9 +438,9 @@ BOOST_FIXTURE_TEST_CASE(stop_closes_idle_keep_alive_connections, ServerFixture) 
 
 BOOST_FIXTURE_TEST_CASE(clients_that_hang_up_early_are_harmless, ServerFixture) {
     // Hang up while a worker runs the request, and while a 401 is delayed.
-    const int busy = ConnectRaw(port);
+    const int busy = test::ConnectRaw(port, kTimeout);
     SendAll(busy, RawPost(good_auth, Call("sleep", "[200]")));
-    const int unauth = ConnectRaw(port);
+    const int unauth = test::ConnectRaw(port, kTimeout);
     SendAll(unauth, RawPost("Basic eDp5", Call("echo", "[1]")));
     const auto t0 = Clock::now();
     while (started == 0 && MillisSince(t0) < 5000) {
@@ -512,7 +453,7 @@ BOOST_FIXTURE_TEST_CASE(clients_that_hang_up_early_are_harmless, ServerFixture) 
     std::this_thread::sleep_for(std::chrono::milliseconds(400));  // replies to closed sockets
     CheckAlive();
     // And while Stop() is waiting for them.
-    const int again = ConnectRaw(port);
+    const int again = test::ConnectRaw(port, kTimeout);
     SendAll(again, RawPost(good_auth, Call("sleep", "[200]")));
     while (started < 2 && MillisSince(t0) < 5000) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));

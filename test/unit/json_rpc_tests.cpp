@@ -5,16 +5,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "rpc/errors.h"
 #include "rpc/json_rpc.h"
@@ -24,123 +20,14 @@ using namespace maillon;
 
 namespace {
 
-std::string ToJson(const rapidjson::Value& v) {
-    rapidjson::StringBuffer sb;
-    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-    v.Accept(w);
-    return std::string(sb.GetString(), sb.GetSize());
-}
+using test::CanonicalJson;
+using test::ToJson;
 
 rapidjson::Document Parse(std::string_view text) {
     rapidjson::Document d;
     d.Parse(text.data(), text.size());
     BOOST_REQUIRE_MESSAGE(!d.HasParseError(), "reply is not valid JSON: " << text);
     return d;
-}
-
-// Canonical text of a JSON value: object members sorted by name (recursively),
-// and, when `multiset` is set for the top-level array, its elements sorted too.
-std::string Canonical(const rapidjson::Value& v, bool multiset = false) {
-    if (v.IsObject()) {
-        std::vector<std::pair<std::string, std::string>> members;
-        for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-            members.emplace_back(it->name.GetString(), Canonical(it->value));
-        }
-        std::sort(members.begin(), members.end());
-        std::string out = "{";
-        for (const auto& [k, val] : members)
-            out += "\"" + k + "\":" + val + ",";
-        return out + "}";
-    }
-    if (v.IsArray()) {
-        std::vector<std::string> items;
-        for (const auto& e : v.GetArray())
-            items.push_back(Canonical(e));
-        if (multiset) std::sort(items.begin(), items.end());
-        std::string out = "[";
-        for (const auto& s : items)
-            out += s + ",";
-        return out + "]";
-    }
-    return ToJson(v);
-}
-
-std::atomic<int> g_notified{0};
-
-// The methods used by the examples of the JSON-RPC 2.0 specification.
-void RegisterSpecMethods(RpcTable& table) {
-    table.Register(RpcMethod{
-        "subtract",
-        "test",
-        "minuend - subtrahend",
-        {{"minuend", RpcType::kUInt64, true, ""}, {"subtrahend", RpcType::kUInt64, true, ""}},
-        rpc_result::Shape(RpcResult::Type::kAny, "number"),
-        [](const RpcRequest& req, rapidjson::Document& result) -> std::optional<RpcError> {
-            result.SetInt64(static_cast<int64_t>(req.GetUInt64(0)) -
-                            static_cast<int64_t>(req.GetUInt64(1)));
-            return std::nullopt;
-        }});
-    table.Register(RpcMethod{
-        "sum",
-        "test",
-        "a + b + c",
-        {{"a", RpcType::kUInt64, false, ""},
-         {"b", RpcType::kUInt64, false, ""},
-         {"c", RpcType::kUInt64, false, ""}},
-        rpc_result::Shape(RpcResult::Type::kAny, "number"),
-        [](const RpcRequest& req, rapidjson::Document& result) -> std::optional<RpcError> {
-            result.SetUint64(req.GetUInt64(0) + req.GetUInt64(1) + req.GetUInt64(2));
-            return std::nullopt;
-        }});
-    std::vector<RpcParam> five;
-    for (const char* n : {"p1", "p2", "p3", "p4", "p5"}) {
-        five.push_back({n, RpcType::kAny, false, ""});
-    }
-    table.Register(
-        RpcMethod{"update",
-                  "test",
-                  "",
-                  five,
-                  {},
-                  [](const RpcRequest&, rapidjson::Document&) -> std::optional<RpcError> {
-                      ++g_notified;
-                      return std::nullopt;
-                  }});
-    table.Register(
-        RpcMethod{"notify_hello",
-                  "test",
-                  "",
-                  {{"n", RpcType::kAny, false, ""}},
-                  {},
-                  [](const RpcRequest&, rapidjson::Document&) -> std::optional<RpcError> {
-                      ++g_notified;
-                      return std::nullopt;
-                  }});
-    table.Register(
-        RpcMethod{"notify_sum",
-                  "test",
-                  "",
-                  {{"a", RpcType::kAny, false, ""},
-                   {"b", RpcType::kAny, false, ""},
-                   {"c", RpcType::kAny, false, ""}},
-                  {},
-                  [](const RpcRequest&, rapidjson::Document&) -> std::optional<RpcError> {
-                      ++g_notified;
-                      return std::nullopt;
-                  }});
-    table.Register(
-        RpcMethod{"get_data",
-                  "test",
-                  "",
-                  {},
-                  {},
-                  [](const RpcRequest&, rapidjson::Document& result) -> std::optional<RpcError> {
-                      auto& a = result.GetAllocator();
-                      result.SetArray();
-                      result.PushBack("hello", a);
-                      result.PushBack(5, a);
-                      return std::nullopt;
-                  }});
 }
 
 // A table with typed parameters for the parameter-checking tests.
@@ -222,8 +109,9 @@ void RegisterTypedMethods(RpcTable& table) {
 
 struct Fixture {
     RpcTable table;
+    std::atomic<int> notified{0};  // calls of update, notify_hello and notify_sum
     Fixture() {
-        RegisterSpecMethods(table);
+        test::RegisterSpecExampleMethods(table, notified);
         RegisterTypedMethods(table);
     }
 
@@ -257,21 +145,14 @@ bool Contains(const std::string& haystack, std::string_view needle) {
 BOOST_FIXTURE_TEST_SUITE(json_rpc_tests, Fixture)
 
 BOOST_AUTO_TEST_CASE(specification_examples) {
-    std::ifstream in(test::VectorPath("jsonrpc2/examples.json"));
-    BOOST_REQUIRE_MESSAGE(in, "cannot open " << test::VectorPath("jsonrpc2/examples.json"));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    rapidjson::Document examples = Parse(ss.str());
-    BOOST_REQUIRE(examples.IsArray());
-    BOOST_REQUIRE_EQUAL(examples.Size(), 15u);
+    const std::vector<test::SpecExample> examples = test::SpecExamples();
+    BOOST_REQUIRE_EQUAL(examples.size(), 15u);
 
-    for (const auto& ex : examples.GetArray()) {
-        const std::string name = ex["name"].GetString();
-        BOOST_TEST_CONTEXT(name) {
-            const std::string request = ex["request"].GetString();
-            const rapidjson::Value& expected = ex["response"];
-            const int notified_before = g_notified;
-            const std::optional<std::string> reply = table.Handle(request);
+    for (const test::SpecExample& ex : examples) {
+        BOOST_TEST_CONTEXT(ex.name) {
+            const rapidjson::Value& expected = ex.response;
+            const int notified_before = notified;
+            const std::optional<std::string> reply = table.Handle(ex.request);
             if (expected.IsNull()) {
                 BOOST_CHECK_MESSAGE(!reply.has_value(), "unexpected reply " << reply.value_or(""));
                 continue;
@@ -280,18 +161,18 @@ BOOST_AUTO_TEST_CASE(specification_examples) {
             const rapidjson::Document got = Parse(*reply);
             // Batches are compared as multisets: the order of replies is free.
             const bool batch = expected.IsArray();
-            BOOST_CHECK_EQUAL(Canonical(got, batch), Canonical(expected, batch));
-            if (name == "rpc call Batch") {
-                BOOST_CHECK_EQUAL(g_notified - notified_before, 1);  // notify_hello ran
+            BOOST_CHECK_EQUAL(CanonicalJson(got, batch), CanonicalJson(expected, batch));
+            if (ex.name == "rpc call Batch") {
+                BOOST_CHECK_EQUAL(notified - notified_before, 1);  // notify_hello ran
             }
         }
     }
 }
 
 BOOST_AUTO_TEST_CASE(notifications_are_executed_but_not_answered) {
-    const int before = g_notified;
+    const int before = notified;
     BOOST_CHECK(!table.Handle(R"({"jsonrpc":"2.0","method":"update","params":[1,2]})"));
-    BOOST_CHECK_EQUAL(g_notified - before, 1);
+    BOOST_CHECK_EQUAL(notified - before, 1);
     // Errors of notifications are not reported either.
     BOOST_CHECK(!table.Handle(R"({"jsonrpc":"2.0","method":"nonexistent"})"));
     BOOST_CHECK(!table.Handle(R"({"jsonrpc":"2.0","method":"subtract","params":["x"]})"));
@@ -440,16 +321,16 @@ BOOST_AUTO_TEST_CASE(invalid_requests) {
 
 BOOST_AUTO_TEST_CASE(named_and_positional_params) {
     rapidjson::Document pos = Call(Req("typed", R"(["x", 5, false])"));
-    BOOST_CHECK_EQUAL(Canonical(pos["result"]),
-                      Canonical(Parse(R"({"s":"x","n":5,"b":false,"any":null,
+    BOOST_CHECK_EQUAL(CanonicalJson(pos["result"]),
+                      CanonicalJson(Parse(R"({"s":"x","n":5,"b":false,"any":null,
                                           "has":[true,true,true,false,false,false]})")));
     rapidjson::Document named = Call(Req("typed", R"({"b":false,"s":"x","n":5})"));
-    BOOST_CHECK_EQUAL(Canonical(named["result"]), Canonical(pos["result"]));
+    BOOST_CHECK_EQUAL(CanonicalJson(named["result"]), CanonicalJson(pos["result"]));
 
     // Optional parameters may be skipped by position with null.
     rapidjson::Document skip = Call(Req("typed", R"(["x", null, null, {}, [], 0])"));
-    BOOST_CHECK_EQUAL(Canonical(skip["result"]),
-                      Canonical(Parse(R"({"s":"x","n":77,"b":true,"any":0,
+    BOOST_CHECK_EQUAL(CanonicalJson(skip["result"]),
+                      CanonicalJson(Parse(R"({"s":"x","n":77,"b":true,"any":0,
                                           "has":[true,false,false,true,true,true]})")));
     // Named null counts as absent too.
     rapidjson::Document named_null = Call(Req("typed", R"({"s":"y","n":null})"));
@@ -566,10 +447,10 @@ BOOST_AUTO_TEST_CASE(batches) {
     BOOST_CHECK_EQUAL(mixed[4]["error"]["code"].GetInt(), kRpcInvalidRequest);
 
     // Only notifications: nothing.
-    const int before = g_notified;
+    const int before = notified;
     BOOST_CHECK(!table.Handle(R"([{"jsonrpc":"2.0","method":"update"},
                                   {"jsonrpc":"2.0","method":"update","params":[1]}])"));
-    BOOST_CHECK_EQUAL(g_notified - before, 2);
+    BOOST_CHECK_EQUAL(notified - before, 2);
 
     // Nested batch entries are not requests.
     rapidjson::Document nested = Call(R"([[{"jsonrpc":"2.0","method":"sum","id":1}]])");
@@ -591,7 +472,7 @@ BOOST_AUTO_TEST_CASE(batch_limit) {
     BOOST_REQUIRE(ok.IsArray());
     BOOST_CHECK_EQUAL(ok.Size(), 3u);
 
-    const int before = g_notified;
+    const int before = notified;
     std::string msg;
     BOOST_CHECK_EQUAL(ErrorCode(batch(4), &msg), kRpcInvalidRequest);
     BOOST_CHECK_MESSAGE(Contains(msg, "4") && Contains(msg, "3"), msg);
@@ -599,7 +480,7 @@ BOOST_AUTO_TEST_CASE(batch_limit) {
     BOOST_CHECK(
         table.Handle(R"([{"jsonrpc":"2.0","method":"update"},{"jsonrpc":"2.0","method":"update"},
                                  {"jsonrpc":"2.0","method":"update"},{"jsonrpc":"2.0","method":"update"}])"));
-    BOOST_CHECK_EQUAL(g_notified, before);
+    BOOST_CHECK_EQUAL(notified, before);
 }
 
 BOOST_AUTO_TEST_CASE(registration) {

@@ -1,8 +1,8 @@
 // JSON-RPC 2.0 conformance over the real transport: an HttpServer
 // (rpc/http_server.h) on an ephemeral loopback port with cookie credentials,
 // whose handler is a test-only RpcTable holding the methods of the JSON-RPC 2.0
-// specification's examples (never registered in the node), driven by the
-// client of src/client/http_client.h.
+// specification's examples (test::RegisterSpecExampleMethods, never in the
+// node), driven by the client of src/client/http_client.h.
 //
 // - Every example of jsonrpc2/examples.json is sent as is; the reply must equal
 //   the expected response as parsed JSON (batches as multisets), and where the
@@ -24,14 +24,11 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "client/http_client.h"
 #include "rpc/auth.h"
@@ -50,41 +47,6 @@ std::string ReadFileBytes(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     BOOST_REQUIRE_MESSAGE(in, "cannot open " << path);
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-std::string ToJson(const rapidjson::Value& v) {
-    rapidjson::StringBuffer sb;
-    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-    v.Accept(w);
-    return std::string(sb.GetString(), sb.GetSize());
-}
-
-// Canonical text of a JSON value: object members sorted by name (recursively),
-// and, when `multiset` is set for the top-level array, its elements sorted too.
-std::string Canonical(const rapidjson::Value& v, bool multiset = false) {
-    if (v.IsObject()) {
-        std::vector<std::pair<std::string, std::string>> members;
-        for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-            rapidjson::Value name(it->name.GetString(), it->name.GetStringLength());
-            members.emplace_back(ToJson(name), Canonical(it->value));
-        }
-        std::sort(members.begin(), members.end());
-        std::string out = "{";
-        for (const auto& [k, val] : members)
-            out += k + ":" + val + ",";
-        return out + "}";
-    }
-    if (v.IsArray()) {
-        std::vector<std::string> items;
-        for (const auto& e : v.GetArray())
-            items.push_back(Canonical(e));
-        if (multiset) std::sort(items.begin(), items.end());
-        std::string out = "[";
-        for (const auto& s : items)
-            out += s + ",";
-        return out + "]";
-    }
-    return ToJson(v);
 }
 
 // Checks that `v` is one JSON-RPC 2.0 reply object: exactly "jsonrpc":"2.0",
@@ -156,73 +118,12 @@ std::optional<std::vector<int>> ReplyCodes(const HttpResponse& r, std::string& w
     return codes;
 }
 
-// The methods of the specification's examples. `notified` counts the calls
-// of the methods that are only ever sent as notifications.
-void RegisterSpecificationMethods(RpcTable& table, std::atomic<int>& notified) {
-    // subtract(minuend, subtrahend), positional or named; the examples only
-    // use non-negative operands.
-    table.Register(RpcMethod{
-        "subtract",
-        "test",
-        "minuend - subtrahend",
-        {{"minuend", RpcType::kUInt64, true, ""}, {"subtrahend", RpcType::kUInt64, true, ""}},
-        rpc_result::Shape(RpcResult::Type::kAny, "number"),
-        [](const RpcRequest& req, rapidjson::Document& result) -> std::optional<RpcError> {
-            result.SetInt64(static_cast<int64_t>(req.GetUInt64(0)) -
-                            static_cast<int64_t>(req.GetUInt64(1)));
-            return std::nullopt;
-        }});
-    table.Register(RpcMethod{
-        "sum",
-        "test",
-        "a + b + c",
-        {{"a", RpcType::kUInt64, false, ""},
-         {"b", RpcType::kUInt64, false, ""},
-         {"c", RpcType::kUInt64, false, ""}},
-        rpc_result::Shape(RpcResult::Type::kAny, "number"),
-        [](const RpcRequest& req, rapidjson::Document& result) -> std::optional<RpcError> {
-            result.SetUint64(req.GetUInt64(0) + req.GetUInt64(1) + req.GetUInt64(2));
-            return std::nullopt;
-        }});
-    auto count = [&notified](const RpcRequest&, rapidjson::Document&) -> std::optional<RpcError> {
-        ++notified;
-        return std::nullopt;
-    };
-    std::vector<RpcParam> five;
-    for (const char* n : {"a", "b", "c", "d", "e"})
-        five.push_back({n, RpcType::kAny, false, ""});
-    table.Register(RpcMethod{"update", "test", "", five, {}, count});
-    table.Register(
-        RpcMethod{"notify_hello", "test", "", {{"n", RpcType::kAny, false, ""}}, {}, count});
-    table.Register(RpcMethod{"notify_sum",
-                             "test",
-                             "",
-                             {{"a", RpcType::kAny, false, ""},
-                              {"b", RpcType::kAny, false, ""},
-                              {"c", RpcType::kAny, false, ""}},
-                             {},
-                             count});
-    table.Register(
-        RpcMethod{"get_data",
-                  "test",
-                  "",
-                  {},
-                  rpc_result::Shape(RpcResult::Type::kAny, "[\"hello\", 5]"),
-                  [](const RpcRequest&, rapidjson::Document& result) -> std::optional<RpcError> {
-                      auto& a = result.GetAllocator();
-                      result.SetArray();
-                      result.PushBack("hello", a);
-                      result.PushBack(5, a);
-                      return std::nullopt;
-                  }});
-}
-
 // A real server on 127.0.0.1 (ephemeral port) with a fresh cookie.
 struct ConformanceServer {
     test::TempDir dir;
     RpcAuthenticator auth;
     RpcTable table;
-    std::atomic<int> notified{0};
+    std::atomic<int> notified{0};  // calls of update, notify_hello and notify_sum
     std::unique_ptr<HttpServer> server;
     std::string authorization;
     uint16_t port{0};
@@ -236,7 +137,7 @@ struct ConformanceServer {
         BOOST_REQUIRE_MESSAGE(read.ok(), test::ErrorText(read));
         authorization = MakeBasicAuthHeader(read->user, read->password);
 
-        RegisterSpecificationMethods(table, notified);
+        test::RegisterSpecExampleMethods(table, notified);
         HttpServerOptions options;
         options.bind_addresses = {"127.0.0.1"};
         options.port = 0;
@@ -286,12 +187,8 @@ using Clock = std::chrono::steady_clock;
 BOOST_FIXTURE_TEST_SUITE(rpc_conformance_tests, ConformanceServer)
 
 BOOST_AUTO_TEST_CASE(specification_examples_over_http) {
-    const std::string path = test::VectorPath("jsonrpc2/examples.json");
-    rapidjson::Document examples;
-    const std::string text = ReadFileBytes(path);
-    examples.Parse(text.data(), text.size());
-    BOOST_REQUIRE_MESSAGE(!examples.HasParseError() && examples.IsArray(), "bad " << path);
-    BOOST_REQUIRE_EQUAL(examples.Size(), 15u);
+    const std::vector<test::SpecExample> examples = test::SpecExamples();
+    BOOST_REQUIRE_EQUAL(examples.size(), 15u);
 
     // Notification methods run although nothing is sent back: how many of
     // them each example calls.
@@ -301,16 +198,14 @@ BOOST_AUTO_TEST_CASE(specification_examples_over_http) {
         {"rpc call Batch (all notifications)", 2},
     };
     size_t replayed = 0;
-    for (const auto& ex : examples.GetArray()) {
-        const std::string name = ex["name"].GetString();
-        BOOST_TEST_CONTEXT(name) {
-            const std::string request = ex["request"].GetString();
-            const rapidjson::Value& expected = ex["response"];
+    for (const test::SpecExample& ex : examples) {
+        BOOST_TEST_CONTEXT(ex.name) {
+            const rapidjson::Value& expected = ex.response;
             const int notified_before = notified;
-            const HttpResponse r = Post(request);
+            const HttpResponse r = Post(ex.request);
             ++replayed;
             // The reply is sent after the handler returned, so the count is final.
-            const auto n = notifications.find(name);
+            const auto n = notifications.find(ex.name);
             BOOST_CHECK_EQUAL(notified - notified_before, n == notifications.end() ? 0 : n->second);
             if (expected.IsNull()) {
                 BOOST_CHECK_EQUAL(r.status, 204);
@@ -324,7 +219,8 @@ BOOST_AUTO_TEST_CASE(specification_examples_over_http) {
             BOOST_REQUIRE_MESSAGE(!got.HasParseError(), "reply is not JSON: " << r.body);
             // Batches are compared as multisets: the order of replies is free.
             const bool batch = expected.IsArray();
-            BOOST_CHECK_EQUAL(Canonical(got, batch), Canonical(expected, batch));
+            BOOST_CHECK_EQUAL(test::CanonicalJson(got, batch),
+                              test::CanonicalJson(expected, batch));
         }
     }
     BOOST_CHECK_EQUAL(replayed, 15u);

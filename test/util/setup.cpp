@@ -1,13 +1,25 @@
 #include "test/util/setup.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "crypto/hash.h"
 
@@ -76,6 +88,199 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
     std::error_code ec;
     std::filesystem::remove_all(path, ec);
+}
+
+std::string ToJson(const rapidjson::Value& v) {
+    rapidjson::StringBuffer sb;
+    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    v.Accept(w);
+    return std::string(sb.GetString(), sb.GetSize());
+}
+
+std::string CanonicalJson(const rapidjson::Value& v, bool multiset) {
+    if (v.IsObject()) {
+        std::vector<std::pair<std::string, std::string>> members;
+        for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+            const rapidjson::Value name(it->name.GetString(), it->name.GetStringLength());
+            members.emplace_back(ToJson(name), CanonicalJson(it->value));
+        }
+        std::sort(members.begin(), members.end());
+        std::string out = "{";
+        for (const auto& [k, val] : members)
+            out += k + ":" + val + ",";
+        return out + "}";
+    }
+    if (v.IsArray()) {
+        std::vector<std::string> items;
+        for (const auto& e : v.GetArray())
+            items.push_back(CanonicalJson(e));
+        if (multiset) std::sort(items.begin(), items.end());
+        std::string out = "[";
+        for (const auto& s : items)
+            out += s + ",";
+        return out + "]";
+    }
+    return ToJson(v);
+}
+
+std::vector<SpecExample> SpecExamples() {
+    const std::string path = VectorPath("jsonrpc2/examples.json");
+    const std::string text = ReadFile(path);
+    rapidjson::Document doc;
+    doc.Parse(text.data(), text.size());
+    if (doc.HasParseError() || !doc.IsArray()) {
+        throw std::runtime_error(path + ": missing, or not a JSON array");
+    }
+    std::vector<SpecExample> examples;
+    for (const auto& ex : doc.GetArray()) {
+        if (!ex.IsObject() || !ex.HasMember("name") || !ex["name"].IsString() ||
+            !ex.HasMember("request") || !ex["request"].IsString() || !ex.HasMember("response")) {
+            throw std::runtime_error(path + ": an entry is not {name, request, response}");
+        }
+        SpecExample& e = examples.emplace_back();
+        e.name = ex["name"].GetString();
+        e.request = ex["request"].GetString();
+        e.response.CopyFrom(ex["response"], e.response.GetAllocator());
+    }
+    return examples;
+}
+
+void RegisterSpecExampleMethods(RpcTable& table, std::atomic<int>& notified) {
+    // The examples only use non-negative operands.
+    table.Register(RpcMethod{
+        "subtract",
+        "test",
+        "minuend - subtrahend",
+        {{"minuend", RpcType::kUInt64, true, ""}, {"subtrahend", RpcType::kUInt64, true, ""}},
+        rpc_result::Shape(RpcResult::Type::kAny, "number"),
+        [](const RpcRequest& req, rapidjson::Document& result) -> std::optional<RpcError> {
+            result.SetInt64(static_cast<int64_t>(req.GetUInt64(0)) -
+                            static_cast<int64_t>(req.GetUInt64(1)));
+            return std::nullopt;
+        }});
+    table.Register(RpcMethod{
+        "sum",
+        "test",
+        "a + b + c",
+        {{"a", RpcType::kUInt64, false, ""},
+         {"b", RpcType::kUInt64, false, ""},
+         {"c", RpcType::kUInt64, false, ""}},
+        rpc_result::Shape(RpcResult::Type::kAny, "number"),
+        [](const RpcRequest& req, rapidjson::Document& result) -> std::optional<RpcError> {
+            result.SetUint64(req.GetUInt64(0) + req.GetUInt64(1) + req.GetUInt64(2));
+            return std::nullopt;
+        }});
+    auto count = [&notified](const RpcRequest&, rapidjson::Document&) -> std::optional<RpcError> {
+        ++notified;
+        return std::nullopt;
+    };
+    std::vector<RpcParam> five;
+    for (const char* n : {"a", "b", "c", "d", "e"})
+        five.push_back({n, RpcType::kAny, false, ""});
+    table.Register(RpcMethod{"update", "test", "", five, {}, count});
+    table.Register(
+        RpcMethod{"notify_hello", "test", "", {{"n", RpcType::kAny, false, ""}}, {}, count});
+    table.Register(RpcMethod{"notify_sum",
+                             "test",
+                             "",
+                             {{"a", RpcType::kAny, false, ""},
+                              {"b", RpcType::kAny, false, ""},
+                              {"c", RpcType::kAny, false, ""}},
+                             {},
+                             count});
+    table.Register(
+        RpcMethod{"get_data",
+                  "test",
+                  "",
+                  {},
+                  rpc_result::Shape(RpcResult::Type::kAny, "[\"hello\", 5]"),
+                  [](const RpcRequest&, rapidjson::Document& result) -> std::optional<RpcError> {
+                      auto& a = result.GetAllocator();
+                      result.SetArray();
+                      result.PushBack("hello", a);
+                      result.PushBack(5, a);
+                      return std::nullopt;
+                  }});
+}
+
+namespace {
+
+[[noreturn]] void ThrowErrno(const std::string& what) {
+    throw std::runtime_error(what + ": " + std::generic_category().message(errno));
+}
+
+}  // namespace
+
+int ConnectRaw(uint16_t port, int recv_timeout_seconds) {
+    const std::string where = "connect to 127.0.0.1:" + std::to_string(port);
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) ThrowErrno(where + ": socket");
+    timeval tv{recv_timeout_seconds, 0};
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+        ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+        const int err = errno;
+        ::close(fd);
+        errno = err;
+        ThrowErrno(where);
+    }
+    return fd;
+}
+
+void SendAll(int fd, std::string_view data) {
+    size_t sent = 0;
+    while (sent < data.size()) {
+        const ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) ThrowErrno("send on socket " + std::to_string(fd));
+        sent += static_cast<size_t>(n);
+    }
+}
+
+std::string RawPost(const std::string& authorization, const std::string& body) {
+    return "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + authorization +
+           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\n\r\n" + body;
+}
+
+RawResponse ReadResponse(int fd, std::string& buffer) {
+    RawResponse r;
+    auto fill = [&]() {
+        char chunk[4096];
+        const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+        if (n <= 0) return false;
+        buffer.append(chunk, static_cast<size_t>(n));
+        return true;
+    };
+    size_t end;
+    while ((end = buffer.find("\r\n\r\n")) == std::string::npos) {
+        if (!fill()) return r;
+    }
+    r.headers = buffer.substr(0, end + 2);
+    buffer.erase(0, end + 4);
+    r.status = std::stoi(r.headers.substr(9, 3));
+    size_t length = 0;
+    const size_t cl = r.headers.find("Content-Length: ");
+    if (cl != std::string::npos) length = std::stoul(r.headers.substr(cl + 16));
+    while (buffer.size() < length && fill()) {
+    }
+    r.body = buffer.substr(0, length);
+    buffer.erase(0, std::min(length, buffer.size()));
+    return r;
+}
+
+bool ReadUntilClosed(int fd, std::string& out) {
+    char buf[4096];
+    for (;;) {
+        const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+        if (n == 0) return true;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK;
+        out.append(buf, static_cast<size_t>(n));
+    }
 }
 
 }  // namespace maillon::test

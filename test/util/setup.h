@@ -1,15 +1,22 @@
 // Helpers shared by the unit tests (test/unit) and bench_maillon: the dev
 // network's parameters, deterministic keys, transfer and block builders, an
-// in-memory StateView, a temporary directory and the path of the shared test
-// vectors. No Boost.Test here (the benchmark links this library too): helpers
-// that cannot fail in practice abort, as DevKey() does.
+// in-memory StateView, a temporary directory, the path of the shared test
+// vectors, JSON comparison, the JSON-RPC 2.0 specification's example methods
+// and raw HTTP over loopback sockets. No Boost.Test here (the benchmark links
+// this library too): helpers that cannot fail in practice abort, as DevKey()
+// does; those that can throw std::runtime_error, which Boost.Test reports as a
+// failure of the test case.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <rapidjson/document.h>
 
 #include "chain/chain.h"
 #include "consensus/params.h"
@@ -19,6 +26,7 @@
 #include "primitives/amount.h"
 #include "primitives/block.h"
 #include "primitives/transaction.h"
+#include "rpc/json_rpc.h"
 #include "util/result.h"
 
 namespace maillon::test {
@@ -85,5 +93,66 @@ struct TempDir {
     // Path of `name` inside the directory.
     std::string File(const std::string& name) const { return (path / name).string(); }
 };
+
+// Compact JSON text of `v`.
+std::string ToJson(const rapidjson::Value& v);
+
+// Canonical text of a JSON value, for comparing values rather than texts:
+// object members sorted by name (recursively) and, when `multiset` is set and
+// `v` is an array, its elements sorted too (batch replies come in any order).
+std::string CanonicalJson(const rapidjson::Value& v, bool multiset = false);
+
+// One example of the JSON-RPC 2.0 specification, from
+// vectors/jsonrpc2/examples.json.
+struct SpecExample {
+    std::string name;
+    std::string request;           // the request text, to be sent as it is
+    rapidjson::Document response;  // the expected reply; null when none is due
+};
+
+// The specification's examples, in file order. Throws std::runtime_error if
+// the file cannot be read or is not an array of {name, request, response}.
+std::vector<SpecExample> SpecExamples();
+
+// Registers into `table` (category "test") the methods that the examples of
+// the JSON-RPC 2.0 specification call (vectors/jsonrpc2/examples.json):
+// subtract(minuend, subtrahend) and sum(a, b, c) over non-negative integers,
+// get_data() -> ["hello", 5], and update(5 optional params),
+// notify_hello(n) and notify_sum(a, b, c), which the examples only send as
+// notifications: each call of one of those three adds one to `notified`.
+// `notified` must outlive the table; the handlers may run on any thread.
+// Test-only: these methods exist to replay the specification's examples
+// against RpcTable, in process or over HTTP, and are never in the node.
+void RegisterSpecExampleMethods(RpcTable& table, std::atomic<int>& notified);
+
+// Raw HTTP/1.1 over loopback, for what HttpPost cannot do: partial requests,
+// keep-alive, other methods, watching the server close a connection. The file
+// descriptors are the caller's to close.
+
+// A blocking TCP socket connected to 127.0.0.1:port whose reads give up after
+// `recv_timeout_seconds`. Throws std::runtime_error if it cannot connect.
+int ConnectRaw(uint16_t port, int recv_timeout_seconds);
+
+// Sends all of `data` on fd. Throws std::runtime_error if a send fails.
+void SendAll(int fd, std::string_view data);
+
+// "POST /" with `authorization`, a JSON content type and `body`, framed by
+// Content-Length.
+std::string RawPost(const std::string& authorization, const std::string& body);
+
+struct RawResponse {
+    int status{0};  // 0: the connection ended (or the read timed out) before the headers
+    std::string headers;
+    std::string body;
+};
+
+// Reads one HTTP response from fd, its body framed by Content-Length (none: an
+// empty body). `buffer` keeps what was read beyond it for the next call.
+RawResponse ReadResponse(int fd, std::string& buffer);
+
+// Reads from fd until the peer closes the connection, appending what arrives
+// to `out`: true once it is closed (or reset), false when the receive timeout
+// expires first.
+bool ReadUntilClosed(int fd, std::string& out);
 
 }  // namespace maillon::test
