@@ -24,10 +24,10 @@ CATEGORIES = [
     ("address decode (bech32m)", r"DecodeAddress|Bech32|bech32|::Address\b|ParseAddress"),
     ("chain lock (Chain::Tip etc.)", r"Chain::Tip"),
     ("JSON-RPC: parse, dispatch, reply", r"RpcTable::|rapidjson::|HandleOne|WriteReply"),
-    ("handoff: mutex/condvar/futex/wake-up", r"pthread_cond|pthread_mutex|lll_lock|lll_unlock|__condvar|futex|event_active|WorkerLoop"),
+    ("handoff: mutex/condvar/futex/wake-up", r"pthread_cond|pthread_mutex|lll_lock|lll_unlock|__condvar|futex|event_active|HttpServer::Wake\b"),
     ("socket read/write syscalls (incl. loopback TCP)", r"__GI___readv|__GI___writev|__libc_read|__libc_write|\bdo_readv|\bdo_writev|sock_|tcp_"),
     ("epoll (wait, ctl: event (de)registration)", r"epoll"),
-    ("libevent HTTP: parse, headers, buffers", r"^evhttp|^evbuffer|^bufferevent|^event_|^evmap|evutil"),
+    ("libevent HTTP: parse, headers, buffers", r"^evhttp|^evbuffer|^bufferevent|^evmap|^evutil|^event_(add|del|pending|callback|active|assign|free|new)|^evthread|^event_.*_nolock_"),
     ("malloc/free", r"malloc|free|operator new|operator delete|cfree"),
 ]
 COMPILED = [(name, re.compile(rx)) for name, rx in CATEGORIES]
