@@ -62,14 +62,17 @@ bool CheckAuth(const char* header) {
                                   static_cast<int>(strlen(tok)));
     if (n <= 0) return false;
     std::string pair(reinterpret_cast<char*>(decoded), static_cast<size_t>(n));
-    while (!pair.empty() && pair.back() == '\0') pair.pop_back();  // base64 padding
+    while (!pair.empty() && pair.back() == '\0')
+        pair.pop_back();  // base64 padding
     const size_t colon = pair.find(':');
     if (colon == std::string::npos) return false;
     unsigned char u[32], p[32];
     SHA256(reinterpret_cast<const unsigned char*>(pair.data()), colon, u);
-    SHA256(reinterpret_cast<const unsigned char*>(pair.data() + colon + 1), pair.size() - colon - 1, p);
+    SHA256(reinterpret_cast<const unsigned char*>(pair.data() + colon + 1), pair.size() - colon - 1,
+           p);
     unsigned char diff = 0;
-    for (int i = 0; i < 32; ++i) diff |= (u[i] ^ g_user_digest[i]) | (p[i] ^ g_pass_digest[i]);
+    for (int i = 0; i < 32; ++i)
+        diff |= (u[i] ^ g_user_digest[i]) | (p[i] ^ g_pass_digest[i]);
     return diff == 0;
 }
 
@@ -105,7 +108,8 @@ void OnWake(int, short, void*) {
         std::lock_guard lock(g_mutex);
         done.swap(g_done);
     }
-    for (auto& [req, body] : done) Send(req, body);
+    for (auto& [req, body] : done)
+        Send(req, body);
 }
 
 void Worker() {
@@ -153,7 +157,8 @@ int main(int argc, char** argv) {
     }
     std::vector<std::thread> threads;
     if (g_handoff) {
-        for (int i = 0; i < workers; ++i) threads.emplace_back(Worker);
+        for (int i = 0; i < workers; ++i)
+            threads.emplace_back(Worker);
     }
     std::fprintf(stderr, "evhttp-ceiling %s on 127.0.0.1:%d\n", mode.c_str(), port);
     event_base_loop(g_base, EVLOOP_NO_EXIT_ON_EMPTY);

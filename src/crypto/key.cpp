@@ -13,8 +13,7 @@ namespace {
 
 // One signing context for the process, randomized once against side channels.
 // libsecp256k1 contexts are safe for concurrent use by const API calls.
-const secp256k1_context* SignContext()
-{
+const secp256k1_context* SignContext() {
     static const secp256k1_context* ctx = [] {
         secp256k1_context* c = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
         std::array<uint8_t, 32> seed;
@@ -25,8 +24,7 @@ const secp256k1_context* SignContext()
     return ctx;
 }
 
-secp256k1_keypair MakeKeypair(const std::array<uint8_t, 32>& secret)
-{
+secp256k1_keypair MakeKeypair(const std::array<uint8_t, 32>& secret) {
     secp256k1_keypair kp;
     if (!secp256k1_keypair_create(SignContext(), &kp, secret.data())) std::abort();
     return kp;
@@ -34,8 +32,7 @@ secp256k1_keypair MakeKeypair(const std::array<uint8_t, 32>& secret)
 
 }  // namespace
 
-std::optional<PrivKey> PrivKey::FromBytes(std::span<const uint8_t> secret)
-{
+std::optional<PrivKey> PrivKey::FromBytes(std::span<const uint8_t> secret) {
     if (secret.size() != 32) return std::nullopt;
     if (!secp256k1_ec_seckey_verify(secp256k1_context_static, secret.data())) return std::nullopt;
     PrivKey k;
@@ -43,8 +40,7 @@ std::optional<PrivKey> PrivKey::FromBytes(std::span<const uint8_t> secret)
     return k;
 }
 
-PrivKey PrivKey::Generate()
-{
+PrivKey PrivKey::Generate() {
     for (;;) {
         std::array<uint8_t, 32> b;
         GetRandBytes(b);
@@ -55,10 +51,11 @@ PrivKey PrivKey::Generate()
     }
 }
 
-PrivKey::~PrivKey() { OPENSSL_cleanse(m_secret.data(), m_secret.size()); }
+PrivKey::~PrivKey() {
+    OPENSSL_cleanse(m_secret.data(), m_secret.size());
+}
 
-XOnlyPubKey PrivKey::PubKey() const
-{
+XOnlyPubKey PrivKey::PubKey() const {
     secp256k1_keypair kp = MakeKeypair(m_secret);
     secp256k1_xonly_pubkey xpk;
     if (!secp256k1_keypair_xonly_pub(secp256k1_context_static, &xpk, nullptr, &kp)) std::abort();
@@ -68,21 +65,18 @@ XOnlyPubKey PrivKey::PubKey() const
     return out;
 }
 
-SchnorrSig PrivKey::Sign(const Hash256& msg) const
-{
+SchnorrSig PrivKey::Sign(const Hash256& msg) const {
     std::array<uint8_t, 32> aux;
     GetRandBytes(aux);
     return Sign(msg, aux);
 }
 
-SchnorrSig PrivKey::Sign(const Hash256& msg, const std::array<uint8_t, 32>& aux_rand) const
-{
+SchnorrSig PrivKey::Sign(const Hash256& msg, const std::array<uint8_t, 32>& aux_rand) const {
     return SignBytes(msg, aux_rand);
 }
 
 SchnorrSig PrivKey::SignBytes(std::span<const uint8_t> msg,
-                              const std::array<uint8_t, 32>& aux_rand) const
-{
+                              const std::array<uint8_t, 32>& aux_rand) const {
     secp256k1_keypair kp = MakeKeypair(m_secret);
     secp256k1_schnorrsig_extraparams params = SECP256K1_SCHNORRSIG_EXTRAPARAMS_INIT;
     params.ndata = const_cast<uint8_t*>(aux_rand.data());
@@ -95,16 +89,14 @@ SchnorrSig PrivKey::SignBytes(std::span<const uint8_t> msg,
     return sig;
 }
 
-bool VerifySchnorr(const XOnlyPubKey& pubkey, std::span<const uint8_t> msg, const SchnorrSig& sig)
-{
+bool VerifySchnorr(const XOnlyPubKey& pubkey, std::span<const uint8_t> msg, const SchnorrSig& sig) {
     secp256k1_xonly_pubkey xpk;
     if (!secp256k1_xonly_pubkey_parse(secp256k1_context_static, &xpk, pubkey.data())) return false;
     return secp256k1_schnorrsig_verify(secp256k1_context_static, sig.data(), msg.data(), msg.size(),
                                        &xpk) == 1;
 }
 
-bool IsValidXOnly(const XOnlyPubKey& pubkey)
-{
+bool IsValidXOnly(const XOnlyPubKey& pubkey) {
     secp256k1_xonly_pubkey xpk;
     return secp256k1_xonly_pubkey_parse(secp256k1_context_static, &xpk, pubkey.data()) == 1;
 }

@@ -33,7 +33,8 @@ public:
     SchnorrSig Sign(const Hash256& msg) const;
     SchnorrSig Sign(const Hash256& msg, const std::array<uint8_t, 32>& aux_rand) const;
     // BIP340 signing over an arbitrary-length message (for test vectors).
-    SchnorrSig SignBytes(std::span<const uint8_t> msg, const std::array<uint8_t, 32>& aux_rand) const;
+    SchnorrSig SignBytes(std::span<const uint8_t> msg,
+                         const std::array<uint8_t, 32>& aux_rand) const;
 
     std::span<const uint8_t> Secret() const { return m_secret; }
 
