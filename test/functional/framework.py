@@ -582,6 +582,20 @@ class Node:
             _forget(proc)
         return proc.returncode, out, err
 
+    def cli_ok(self, *args, input=None, timeout=60):
+        """Like cli(), but asserts success and returns stdout stripped."""
+        rc, out, err = self.cli(*args, input=input, timeout=timeout)
+        assert rc == 0, f"maillon-cli {' '.join(map(str, args))} failed ({rc}): {err}"
+        return out.strip()
+
+    def dev_address(self):
+        """The address of the funded dev key."""
+        return self.cli_ok(f"-keyfile={self.dev_key_path}", "address")
+
+    def new_key(self, path, passphrase):
+        """Creates an encrypted key file with maillon-cli keygen; returns its address."""
+        return self.cli_ok(f"-keyfile={path}", "keygen", input=passphrase + "\n")
+
     # --- logs
 
     def diagnostics(self, lines=30):

@@ -8,12 +8,8 @@ from framework import DEV_KEY_PASSPHRASE, assert_equal, assert_raises_rpc_error,
 
 def run(t):
     node = t.add_node()
-    rc, dev, err = node.cli(f"-keyfile={node.dev_key_path}", "address")
-    assert rc == 0, err
-    dev = dev.strip()
-    rc, carol, err = node.cli(f"-keyfile={os.path.join(t.tmpdir, 'carol.key')}", "keygen", input="c\n")
-    assert rc == 0, err
-    carol = carol.strip()
+    dev = node.dev_address()
+    carol = node.new_key(os.path.join(t.tmpdir, "carol.key"), "c")
 
     def verify(*args):
         rc, out, err = node.cli("verifyproof", *args)

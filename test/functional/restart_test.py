@@ -8,12 +8,8 @@ from framework import DEV_KEY_PASSPHRASE, assert_equal, main, wait_until
 
 def run(t):
     node = t.add_node()
-    rc, dev, err = node.cli(f"-keyfile={node.dev_key_path}", "address")
-    assert rc == 0, err
-    dev = dev.strip()
-    rc, bob, err = node.cli(f"-keyfile={os.path.join(t.tmpdir, 'bob.key')}", "keygen", input="bob\n")
-    assert rc == 0, err
-    bob = bob.strip()
+    dev = node.dev_address()
+    bob = node.new_key(os.path.join(t.tmpdir, "bob.key"), "bob")
 
     rc, _, err = node.cli(f"-keyfile={node.dev_key_path}", "transfer", bob, "3", input=DEV_KEY_PASSPHRASE + "\n")
     assert rc == 0, err

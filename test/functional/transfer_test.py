@@ -11,10 +11,7 @@ COIN = 100_000_000
 def run(t):
     node = t.add_node()
 
-    def cli_ok(*args, input=None):
-        rc, out, err = node.cli(*args, input=input)
-        assert rc == 0, f"maillon-cli {' '.join(args)} failed: {err}"
-        return out.strip()
+    cli_ok = node.cli_ok
 
     dev_key = node.dev_key_path
     dev = cli_ok(f"-keyfile={dev_key}", "address")
