@@ -66,7 +66,7 @@ Result<std::unique_ptr<Chain>> Chain::Open(const std::string& db_path, const Cha
     if (!tip_hash->has_value() || (*tip_hash)->size() != 32) return Corrupt("missing tip");
     Hash256 h;
     std::copy((*tip_hash)->begin(), (*tip_hash)->end(), h.begin());
-    auto tip = chain->GetBlockLocked(h);
+    auto tip = chain->GetBlock(h);
     if (!tip) return tip.error();
     if (!tip->has_value()) return Corrupt("tip block " + HexStr(h) + " is missing");
     chain->m_tip = (*tip)->header;
@@ -122,17 +122,13 @@ BlockHeader Chain::Tip() const {
     return m_tip;
 }
 
-Result<std::optional<Block>> Chain::GetBlockLocked(const Hash256& hash) const {
+Result<std::optional<Block>> Chain::GetBlock(const Hash256& hash) const {
     auto raw = m_db->Read(ChainDb::BlockKey(hash));
     if (!raw) return raw.error();
     if (!raw->has_value()) return std::optional<Block>();
     auto block = DecodeBlock(AsBytes(**raw), m_params.max_block_txs);
     if (!block) return Corrupt("block " + HexStr(hash) + ": " + block.error().message);
     return std::optional<Block>(std::move(*block));
-}
-
-Result<std::optional<Block>> Chain::GetBlock(const Hash256& hash) const {
-    return GetBlockLocked(hash);
 }
 
 Result<std::optional<Hash256>> Chain::GetBlockHash(uint64_t height) const {
@@ -183,7 +179,7 @@ Result<AccountProof> Chain::ProveAccount(const XOnlyPubKey& address, uint64_t he
     if (!hash->has_value()) {
         return MakeError("not-found", "no block at height " + std::to_string(height));
     }
-    auto block = GetBlockLocked(**hash);
+    auto block = GetBlock(**hash);
     if (!block) return block.error();
     if (!block->has_value())
         return Corrupt("block at height " + std::to_string(height) + " is missing");
@@ -193,10 +189,9 @@ Result<AccountProof> Chain::ProveAccount(const XOnlyPubKey& address, uint64_t he
     auto proof = tree.Prove(AccountKey(address));
     if (!proof) return proof.error();
     out.proof = std::move(*proof);
-    auto value = tree.Get(AccountKey(address));
-    if (!value) return value.error();
-    if (value->has_value()) {
-        auto acct = DeserializeAccount(**value);
+    // A membership proof carries the value itself: no second walk of the tree.
+    if (const auto* leaf = std::get_if<StateProof::Leaf>(&out.proof.terminal)) {
+        auto acct = DeserializeAccount(leaf->value);
         if (!acct) return Corrupt("account record: " + acct.error().message);
         out.account = *acct;
     }

@@ -68,7 +68,6 @@ public:
 private:
     Chain(std::unique_ptr<ChainDb> db, const ChainParams& params);
     Status InitGenesis();
-    Result<std::optional<Block>> GetBlockLocked(const Hash256& hash) const;
     Result<Account> AccountAt(const Hash256& state_root, const XOnlyPubKey& address) const;
     // Applies the overlay's changes to the tree at the tip's root, staging new
     // nodes in `staged`; returns the new root.
