@@ -115,10 +115,10 @@ void WriteId(JsonWriter& w, const rapidjson::Value* id) {
     }
 }
 
-// One reply object. Exactly one of `result_json` (already serialized) and
-// `error` is set.
+// One reply object: the error when `error` is set, else `result_json` (already
+// serialized).
 void WriteReply(JsonWriter& w, Envelope env, const rapidjson::Value* id,
-                const std::string* result_json, const RpcError* error) {
+                std::string_view result_json, const RpcError* error) {
     w.StartObject();
     if (env == Envelope::kV2) {
         w.Key("jsonrpc");
@@ -128,14 +128,14 @@ void WriteReply(JsonWriter& w, Envelope env, const rapidjson::Value* id,
             WriteError(w, *error);
         } else {
             w.Key("result");
-            w.RawValue(result_json->data(), result_json->size(), rapidjson::kObjectType);
+            w.RawValue(result_json.data(), result_json.size(), rapidjson::kObjectType);
         }
     } else {
         w.Key("result");
         if (error != nullptr) {
             w.Null();
         } else {
-            w.RawValue(result_json->data(), result_json->size(), rapidjson::kObjectType);
+            w.RawValue(result_json.data(), result_json.size(), rapidjson::kObjectType);
         }
         w.Key("error");
         if (error != nullptr) {
@@ -150,7 +150,7 @@ void WriteReply(JsonWriter& w, Envelope env, const rapidjson::Value* id,
 }
 
 void WriteErrorReply(JsonWriter& w, Envelope env, const rapidjson::Value* id, RpcError err) {
-    WriteReply(w, env, id, nullptr, &err);
+    WriteReply(w, env, id, {}, &err);
 }
 
 const rapidjson::Value* FindMember(const rapidjson::Value& obj, const char* name) {
@@ -299,9 +299,11 @@ std::vector<const RpcMethod*> RpcTable::List() const {
     return out;
 }
 
-std::optional<RpcError> RpcTable::Execute(std::string_view method, const rapidjson::Value& params,
-                                          rapidjson::Document& result) const {
-    const RpcMethod* m = Find(method);
+namespace {
+
+// Execute() once the method is looked up; `m` is null for an unknown method.
+std::optional<RpcError> ExecuteMethod(const RpcMethod* m, bool check_results,
+                                      const rapidjson::Value& params, rapidjson::Document& result) {
     if (m == nullptr) return RpcError{kRpcMethodNotFound, "Method not found"};
 
     const size_t n = m->params.size();
@@ -335,17 +337,18 @@ std::optional<RpcError> RpcTable::Execute(std::string_view method, const rapidjs
 
     for (size_t i = 0; i < n; ++i) {
         const RpcParam& p = m->params[i];
-        const std::string where = Quoted(p.name) + " (#" + std::to_string(i + 1);
+        // Built only for an error message: this loop runs on every call.
+        auto where = [&] { return Quoted(p.name) + " (#" + std::to_string(i + 1); };
         if (mapped[i] != nullptr && mapped[i]->IsNull()) mapped[i] = nullptr;
         if (mapped[i] == nullptr) {
             if (p.required) {
-                return InvalidParams("missing required parameter " + where + ", " +
+                return InvalidParams("missing required parameter " + where() + ", " +
                                      std::string(RpcTypeName(p.type)) + ")");
             }
             continue;
         }
         if (!HasType(*mapped[i], p.type)) {
-            return InvalidParams("parameter " + where + ") must be " + WithArticle(p.type) +
+            return InvalidParams("parameter " + where() + ") must be " + WithArticle(p.type) +
                                  ", got " + std::string(JsonTypeName(*mapped[i])));
         }
     }
@@ -353,7 +356,7 @@ std::optional<RpcError> RpcTable::Execute(std::string_view method, const rapidjs
     const RpcRequest request(m->name, std::move(mapped));
     try {
         auto err = m->handler(request, result);
-        if (!err && m_check_results) {
+        if (!err && check_results) {
             if (auto mismatch = CheckResult(m->result, result)) {
                 return RpcError{kRpcInternalError,
                                 "Internal error: the result of " + m->name +
@@ -368,16 +371,35 @@ std::optional<RpcError> RpcTable::Execute(std::string_view method, const rapidjs
     }
 }
 
-namespace {
+// False for a body that is answered with -32700.
+bool ParseBody(std::string_view body, rapidjson::Document& doc) {
+    // RapidJSON stops at a NUL byte and skips a byte-order mark byte by byte;
+    // JSON allows neither, so both are parse errors before it sees them.
+    const bool nul = body.find('\0') != std::string_view::npos;
+    const unsigned char first = body.empty() ? 0 : static_cast<unsigned char>(body[0]);
+    const bool bom = first == 0xEF || first == 0xBB || first == 0xBF;
+    return !nul && !bom && !NestingExceeds(body, kMaxJsonDepth) &&
+           !doc.Parse<kParseFlags>(body.data(), body.size()).HasParseError();
+}
 
-// Answers one request object (or batch entry) into `w`. Returns false when
-// nothing was written (a notification).
-bool HandleOne(const RpcTable& table, const rapidjson::Value& req, JsonWriter& w) {
+// A request object whose envelope is well formed; it points into the parsed
+// body.
+struct Call {
+    Envelope env;
+    const rapidjson::Value* id;  // null when absent
+    std::string_view method;
+    const rapidjson::Value& params;  // a JSON null when absent
+    bool notification;
+};
+
+// Checks the envelope of one request object (or batch entry). A malformed one
+// is answered into `w` and gives nullopt.
+std::optional<Call> ParseCall(const rapidjson::Value& req, JsonWriter& w) {
     // Until the envelope is known to be well formed, errors use the 2.0 shape
     // with the id echoed only if it is itself valid.
     if (!req.IsObject()) {
         WriteErrorReply(w, Envelope::kV2, nullptr, {kRpcInvalidRequest, "Invalid Request"});
-        return true;
+        return std::nullopt;
     }
     const rapidjson::Value* id = FindMember(req, "id");
     const bool id_valid = id == nullptr || id->IsString() || id->IsNumber() || id->IsNull();
@@ -393,19 +415,19 @@ bool HandleOne(const RpcTable& table, const rapidjson::Value& req, JsonWriter& w
         } else if (v != "1.0") {
             WriteErrorReply(w, Envelope::kV2, echo_id,
                             {kRpcInvalidRequest, "Invalid Request: \"jsonrpc\" must be \"2.0\""});
-            return true;
+            return std::nullopt;
         }
     }
     if (!id_valid) {
         WriteErrorReply(
             w, Envelope::kV2, nullptr,
             {kRpcInvalidRequest, "Invalid Request: \"id\" must be a string, a number or null"});
-        return true;
+        return std::nullopt;
     }
     const rapidjson::Value* method = FindMember(req, "method");
     if (method == nullptr || !method->IsString()) {
         WriteErrorReply(w, Envelope::kV2, echo_id, {kRpcInvalidRequest, "Invalid Request"});
-        return true;
+        return std::nullopt;
     }
     const rapidjson::Value* params = FindMember(req, "params");
     if (params == nullptr) params = &kNullValue;
@@ -413,68 +435,106 @@ bool HandleOne(const RpcTable& table, const rapidjson::Value& req, JsonWriter& w
         WriteErrorReply(
             w, env, echo_id,
             {kRpcInvalidRequest, "Invalid Request: \"params\" must be an array or an object"});
-        return true;
+        return std::nullopt;
     }
+    return Call{env, id, std::string_view(method->GetString(), method->GetStringLength()), *params,
+                env == Envelope::kV2 && id == nullptr};
+}
 
-    const bool notification = env == Envelope::kV2 && id == nullptr;
+enum class Outcome {
+    kAnswered,  // a reply was written
+    kSilent,    // a notification: run, nothing written
+    kDeclined,  // quick_only and the method is not quick: nothing run or written
+};
+
+// Answers one request object (or batch entry) into `w`.
+Outcome HandleOne(const RpcTable& table, bool check_results, bool quick_only,
+                  const rapidjson::Value& req, JsonWriter& w) {
+    const std::optional<Call> call = ParseCall(req, w);
+    if (!call) return Outcome::kAnswered;
+    const RpcMethod* m = table.Find(call->method);
+    if (quick_only && m != nullptr && !m->quick) return Outcome::kDeclined;
+
     rapidjson::Document result;
-    std::optional<RpcError> error = table.Execute(
-        std::string_view(method->GetString(), method->GetStringLength()), *params, result);
-    if (notification) return false;
+    std::optional<RpcError> error = ExecuteMethod(m, check_results, call->params, result);
+    if (call->notification) return Outcome::kSilent;
 
-    std::string result_json;
+    rapidjson::StringBuffer result_sb;
+    std::string_view result_json;
     if (!error) {
-        rapidjson::StringBuffer sb;
-        JsonWriter result_writer(sb);
+        JsonWriter result_writer(result_sb);
         if (result.Accept(result_writer)) {
-            result_json.assign(sb.GetString(), sb.GetSize());
+            result_json = std::string_view(result_sb.GetString(), result_sb.GetSize());
         } else {
             error = RpcError{kRpcInternalError,
                              "Internal error: result is not representable as JSON (NaN?)"};
         }
     }
-    WriteReply(w, env, echo_id, error ? nullptr : &result_json, error ? &*error : nullptr);
-    return true;
+    WriteReply(w, call->env, call->id, result_json, error ? &*error : nullptr);
+    return Outcome::kAnswered;
 }
 
 }  // namespace
 
+std::optional<RpcError> RpcTable::Execute(std::string_view method, const rapidjson::Value& params,
+                                          rapidjson::Document& result) const {
+    return ExecuteMethod(Find(method), m_check_results, params, result);
+}
+
 std::optional<std::string> RpcTable::Handle(std::string_view body) const {
+    std::optional<std::string> reply;
+    Answer(body, /*quick_only=*/false, reply);
+    return reply;
+}
+
+bool RpcTable::TryHandleQuick(std::string_view body, std::optional<std::string>& reply) const {
+    return Answer(body, /*quick_only=*/true, reply);
+}
+
+bool RpcTable::Answer(std::string_view body, bool quick_only,
+                      std::optional<std::string>& reply) const {
+    rapidjson::Document doc;
     rapidjson::StringBuffer sb;
     JsonWriter w(sb);
-    rapidjson::Document doc;
-    // RapidJSON stops at a NUL byte and skips a byte-order mark byte by byte;
-    // JSON allows neither, so both are parse errors before it sees them.
-    const bool nul = body.find('\0') != std::string_view::npos;
-    const unsigned char first = body.empty() ? 0 : static_cast<unsigned char>(body[0]);
-    const bool bom = first == 0xEF || first == 0xBB || first == 0xBF;
-    if (nul || bom || NestingExceeds(body, kMaxJsonDepth) ||
-        doc.Parse<kParseFlags>(body.data(), body.size()).HasParseError()) {
+    if (!ParseBody(body, doc)) {
         WriteErrorReply(w, Envelope::kV2, nullptr, {kRpcParseError, "Parse error"});
-        return std::string(sb.GetString(), sb.GetSize());
-    }
-
-    if (doc.IsArray()) {
-        if (doc.Empty()) {
-            WriteErrorReply(w, Envelope::kV2, nullptr, {kRpcInvalidRequest, "Invalid Request"});
-        } else if (doc.Size() > m_max_batch) {
-            WriteErrorReply(w, Envelope::kV2, nullptr,
-                            {kRpcInvalidRequest,
-                             "Invalid Request: batch of " + std::to_string(doc.Size()) +
-                                 " requests exceeds the limit of " + std::to_string(m_max_batch)});
-        } else {
-            size_t replies = 0;
-            w.StartArray();
-            for (const rapidjson::Value& entry : doc.GetArray()) {
-                if (HandleOne(*this, entry, w)) ++replies;
-            }
-            w.EndArray();
-            if (replies == 0) return std::nullopt;
+    } else if (!doc.IsArray()) {
+        switch (HandleOne(*this, m_check_results, quick_only, doc, w)) {
+            case Outcome::kAnswered:
+                break;
+            case Outcome::kSilent:
+                reply.reset();
+                return true;
+            case Outcome::kDeclined:
+                return false;
         }
-    } else if (!HandleOne(*this, doc, w)) {
-        return std::nullopt;
+    } else if (quick_only) {
+        // Up to MaxBatchSize() calls, even quick ones, are too much for an I/O thread.
+        return false;
+    } else if (doc.Empty()) {
+        WriteErrorReply(w, Envelope::kV2, nullptr, {kRpcInvalidRequest, "Invalid Request"});
+    } else if (doc.Size() > m_max_batch) {
+        WriteErrorReply(w, Envelope::kV2, nullptr,
+                        {kRpcInvalidRequest,
+                         "Invalid Request: batch of " + std::to_string(doc.Size()) +
+                             " requests exceeds the limit of " + std::to_string(m_max_batch)});
+    } else {
+        size_t replies = 0;
+        w.StartArray();
+        for (const rapidjson::Value& entry : doc.GetArray()) {
+            if (HandleOne(*this, m_check_results, /*quick_only=*/false, entry, w) ==
+                Outcome::kAnswered) {
+                ++replies;
+            }
+        }
+        w.EndArray();
+        if (replies == 0) {
+            reply.reset();
+            return true;
+        }
     }
-    return std::string(sb.GetString(), sb.GetSize());
+    reply.emplace(sb.GetString(), sb.GetSize());
+    return true;
 }
 
 std::string RpcTable::HelpText(std::string_view method) const {

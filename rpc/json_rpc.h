@@ -28,10 +28,13 @@
 //   limit gets a single -32600 object.
 // - A handler that throws gets -32603; nothing escapes Handle().
 //
-// Thread-safety: Register/TryRegister/SetMaxBatchSize are for set-up, before
-// the table is shared. After that, all const members may be called from any
-// number of threads at once; handlers are then called concurrently and must be
-// thread-safe themselves.
+// TryHandleQuick() lets a server answer cheap calls on its I/O thread and queue
+// only the rest for a worker; see RpcMethod::quick.
+//
+// Thread-safety: Register/TryRegister/SetMaxBatchSize/SetCheckResults are for
+// set-up, before the table is shared. After that, all const members may be
+// called from any number of threads at once; handlers are then called
+// concurrently and must be thread-safe themselves.
 #pragma once
 
 #include <cstddef>
@@ -118,6 +121,11 @@ struct RpcMethod {
     std::vector<RpcParam> params;
     RpcResult result;  // documented shape; generates help and is checked when enabled
     RpcHandler handler;
+    // The handler does bounded work in microseconds and never waits for
+    // another thread (no lock that is held for long, e.g. through block
+    // validation; no network); LevelDB point reads are allowed. A server may
+    // then run it on its I/O thread (TryHandleQuick).
+    bool quick{false};
 };
 
 class RpcTable {
@@ -148,6 +156,16 @@ public:
     // when nothing must be sent (notification(s) only).
     std::optional<std::string> Handle(std::string_view body) const;
 
+    // The part of Handle() that is safe on an I/O thread. Returns true when
+    // `body` is answered without running anything that is not quick, and then
+    // sets `reply` to exactly what Handle(body) would return: a parse error, a
+    // malformed request object, a call of an unknown method or of a quick
+    // method (nullopt when that call is a notification). Returns false, having run
+    // nothing and left `reply` untouched, for a batch or a call of a method
+    // that is not quick: the caller then passes the same body to Handle(),
+    // which parses it again. Thread-safety: as Handle().
+    bool TryHandleQuick(std::string_view body, std::optional<std::string>& reply) const;
+
     // Calls a method in-process with params as they would appear in a request
     // (array, object or null), applying the same mapping and type checks.
     std::optional<RpcError> Execute(std::string_view method, const rapidjson::Value& params,
@@ -159,6 +177,9 @@ public:
     std::string HelpText(std::string_view method = {}) const;
 
 private:
+    // Handle() (quick_only false, always returns true) and TryHandleQuick().
+    bool Answer(std::string_view body, bool quick_only, std::optional<std::string>& reply) const;
+
     std::map<std::string, RpcMethod, std::less<>> m_methods;
     size_t m_max_batch{kDefaultMaxBatchSize};
     bool m_check_results{false};

@@ -5,8 +5,14 @@
 namespace maillon {
 
 namespace {
+
 constexpr uint8_t kAddressVersion = 0;
+
+Error InvalidAddress(std::string_view address, const std::string& why) {
+    return MakeError("invalid-address", "invalid address '" + std::string(address) + "': " + why);
 }
+
+}  // namespace
 
 std::string EncodeAddress(std::string_view hrp, const XOnlyPubKey& key) {
     std::vector<uint8_t> data{kAddressVersion};
@@ -15,11 +21,8 @@ std::string EncodeAddress(std::string_view hrp, const XOnlyPubKey& key) {
     return bech32::Encode(bech32::Encoding::kBech32m, hrp, data);
 }
 
-Result<XOnlyPubKey> DecodeAddress(std::string_view hrp, std::string_view address) {
-    auto fail = [&](const std::string& why) {
-        return MakeError("invalid-address",
-                         "invalid address '" + std::string(address) + "': " + why);
-    };
+Result<XOnlyPubKey> DecodeAddressWithoutCurveCheck(std::string_view hrp, std::string_view address) {
+    auto fail = [&](const std::string& why) { return InvalidAddress(address, why); };
     auto dec = bech32::Decode(address);
     if (!dec) return fail(dec.error().message);
     if (dec->hrp != hrp) {
@@ -36,7 +39,18 @@ Result<XOnlyPubKey> DecodeAddress(std::string_view hrp, std::string_view address
         return fail("key is " + std::to_string(bytes->size()) + " bytes, not 32");
     XOnlyPubKey key;
     std::copy(bytes->begin(), bytes->end(), key.begin());
-    if (!IsValidXOnly(key)) return fail("key is not a valid curve point");
+    return key;
+}
+
+Status CheckAddressKey(std::string_view address, const XOnlyPubKey& key) {
+    if (!IsValidXOnly(key)) return InvalidAddress(address, "key is not a valid curve point");
+    return Status::Ok();
+}
+
+Result<XOnlyPubKey> DecodeAddress(std::string_view hrp, std::string_view address) {
+    auto key = DecodeAddressWithoutCurveCheck(hrp, address);
+    if (!key) return key;
+    if (Status st = CheckAddressKey(address, *key); !st) return st.error();
     return key;
 }
 

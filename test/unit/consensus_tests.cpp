@@ -563,4 +563,19 @@ BOOST_AUTO_TEST_CASE(random_transfers_conserve_supply) {
     BOOST_CHECK_GT(outcomes["insufficient-funds"], 10);
 }
 
+// getbalance and getaccount skip the curve check for accounts present in state
+// (src/node/rpc_methods.cpp): that is sound only while every key that can
+// enter state is a curve point. Transfers enforce it (bad-recipient); genesis
+// has no rule, so the compiled-in networks are pinned here.
+BOOST_AUTO_TEST_CASE(genesis_keys_are_curve_points) {
+    for (Network net : {Network::kMain, Network::kTest, Network::kDev}) {
+        const ChainParams& p = GetParams(net);
+        for (const GenesisAllocation& a : p.genesis_allocations)
+            BOOST_CHECK_MESSAGE(IsValidXOnly(a.address),
+                                p.name << " allocation " << HexStr(a.address));
+        for (const XOnlyPubKey& v : p.validators)
+            BOOST_CHECK_MESSAGE(IsValidXOnly(v), p.name << " validator " << HexStr(v));
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -564,6 +564,83 @@ BOOST_AUTO_TEST_CASE(help) {
     BOOST_CHECK_EQUAL(ErrorCode(Req("help", "[1]")), kRpcInvalidParams);
 }
 
+BOOST_AUTO_TEST_CASE(try_handle_quick) {
+    int quick_calls = 0;
+    int slow_calls = 0;
+    auto counted = [](int& calls) {
+        return [&calls](const RpcRequest& req, rapidjson::Document& r) -> std::optional<RpcError> {
+            ++calls;
+            if (req.GetBool(0)) return RpcError{kRpcMisc, "asked to fail"};
+            r.SetString("done");
+            return std::nullopt;
+        };
+    };
+    const std::vector<RpcParam> params{{"fail", RpcType::kBool, false, ""}};
+    table.Register(
+        RpcMethod{"quick", "test", "", params, {}, counted(quick_calls), /*quick=*/true});
+    table.Register(RpcMethod{"slow", "test", "", params, {}, counted(slow_calls)});
+
+    // Answered on the spot, exactly as Handle() answers.
+    const std::vector<std::string> answered{
+        // parse errors
+        "", "{", "[1,2", "\xEF\xBB\xBF{}", std::string(R"({"method":"quick"})") + '\0',
+        std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']'),
+        // invalid requests, even when they name a method that is not quick
+        "1", "null", R"({"jsonrpc":"2.0","id":1})", R"({"jsonrpc":"3.0","method":"slow","id":1})",
+        R"({"jsonrpc":"2.0","method":"slow","id":[1]})",
+        R"({"jsonrpc":"2.0","method":"slow","params":3,"id":"p"})",
+        R"({"method":"slow","params":"x","id":2})", R"({"jsonrpc":"2.0","method":"slow","id":{}})",
+        // unknown methods, answered or not
+        Req("nonexistent", "[]"), R"({"method":"nonexistent","id":"v1"})",
+        R"({"jsonrpc":"2.0","method":"nonexistent"})",
+        // quick methods: results, parameter and handler errors, both envelopes
+        Req("quick", "[]", "\"a\""), Req("quick", "[true]"), Req("quick", R"({"colour":1})"),
+        Req("quick", R"(["yes"])"), R"({"method":"quick","params":[],"id":1.5})",
+        R"({"jsonrpc":"1.0","method":"quick","id":null})",
+        // notifications of quick methods, succeeding or failing
+        R"({"jsonrpc":"2.0","method":"quick"})",
+        R"({"jsonrpc":"2.0","method":"quick","params":[true]})"};
+    for (const std::string& body : answered) {
+        BOOST_TEST_CONTEXT(body) {
+            const int before = quick_calls;
+            std::optional<std::string> quick_reply = "stale";
+            BOOST_REQUIRE(table.TryHandleQuick(body, quick_reply));
+            const int ran = quick_calls - before;
+            const std::optional<std::string> reply = table.Handle(body);
+            BOOST_CHECK_EQUAL(quick_calls - before, 2 * ran);  // both ran the handler, or neither
+            BOOST_CHECK(quick_reply == reply);
+        }
+    }
+    BOOST_CHECK_EQUAL(quick_calls, 2 * 6);  // six of the bodies reach the handler
+    BOOST_CHECK_EQUAL(slow_calls, 0);
+
+    // Declined before anything runs, leaving the reply alone: calls of methods
+    // that are not quick (help included), and every batch.
+    const std::vector<std::string> declined{Req("slow", "[]"),
+                                            Req("slow", "[true]"),
+                                            Req("slow", R"({"colour":1})"),
+                                            R"({"method":"slow","id":1})",
+                                            R"({"jsonrpc":"2.0","method":"slow"})",
+                                            Req("help", "[]"),
+                                            "[" + Req("quick", "[]") + "]",
+                                            "[" + Req("slow", "[]") + "]",
+                                            R"([{"jsonrpc":"2.0","method":"quick"}])",
+                                            "[]",
+                                            "[1]"};
+    for (const std::string& body : declined) {
+        BOOST_TEST_CONTEXT(body) {
+            std::optional<std::string> reply = "untouched";
+            BOOST_CHECK(!table.TryHandleQuick(body, reply));
+            BOOST_CHECK(reply == std::optional<std::string>("untouched"));
+        }
+    }
+    BOOST_CHECK_EQUAL(slow_calls, 0);
+    BOOST_CHECK_EQUAL(quick_calls, 2 * 6);
+    // Handle() still runs them.
+    BOOST_CHECK(table.Handle(Req("slow", "[]")));
+    BOOST_CHECK_EQUAL(slow_calls, 1);
+}
+
 BOOST_AUTO_TEST_CASE(error_code_table) {
     BOOST_CHECK_EQUAL(RpcErrorCodeName(kRpcParseError), "ParseError");
     BOOST_CHECK_EQUAL(RpcErrorCodeName(kRpcTxRejected), "TxRejected");
