@@ -118,7 +118,7 @@ void Chain::AddBlockToBatch(const Block& block, leveldb::WriteBatch& batch) cons
 }
 
 BlockHeader Chain::Tip() const {
-    std::lock_guard<std::mutex> lock(m_mutex);
+    std::lock_guard<std::mutex> lock(m_tip_mutex);
     return m_tip;
 }
 
@@ -166,7 +166,7 @@ Result<Account> Chain::AccountAt(const Hash256& state_root, const XOnlyPubKey& a
 Result<Account> Chain::GetAccount(const XOnlyPubKey& address) const {
     Hash256 root;
     {
-        std::lock_guard<std::mutex> lock(m_mutex);
+        std::lock_guard<std::mutex> lock(m_tip_mutex);
         root = m_tip.state_root;
     }
     // Tree nodes are immutable once written, so reading outside the lock is safe.
@@ -267,6 +267,7 @@ Status Chain::ConnectBlock(const Block& block, uint64_t now_ms, const SigVerifie
     AddBlockToBatch(block, batch);
     st = m_db->Write(batch);
     if (!st) return st;
+    std::lock_guard<std::mutex> tip_lock(m_tip_mutex);
     m_tip = block.header;
     return Status::Ok();
 }

@@ -6,9 +6,14 @@
 // point leaves the last whole block. Open() resumes from the stored tip, or
 // writes the network's genesis block on first start.
 //
-// Thread-safety: every public method may be called from any thread; one
-// internal mutex serializes them. Lock order: Mempool's lock may be held while
-// calling into Chain, never the reverse.
+// Thread-safety: every public method may be called from any thread.
+// AssembleBlock and ConnectBlock are serialized by one mutex, held through
+// validation and the synced write (up to hundreds of ms). Readers never wait
+// for it: Tip() and GetAccount() copy the published tip under a second mutex
+// held only for that copy, and everything else reads LevelDB, whose state
+// tree nodes are immutable once written. So RPC event-loop threads may call
+// the readers. Lock order: Mempool's lock may be held while calling into
+// Chain, never the reverse; m_mutex before m_tip_mutex.
 #pragma once
 
 #include <memory>
@@ -78,7 +83,9 @@ private:
     std::unique_ptr<ChainDb> m_db;
     mutable DbNodeStore m_nodes;  // read-only; StateTree takes a non-const store
     const ChainParams& m_params;
-    BlockHeader m_tip;  // guarded by m_mutex
+    mutable std::mutex m_tip_mutex;
+    // Written under m_mutex and m_tip_mutex; read under either.
+    BlockHeader m_tip;
 };
 
 }  // namespace maillon
