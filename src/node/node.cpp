@@ -3,7 +3,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
+#include <string>
+#include <thread>
 
 #include "chain/chain.h"
 #include "chain/mempool.h"
@@ -63,6 +67,7 @@ po::options_description Node::Options() {
          "Accept RPC connections from this IP or subnet (CIDR; repeatable; default loopback only)")
         ("rpcauth", po::value<std::vector<std::string>>()->composing(),
          "RPC user as USER:SALT$HMAC (contrib/rpcauth.py makes the line; repeatable)")
+        ("rpciothreads", po::value<int64_t>(), "RPC event-loop threads (default: CPUs, at most 4)")
         ("rpcthreads", po::value<int64_t>(), "RPC worker threads (default 4)")
         ("rpcworkqueue", po::value<int64_t>(), "RPC requests queued before 503 (default 64)")
         ("rpcmaxbody", po::value<int64_t>(), "Largest RPC request body in bytes, larger gets 413 (default 1048576)")
@@ -139,6 +144,10 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
         for (const std::string& addr : args.GetStrings("rpcbind"))
             http_opts.bind_addresses.push_back(addr);
     }
+    const auto cpus = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+    const int64_t io_threads = args.GetInt("rpciothreads", std::min<int64_t>(cpus, 4));
+    if (io_threads < 1 || io_threads > 64) return OptionError("-rpciothreads must be 1..64");
+    http_opts.io_threads = static_cast<size_t>(io_threads);
     const int64_t threads = args.GetInt("rpcthreads", 4);
     if (threads < 1 || threads > 64) return OptionError("-rpcthreads must be 1..64");
     http_opts.worker_threads = static_cast<size_t>(threads);
@@ -173,7 +182,10 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
     n.http = std::make_unique<HttpServer>(
         http_opts,
         [auth](std::string_view header) { return auth->Authenticate(header).has_value(); },
-        [table](std::string_view body) { return table->Handle(body); });
+        [table](std::string_view body) { return table->Handle(body); },
+        [table](std::string_view body, std::optional<std::string>& reply) {
+            return table->TryHandleQuick(body, reply);
+        });
     st = n.http->Start();
     if (!st) return st.error();
     LogPrint("init", "RPC server listening on port " + std::to_string(rpc_port));
