@@ -135,6 +135,26 @@ Status RpcAuthenticator::AddRpcAuth(std::string_view entry) {
 }
 
 std::optional<std::string> RpcAuthenticator::Authenticate(std::string_view header) const {
+    const Hash256 header_digest = Sha256(Bytes(header));
+    std::optional<size_t> entry;
+    {
+        std::lock_guard lock(m_remembered_mutex);
+        // No early exit, as below.
+        for (const Remembered& r : m_remembered) {
+            if (TimingSafeEqual(header_digest, r.header_digest) && !entry) entry = r.entry;
+        }
+    }
+    if (!entry) {
+        entry = Verify(header);
+        if (!entry) return std::nullopt;
+        std::lock_guard lock(m_remembered_mutex);
+        if (m_remembered.size() >= kMaxRemembered) m_remembered.clear();
+        m_remembered.push_back(Remembered{header_digest, *entry});
+    }
+    return m_entries[*entry].user;
+}
+
+std::optional<size_t> RpcAuthenticator::Verify(std::string_view header) const {
     // "Basic" SP token68, tolerating extra spaces around the token.
     constexpr std::string_view kScheme = "basic";
     if (header.size() <= kScheme.size() || !EqualsIgnoreCase(header.substr(0, 5), kScheme) ||
@@ -156,17 +176,17 @@ std::optional<std::string> RpcAuthenticator::Authenticate(std::string_view heade
 
     const Hash256 user_digest = Sha256(Bytes(user));
     const Hash256 plain_digest = Sha256(Bytes(password));
-    const Entry* match = nullptr;
+    std::optional<size_t> match;
     // No early exit: every entry costs the same whatever matches.
-    for (const Entry& e : m_entries) {
+    for (size_t i = 0; i < m_entries.size(); ++i) {
+        const Entry& e = m_entries[i];
         const Hash256 digest =
             e.salt.empty() ? plain_digest : HmacSha256(Bytes(e.salt), Bytes(password));
         const bool user_ok = TimingSafeEqual(user_digest, e.user_digest);
         const bool pass_ok = TimingSafeEqual(digest, e.digest);
-        if ((user_ok & pass_ok) && match == nullptr) match = &e;
+        if ((user_ok & pass_ok) && !match) match = i;
     }
-    if (match == nullptr) return std::nullopt;
-    return match->user;
+    return match;
 }
 
 std::string MakeBasicAuthHeader(std::string_view user, std::string_view password) {

@@ -16,10 +16,13 @@
 // may then be called from any thread.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "crypto/hash.h"
@@ -46,6 +49,15 @@ Status DeleteAuthCookie(const std::filesystem::path& path);
 
 class RpcAuthenticator {
 public:
+    RpcAuthenticator() = default;
+    // For set-up only: moves the credentials; remembered headers start afresh.
+    RpcAuthenticator(RpcAuthenticator&& other) noexcept : m_entries(std::move(other.m_entries)) {}
+    RpcAuthenticator& operator=(RpcAuthenticator&& other) noexcept {
+        m_entries = std::move(other.m_entries);
+        m_remembered.clear();
+        return *this;
+    }
+
     // Accepts `user` with `password` (e.g. the cookie).
     void AddUser(std::string_view user, std::string_view password);
     // Accepts an rpcauth entry "user:salt$hex_hmac" (as written by Bitcoin
@@ -57,9 +69,20 @@ public:
     // Checks an "Authorization" header value ("Basic base64(user:password)",
     // scheme case-insensitive). Returns the user name, or nullopt when the
     // header is absent, malformed or the credentials are wrong.
+    //
+    // Header values that passed are remembered as SHA-256 digests (at most
+    // kMaxRemembered; the set is emptied when full), so that the repeats a
+    // keep-alive client sends cost one hash and a constant-time scan instead
+    // of a base64 decode, two hashes and an HMAC per rpcauth entry. A hit
+    // only tells a caller what its own valid header already proved.
     std::optional<std::string> Authenticate(std::string_view authorization_header) const;
 
 private:
+    static constexpr size_t kMaxRemembered = 64;
+
+    // The index in m_entries of the entry the header proves, if any.
+    std::optional<size_t> Verify(std::string_view authorization_header) const;
+
     struct Entry {
         std::string user;
         Hash256 user_digest;  // SHA256(user), compared in constant time
@@ -67,6 +90,13 @@ private:
         Hash256 digest;       // rpcauth: HMAC-SHA256(salt, password)
     };
     std::vector<Entry> m_entries;
+
+    struct Remembered {
+        Hash256 header_digest;
+        size_t entry;
+    };
+    mutable std::mutex m_remembered_mutex;
+    mutable std::vector<Remembered> m_remembered;  // guarded by m_remembered_mutex
 };
 
 // Returns "Basic " + base64(user ":" password).

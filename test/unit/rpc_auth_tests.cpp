@@ -150,6 +150,38 @@ BOOST_AUTO_TEST_CASE(authenticate_cookie_user) {
     BOOST_CHECK(!auth.Authenticate(MakeBasicAuthHeader("bob", "s3cret")));
 }
 
+BOOST_AUTO_TEST_CASE(remembered_headers_give_the_same_answers) {
+    RpcAuthenticator auth;
+    auth.AddUser("__cookie__", "s3cret");
+    auth.AddUser("bob", "pw");
+    const std::string cookie = MakeBasicAuthHeader("__cookie__", "s3cret");
+    const std::string bob = MakeBasicAuthHeader("bob", "pw");
+    const std::string wrong = MakeBasicAuthHeader("__cookie__", "s3creT");
+    // Repeats (served from the remembered set after the first) keep their answer,
+    // and remembering a good header does not let a near miss in.
+    for (int round = 0; round < 3; ++round) {
+        BOOST_CHECK_EQUAL(auth.Authenticate(cookie).value_or(""), "__cookie__");
+        BOOST_CHECK_EQUAL(auth.Authenticate(bob).value_or(""), "bob");
+        BOOST_CHECK(!auth.Authenticate(wrong));
+        BOOST_CHECK(!auth.Authenticate(cookie + "x"));
+        BOOST_CHECK(!auth.Authenticate(cookie.substr(0, cookie.size() - 1)));
+    }
+    // More distinct good headers than are remembered (spacing variants of the
+    // same credentials): each still passes, before and after the set is emptied.
+    for (int spaces = 0; spaces < 150; ++spaces) {
+        const std::string variant =
+            "Basic " + std::string(static_cast<size_t>(spaces), ' ') + cookie.substr(6);
+        BOOST_CHECK_EQUAL(auth.Authenticate(variant).value_or(""), "__cookie__");
+        BOOST_CHECK_EQUAL(auth.Authenticate(variant).value_or(""), "__cookie__");
+    }
+    BOOST_CHECK_EQUAL(auth.Authenticate(cookie).value_or(""), "__cookie__");
+    BOOST_CHECK(!auth.Authenticate(wrong));
+    // A moved authenticator keeps the credentials.
+    RpcAuthenticator moved(std::move(auth));
+    BOOST_CHECK_EQUAL(moved.Authenticate(cookie).value_or(""), "__cookie__");
+    BOOST_CHECK(!moved.Authenticate(wrong));
+}
+
 BOOST_AUTO_TEST_CASE(authenticate_rpcauth_entry) {
     // hmac.new(b"cb77f0957de88ff388cf817ddbc7273", b"secret", "sha256").hexdigest()
     const std::string entry =
