@@ -35,10 +35,13 @@ edit by hand.
   after a 250 ms delay that does not hold up other clients.
 - Limits, each with its own answer: body over `-rpcmaxbody` bytes (default 1 MiB) → 413; more
   than `-rpcmaxbatch` requests in a batch (default 1000) → one -32600 error; more than
-  `-rpcworkqueue` requests waiting (default 64) → 503; `-rpcthreads` workers (default 4);
-  a connection idle or stalled for `-rpcservertimeout` seconds (default 30) is closed. Bodies
-  are read in full by the event loop before a worker sees them, so a slow client never holds a
-  worker.
+  `-rpcworkqueue` requests waiting (default 64) → 503; a connection idle or stalled for
+  `-rpcservertimeout` seconds (default 30) is closed.
+- Threads: `-rpciothreads` event loops (default: the number of CPUs, at most 4) read requests
+  and answer the quick methods themselves (`getblockchaininfo`, `getblockcount`,
+  `getblockhash`, `getbalance`, `getaccount`, `uptime`: they never wait on block validation);
+  every other call goes to one of `-rpcthreads` workers (default 4). Bodies are read in full by
+  an event loop before a worker sees them, so a slow client never holds a worker.
 - JSON-RPC 2.0 (`"jsonrpc": "2.0"`): positional (array) or named (object) `params`,
   notifications (no `id`), batches (an array of requests). The 1.0-style envelope that
   Bitcoin-style clients send (no `jsonrpc` member) is answered with both `result` and `error`.

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
-"""RPC exposure and limits: rpcauth users, rpcallowip, body and batch limits, named parameters."""
+"""RPC exposure and limits: rpcauth users, rpcallowip, body and batch limits, named parameters,
+event-loop and worker threads."""
 import base64
+import concurrent.futures
+import http.client
 import json
 import os
 import subprocess
@@ -68,9 +71,38 @@ def run(t):
     status, _, body = node.raw_http(b'{"jsonrpc":"2.0","method":"getblockcount"}')
     assert_equal((status, body), (204, b""))
 
+    # Several event loops and one worker: quick calls (answered by the loops) and worker calls
+    # (getblock) from many keep-alive connections at once all get their own answers.
+    node.restart(extra_args=["-rpciothreads=3", "-rpcthreads=1"])
+    genesis = node.rpc("getblockhash", 0)
+
+    def client(n):
+        conn = http.client.HTTPConnection("127.0.0.1", node.rpcport, timeout=30)
+        try:
+            for i in range(40):
+                quick = i % 2 == 0
+                req = {"jsonrpc": "2.0", "id": f"{n}-{i}",
+                       "method": "getblockcount" if quick else "getblock", "params": [] if quick else [0]}
+                conn.request("POST", "/", json.dumps(req), {"Authorization": node.auth_header()})
+                resp = conn.getresponse()
+                reply = json.loads(resp.read())
+                assert_equal(resp.status, 200)
+                assert_equal(reply["id"], f"{n}-{i}")
+                assert_equal(reply["result"] if quick else reply["result"]["hash"], 0 if quick else genesis)
+        finally:
+            conn.close()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+        for f in [pool.submit(client, n) for n in range(12)]:
+            f.result()
+    node.stop()
+    node.start(extra_args=["-rpciothreads=0"], wait=False)
+    assert_equal(node.wait_for_exit(timeout=30), 1)
+    with open(node.stderr_path, encoding="utf-8") as f:
+        assert "-rpciothreads must be 1..64" in f.read()
+
     # rpcallowip without loopback: loopback clients are turned away with 403.
     # (The node never answers RPC here, so the framework cannot wait for it.)
-    node.stop()
     node.start(extra_args=["-rpcallowip=10.1.2.0/24"], wait=False)
 
     def refused():
