@@ -177,7 +177,8 @@ Result<AccountProof> Chain::ProveAccount(const XOnlyPubKey& address, uint64_t he
     auto hash = GetBlockHash(height);
     if (!hash) return hash.error();
     if (!hash->has_value()) {
-        return MakeError("not-found", "no block at height " + std::to_string(height));
+        return MakeError("not-found", "no block at height " + std::to_string(height) +
+                                          "; the chain height is " + std::to_string(Tip().height));
     }
     auto block = GetBlock(**hash);
     if (!block) return block.error();

@@ -32,19 +32,29 @@ edit by hand.
   `__cookie__:<password>`) and deletes it at shutdown. Further users come from
   `-rpcauth=USER:SALT$HMAC` lines (`contrib/rpcauth.py USER` makes one; the node stores only the
   salted HMAC-SHA256). Credentials are compared in constant time; wrong or missing ones get 401
-  after a 250 ms delay that does not hold up other clients.
+  after a 250 ms delay that does not hold up other clients. While 64 such 401s are pending,
+  further requests get 503 without their credentials being checked, so guessing stays slow
+  however many connections a client opens.
 - Limits, each with its own answer: body over `-rpcmaxbody` bytes (default 1 MiB) → 413; more
-  than `-rpcmaxbatch` requests in a batch (default 1000) → one -32600 error; more than
+  than `-rpcmaxbatch` requests in a batch (default 1000) → one -32600 error; once the replies of
+  a batch reach `-rpcmaxreply` bytes (default 64 MiB), its remaining requests are not run and
+  each gets -100; more than
   `-rpcworkqueue` requests waiting (default 64) → 503; a connection idle or stalled for
   `-rpcservertimeout` seconds (default 30) is closed.
 - Threads: `-rpciothreads` event loops (default: the number of CPUs, at most 4) read requests
   and answer the quick methods themselves (`getblockchaininfo`, `getblockcount`,
-  `getblockhash`, `getbalance`, `getaccount`, `uptime`: they never wait on block validation);
+  `getblockhash`, `getbalance`, `uptime`: they never wait on block validation or the mempool);
   every other call goes to one of `-rpcthreads` workers (default 4). Bodies are read in full by
   an event loop before a worker sees them, so a slow client never holds a worker.
 - JSON-RPC 2.0 (`"jsonrpc": "2.0"`): positional (array) or named (object) `params`,
   notifications (no `id`), batches (an array of requests). The 1.0-style envelope that
-  Bitcoin-style clients send (no `jsonrpc` member) is answered with both `result` and `error`.
+  Bitcoin-style clients send (no `jsonrpc` member) is answered with both `result` and `error`,
+  errors included. The `id` comes back exactly as sent (`1e3` stays `1e3`). `jsonrpc`, `id`,
+  `method` and `params` may each appear once; a repeated one is -32600. Optional parameters
+  left out (or `null`) take the default shown by `help`.
+- Error messages start with the JSON-RPC text (`Parse error`, `Invalid Request`, `Method not
+  found`, `Invalid params`) and go on, after `: `, with what is wrong and what to do; parse
+  errors give the byte offset.
 - Amounts are integers in base units (1 MLN = 10^8 units). Hashes and ids are 64 hex
   characters. Addresses are bech32m with the network's prefix (`mln`, `tmln`, `dmln`).
 - Transaction rejections carry the reason code first, e.g. `nonce-gap: ...`; the codes are

@@ -24,24 +24,18 @@ std::string_view RpcErrorCodeName(int code) {
             return "InsufficientFunds";
         case kRpcNotFound:
             return "NotFound";
-        case kRpcNotConnected:
-            return "NotConnected";
         case kRpcInvalidParameter:
             return "InvalidParameter";
         case kRpcDeserializationError:
             return "DeserializationError";
-        case kRpcNodeAlreadyAdded:
-            return "NodeAlreadyAdded";
-        case kRpcNodeNotAdded:
-            return "NodeNotAdded";
         case kRpcVerifyError:
             return "VerifyError";
         case kRpcTxRejected:
             return "TxRejected";
         case kRpcTxAlreadyKnown:
             return "TxAlreadyKnown";
-        case kRpcInWarmup:
-            return "InWarmup";
+        case kRpcReplyTooLarge:
+            return "ReplyTooLarge";
     }
     return "";
 }

@@ -14,19 +14,16 @@
 // | -32602 | kRpcInvalidParams         | parameter missing, unknown, of the wrong JSON type, extra
 // | | -32603 | kRpcInternalError         | handler failed unexpectedly (a bug: please report it) |
 // | -1     | kRpcMisc                  | application error not covered by a more specific code    |
-// | -3     | kRpcTypeError             | right JSON type, wrong kind of value (e.g. not hex)      |
+// | -3     | kRpcTypeError             | right JSON type, wrong form (e.g. not 64 hex characters) |
 // | -5     | kRpcInvalidAddress        | malformed address or key, or one of another network      |
 // | -6     | kRpcInsufficientFunds     | balance too low for the amount plus fee                  |
-// | -8     | kRpcNotFound              | no such block / transaction / account / device / command |
-// | -9     | kRpcNotConnected          | peer-to-peer networking disabled or no peers             |
+// | -8     | kRpcNotFound              | no such block / transaction / help topic                 |
 // | -11    | kRpcInvalidParameter      | value out of range or inconsistent with another one      |
 // | -22    | kRpcDeserializationError  | hex decoded but the bytes are not a valid object         |
-// | -23    | kRpcNodeAlreadyAdded      | addnode: node already added                              |
-// | -24    | kRpcNodeNotAdded          | addnode remove: node was not added                       |
-// | -25    | kRpcVerifyError           | transaction or attestation failed a validity check       |
+// | -25    | kRpcVerifyError           | transaction failed a validity check                      |
 // | -26    | kRpcTxRejected            | rejected by mempool policy (fee, size, nonce gap, ...)   |
 // | -27    | kRpcTxAlreadyKnown        | already in the mempool or in a block                     |
-// | -28    | kRpcInWarmup              | node is still starting up or already shutting down       |
+// | -100   | kRpcReplyTooLarge         | batch reply over the size limit; resend the rest apart   |
 //
 // Application codes are > -32000; the JSON-RPC reserved range -32768..-32000 is
 // never used for them.
@@ -49,15 +46,12 @@ inline constexpr int kRpcTypeError = -3;
 inline constexpr int kRpcInvalidAddress = -5;
 inline constexpr int kRpcInsufficientFunds = -6;
 inline constexpr int kRpcNotFound = -8;
-inline constexpr int kRpcNotConnected = -9;
 inline constexpr int kRpcInvalidParameter = -11;
 inline constexpr int kRpcDeserializationError = -22;
-inline constexpr int kRpcNodeAlreadyAdded = -23;
-inline constexpr int kRpcNodeNotAdded = -24;
 inline constexpr int kRpcVerifyError = -25;
 inline constexpr int kRpcTxRejected = -26;
 inline constexpr int kRpcTxAlreadyKnown = -27;
-inline constexpr int kRpcInWarmup = -28;
+inline constexpr int kRpcReplyTooLarge = -100;
 
 // The constant's name without the "kRpc" prefix ("ParseError", "NotFound"), or
 // "" for a code not in the table. For logs and documentation.

@@ -1,13 +1,19 @@
 #include "rpc/json_rpc.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <set>
 #include <stdexcept>
 #include <utility>
 
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -66,6 +72,8 @@ bool HasType(const rapidjson::Value& v, RpcType type) {
             return v.IsObject();
         case RpcType::kArray:
             return v.IsArray();
+        case RpcType::kStringOrUInt64:
+            return v.IsString() || v.IsUint64();
         case RpcType::kAny:
             return !v.IsNull();
     }
@@ -80,7 +88,10 @@ std::string_view JsonTypeName(const rapidjson::Value& v) {
     if (v.IsObject()) return "object";
     if (v.IsUint64()) return "non-negative integer";
     if (v.IsInt64()) return "negative integer";
-    return "number that is not an integer in uint64 range";
+    const double d = v.GetDouble();
+    if (std::floor(d) != d) return "number with a fraction";
+    if (d >= 0x1p64 || d < -0x1p63) return "number outside the 64-bit integer range";
+    return "number with a decimal point or exponent (write integers as plain digits)";
 }
 
 // "a string", "an object", "a value" (for kAny).
@@ -114,9 +125,13 @@ void WriteError(JsonWriter& w, const RpcError& err) {
     w.EndObject();
 }
 
-void WriteId(JsonWriter& w, const rapidjson::Value* id) {
+// `raw` (when not empty) is the id exactly as the client wrote it: used for
+// numbers that a double would not reproduce byte for byte.
+void WriteId(JsonWriter& w, const rapidjson::Value* id, std::string_view raw) {
     if (id == nullptr) {
         w.Null();
+    } else if (!raw.empty()) {
+        w.RawValue(raw.data(), raw.size(), rapidjson::kNumberType);
     } else {
         id->Accept(w);  // a string, number or null: no recursion
     }
@@ -124,7 +139,7 @@ void WriteId(JsonWriter& w, const rapidjson::Value* id) {
 
 // One reply object: the error when `error` is set, else `result_json` (already
 // serialized).
-void WriteReply(JsonWriter& w, Envelope env, const rapidjson::Value* id,
+void WriteReply(JsonWriter& w, Envelope env, const rapidjson::Value* id, std::string_view raw_id,
                 std::string_view result_json, const RpcError* error) {
     w.StartObject();
     if (env == Envelope::kV2) {
@@ -152,13 +167,78 @@ void WriteReply(JsonWriter& w, Envelope env, const rapidjson::Value* id,
         }
     }
     w.Key("id");
-    WriteId(w, id);
+    WriteId(w, id, raw_id);
     w.EndObject();
 }
 
-void WriteErrorReply(JsonWriter& w, Envelope env, const rapidjson::Value* id, RpcError err) {
-    WriteReply(w, env, id, {}, &err);
+void WriteErrorReply(JsonWriter& w, Envelope env, const rapidjson::Value* id,
+                     std::string_view raw_id, RpcError err) {
+    WriteReply(w, env, id, raw_id, {}, &err);
 }
+
+RpcError InvalidRequest(std::string detail) {
+    return RpcError{kRpcInvalidRequest, "Invalid Request: " + std::move(detail)};
+}
+
+// An id that is a number RapidJSON keeps as a double (a fraction, an exponent,
+// more digits than 64 bits hold): echoing the double would change its text.
+bool IsInexactId(const rapidjson::Value& v) {
+    return v.IsNumber() && !v.IsInt64() && !v.IsUint64();
+}
+
+// Collects the "id" of each request object exactly as written, by a second,
+// SAX pass over the body with numbers kept as text. ids[i] is the raw number
+// text of entry i of a batch (entry 0 for a single request), or empty.
+class RawIdCollector : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, RawIdCollector> {
+public:
+    std::vector<std::string> ids;
+
+    bool Default() { return Value(); }
+    bool RawNumber(const char* str, rapidjson::SizeType len, bool) {
+        const bool is_id = m_next_is_id;
+        if (!Value()) return false;
+        if (is_id) ids[m_entry].assign(str, len);
+        return true;
+    }
+    bool Key(const char* str, rapidjson::SizeType len, bool) {
+        m_next_is_id = m_depth == RequestDepth() && len == 2 && std::memcmp(str, "id", 2) == 0;
+        return true;
+    }
+    bool StartObject() { return Value() && Enter(); }
+    bool StartArray() {
+        if (m_depth == 0) m_batch = true;
+        return Value() && Enter();
+    }
+    bool EndObject(rapidjson::SizeType) { return Leave(); }
+    bool EndArray(rapidjson::SizeType) { return Leave(); }
+
+private:
+    size_t RequestDepth() const { return m_batch ? 2 : 1; }
+    // Every value starts here: a value directly inside the batch array is the
+    // next entry.
+    bool Value() {
+        m_next_is_id = false;
+        if (m_depth == (m_batch ? 1u : 0u)) {
+            m_entry = ids.size();
+            ids.emplace_back();
+        }
+        return true;
+    }
+    bool Enter() {
+        ++m_depth;
+        return true;
+    }
+    bool Leave() {
+        --m_depth;
+        m_next_is_id = false;
+        return true;
+    }
+
+    size_t m_depth{0};
+    size_t m_entry{0};
+    bool m_batch{false};
+    bool m_next_is_id{false};
+};
 
 const rapidjson::Value* FindMember(const rapidjson::Value& obj, const char* name) {
     auto it = obj.FindMember(name);
@@ -194,6 +274,8 @@ std::string_view RpcTypeName(RpcType type) {
             return "object";
         case RpcType::kArray:
             return "array";
+        case RpcType::kStringOrUInt64:
+            return "string or non-negative integer";
         case RpcType::kAny:
             return "any";
     }
@@ -258,7 +340,8 @@ RpcTable::RpcTable() {
                           rapidjson::Document& result) -> std::optional<RpcError> {
             const std::string command = req.GetString(0);
             if (!command.empty() && Find(command) == nullptr) {
-                return RpcError{kRpcNotFound, "help: unknown command: " + command};
+                return RpcError{kRpcNotFound, "help: unknown command: " + command +
+                                                  " (\"help\" without a parameter lists them)"};
             }
             const std::string text = HelpText(command);
             result.SetString(text.data(), static_cast<rapidjson::SizeType>(text.size()),
@@ -271,11 +354,21 @@ RpcTable::RpcTable() {
 bool RpcTable::TryRegister(RpcMethod m) {
     if (m.name.empty() || !m.handler || m_methods.count(m.name) != 0) return false;
     std::set<std::string_view> names;
+    auto defaults = std::make_unique<rapidjson::Document>(rapidjson::kArrayType);
+    auto& a = defaults->GetAllocator();
     for (const RpcParam& p : m.params) {
         if (p.name.empty() || !names.insert(p.name).second) return false;
+        rapidjson::Value value;
+        if (!p.default_json.empty()) {
+            rapidjson::Document parsed;
+            parsed.Parse<kParseFlags>(p.default_json.data(), p.default_json.size());
+            if (p.required || parsed.HasParseError() || !HasType(parsed, p.type)) return false;
+            value.CopyFrom(parsed, a);
+        }
+        defaults->PushBack(value, a);
     }
     std::string name = m.name;
-    m_methods.emplace(std::move(name), std::move(m));
+    m_methods.emplace(std::move(name), Entry{std::move(m), std::move(defaults)});
     return true;
 }
 
@@ -283,8 +376,8 @@ void RpcTable::Register(RpcMethod m) {
     const std::string name = m.name;
     if (!TryRegister(std::move(m))) {
         std::fprintf(stderr,
-                     "RpcTable::Register: method \"%s\" is a duplicate, unnamed, has no handler "
-                     "or repeats a parameter name\n",
+                     "RpcTable::Register: method \"%s\" is a duplicate, unnamed, has no handler, "
+                     "repeats a parameter name or has a bad default\n",
                      name.c_str());
         std::abort();
     }
@@ -292,14 +385,14 @@ void RpcTable::Register(RpcMethod m) {
 
 const RpcMethod* RpcTable::Find(std::string_view name) const {
     auto it = m_methods.find(name);
-    return it == m_methods.end() ? nullptr : &it->second;
+    return it == m_methods.end() ? nullptr : &it->second.method;
 }
 
 std::vector<const RpcMethod*> RpcTable::List() const {
     std::vector<const RpcMethod*> out;
     out.reserve(m_methods.size());
-    for (const auto& [name, m] : m_methods)
-        out.push_back(&m);
+    for (const auto& [name, e] : m_methods)
+        out.push_back(&e.method);
     std::stable_sort(out.begin(), out.end(), [](const RpcMethod* a, const RpcMethod* b) {
         return std::tie(a->category, a->name) < std::tie(b->category, b->name);
     });
@@ -308,10 +401,16 @@ std::vector<const RpcMethod*> RpcTable::List() const {
 
 namespace {
 
-// Execute() once the method is looked up; `m` is null for an unknown method.
-std::optional<RpcError> ExecuteMethod(const RpcMethod* m, bool check_results,
+// Execute() once the method is looked up; `m` is null for an unknown method
+// `name`. `defaults` holds one value per parameter (null: no default).
+std::optional<RpcError> ExecuteMethod(std::string_view name, const RpcMethod* m,
+                                      const rapidjson::Value* defaults, bool check_results,
                                       const rapidjson::Value& params, rapidjson::Document& result) {
-    if (m == nullptr) return RpcError{kRpcMethodNotFound, "Method not found"};
+    if (m == nullptr) {
+        return RpcError{kRpcMethodNotFound, "Method not found: " + Quoted(name) +
+                                                " (\"help\" lists the methods; names are "
+                                                "case-sensitive)"};
+    }
 
     const size_t n = m->params.size();
     std::vector<const rapidjson::Value*> mapped(n, nullptr);
@@ -347,6 +446,10 @@ std::optional<RpcError> ExecuteMethod(const RpcMethod* m, bool check_results,
         // Built only for an error message: this loop runs on every call.
         auto where = [&] { return Quoted(p.name) + " (#" + std::to_string(i + 1); };
         if (mapped[i] != nullptr && mapped[i]->IsNull()) mapped[i] = nullptr;
+        if (mapped[i] == nullptr && defaults != nullptr && !(*defaults)[i].IsNull()) {
+            mapped[i] = &(*defaults)[i];
+            continue;
+        }
         if (mapped[i] == nullptr) {
             if (p.required) {
                 return InvalidParams("missing required parameter " + where() + ", " +
@@ -378,15 +481,51 @@ std::optional<RpcError> ExecuteMethod(const RpcMethod* m, bool check_results,
     }
 }
 
-// False for a body that is answered with -32700.
-bool ParseBody(std::string_view body, rapidjson::Document& doc) {
+// Parses a request body; nullopt when it is valid JSON, else the -32700
+// error saying what is wrong and where.
+std::optional<RpcError> ParseBody(std::string_view body, rapidjson::Document& doc) {
+    auto parse_error = [](std::string detail) {
+        return RpcError{kRpcParseError, "Parse error: " + std::move(detail)};
+    };
+    if (body.empty()) return parse_error("the body is empty; send one JSON-RPC request object");
     // RapidJSON stops at a NUL byte and skips a byte-order mark byte by byte;
     // JSON allows neither, so both are parse errors before it sees them.
-    const bool nul = body.find('\0') != std::string_view::npos;
-    const unsigned char first = body.empty() ? 0 : static_cast<unsigned char>(body[0]);
-    const bool bom = first == 0xEF || first == 0xBB || first == 0xBF;
-    return !nul && !bom && !NestingExceeds(body, kMaxJsonDepth) &&
-           !doc.Parse<kParseFlags>(body.data(), body.size()).HasParseError();
+    if (const size_t nul = body.find('\0'); nul != std::string_view::npos)
+        return parse_error("NUL byte at offset " + std::to_string(nul));
+    const unsigned char first = static_cast<unsigned char>(body[0]);
+    if (first == 0xEF || first == 0xBB || first == 0xBF)
+        return parse_error("byte-order mark at offset 0; send plain UTF-8 without one");
+    if (NestingExceeds(body, kMaxJsonDepth))
+        return parse_error("arrays and objects nest deeper than " + std::to_string(kMaxJsonDepth));
+    if (doc.Parse<kParseFlags>(body.data(), body.size()).HasParseError()) {
+        return parse_error(std::string(rapidjson::GetParseError_En(doc.GetParseError())) +
+                           " (at offset " + std::to_string(doc.GetErrorOffset()) + ")");
+    }
+    return std::nullopt;
+}
+
+// Raw id texts (see RawIdCollector) when some id of `doc` needs them; else empty.
+std::vector<std::string> CollectRawIds(std::string_view body, const rapidjson::Document& doc) {
+    bool needed = false;
+    auto check = [&](const rapidjson::Value& req) {
+        if (!req.IsObject()) return;
+        auto id = req.FindMember("id");
+        if (id != req.MemberEnd() && IsInexactId(id->value)) needed = true;
+    };
+    if (doc.IsArray()) {
+        for (const rapidjson::Value& entry : doc.GetArray())
+            check(entry);
+    } else {
+        check(doc);
+    }
+    if (!needed) return {};
+    RawIdCollector collector;
+    rapidjson::Reader reader;
+    rapidjson::MemoryStream bytes(body.data(), body.size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
+    // The body parsed once already, so this pass cannot fail.
+    reader.Parse<kParseFlags | rapidjson::kParseNumbersAsStringsFlag>(in, collector);
+    return std::move(collector.ids);
 }
 
 // A request object whose envelope is well formed; it points into the parsed
@@ -394,58 +533,86 @@ bool ParseBody(std::string_view body, rapidjson::Document& doc) {
 struct Call {
     Envelope env;
     const rapidjson::Value* id;  // null when absent
+    std::string_view raw_id;     // see WriteId
     std::string_view method;
     const rapidjson::Value& params;  // a JSON null when absent
     bool notification;
 };
 
+// The envelope members; each may appear at most once (parsers disagree on
+// which duplicate wins, so a proxy could see another method than we run).
+constexpr const char* kEnvelopeMembers[] = {"jsonrpc", "id", "method", "params"};
+
 // Checks the envelope of one request object (or batch entry). A malformed one
 // is answered into `w` and gives nullopt.
-std::optional<Call> ParseCall(const rapidjson::Value& req, JsonWriter& w) {
-    // Until the envelope is known to be well formed, errors use the 2.0 shape
-    // with the id echoed only if it is itself valid.
+std::optional<Call> ParseCall(const rapidjson::Value& req, std::string_view raw_id, JsonWriter& w) {
     if (!req.IsObject()) {
-        WriteErrorReply(w, Envelope::kV2, nullptr, {kRpcInvalidRequest, "Invalid Request"});
+        WriteErrorReply(w, Envelope::kV2, nullptr, {},
+                        InvalidRequest("a request must be a JSON object, got " +
+                                       std::string(JsonTypeName(req))));
         return std::nullopt;
     }
     const rapidjson::Value* id = FindMember(req, "id");
     const bool id_valid = id == nullptr || id->IsString() || id->IsNumber() || id->IsNull();
     const rapidjson::Value* echo_id = id_valid ? id : nullptr;
+    if (!id_valid) raw_id = {};
 
-    Envelope env = Envelope::kV1;
+    // Errors use the envelope of the request: 1.0 for an object with a
+    // "method" but no "jsonrpc" member, else 2.0 (also for a bad "jsonrpc").
+    Envelope env = FindMember(req, "method") != nullptr ? Envelope::kV1 : Envelope::kV2;
     if (const rapidjson::Value* version = FindMember(req, "jsonrpc")) {
+        env = Envelope::kV2;
         const std::string_view v =
             version->IsString() ? std::string_view(version->GetString(), version->GetStringLength())
                                 : std::string_view();
-        if (v == "2.0") {
-            env = Envelope::kV2;
-        } else if (v != "1.0") {
-            WriteErrorReply(w, Envelope::kV2, echo_id,
-                            {kRpcInvalidRequest, "Invalid Request: \"jsonrpc\" must be \"2.0\""});
+        if (v == "1.0") {
+            env = Envelope::kV1;
+        } else if (v != "2.0") {
+            WriteErrorReply(w, env, echo_id, raw_id,
+                            InvalidRequest("\"jsonrpc\" must be \"2.0\" (or left out for a "
+                                           "JSON-RPC 1.0 call)"));
+            return std::nullopt;
+        }
+    }
+    for (const char* name : kEnvelopeMembers) {
+        const std::string_view wanted(name);
+        size_t count = 0;
+        for (auto it = req.MemberBegin(); it != req.MemberEnd(); ++it) {
+            if (std::string_view(it->name.GetString(), it->name.GetStringLength()) == wanted)
+                ++count;
+        }
+        if (count > 1) {
+            WriteErrorReply(w, env, nullptr, {},
+                            InvalidRequest("member " + Quoted(name) + " appears " +
+                                           std::to_string(count) + " times; send it once"));
             return std::nullopt;
         }
     }
     if (!id_valid) {
-        WriteErrorReply(
-            w, Envelope::kV2, nullptr,
-            {kRpcInvalidRequest, "Invalid Request: \"id\" must be a string, a number or null"});
+        WriteErrorReply(w, env, nullptr, {},
+                        InvalidRequest("\"id\" must be a string, a number or null, got " +
+                                       std::string(JsonTypeName(*id))));
         return std::nullopt;
     }
     const rapidjson::Value* method = FindMember(req, "method");
     if (method == nullptr || !method->IsString()) {
-        WriteErrorReply(w, Envelope::kV2, echo_id, {kRpcInvalidRequest, "Invalid Request"});
+        WriteErrorReply(w, env, echo_id, raw_id,
+                        InvalidRequest(method == nullptr ? "\"method\" is missing"
+                                                         : "\"method\" must be a string, got " +
+                                                               std::string(JsonTypeName(*method))));
         return std::nullopt;
     }
     const rapidjson::Value* params = FindMember(req, "params");
     if (params == nullptr) params = &kNullValue;
     if (!params->IsArray() && !params->IsObject() && !params->IsNull()) {
-        WriteErrorReply(
-            w, env, echo_id,
-            {kRpcInvalidRequest, "Invalid Request: \"params\" must be an array or an object"});
+        WriteErrorReply(w, env, echo_id, raw_id,
+                        InvalidRequest("\"params\" must be an array or an object, got " +
+                                       std::string(JsonTypeName(*params))));
         return std::nullopt;
     }
-    return Call{env, id, std::string_view(method->GetString(), method->GetStringLength()), *params,
-                env == Envelope::kV2 && id == nullptr};
+    return Call{env,     id,
+                raw_id,  std::string_view(method->GetString(), method->GetStringLength()),
+                *params, env == Envelope::kV2 && id == nullptr};
 }
 
 enum class Outcome {
@@ -454,16 +621,25 @@ enum class Outcome {
     kDeclined,  // quick_only and the method is not quick: nothing run or written
 };
 
-// Answers one request object (or batch entry) into `w`.
-Outcome HandleOne(const RpcTable& table, bool check_results, bool quick_only,
-                  const rapidjson::Value& req, JsonWriter& w) {
-    const std::optional<Call> call = ParseCall(req, w);
+// Answers one request object (or batch entry) into `w`. With `refuse` set, a
+// well-formed call is not run and gets that error instead (a notification is
+// dropped).
+Outcome HandleOne(const RpcTable& table, bool quick_only, const rapidjson::Value& req,
+                  std::string_view raw_id, const RpcError* refuse, JsonWriter& w) {
+    const std::optional<Call> call = ParseCall(req, raw_id, w);
     if (!call) return Outcome::kAnswered;
-    const RpcMethod* m = table.Find(call->method);
-    if (quick_only && m != nullptr && !m->quick) return Outcome::kDeclined;
+    if (quick_only) {
+        const RpcMethod* m = table.Find(call->method);
+        if (m != nullptr && !m->quick) return Outcome::kDeclined;
+    }
+    if (refuse != nullptr) {
+        if (call->notification) return Outcome::kSilent;
+        WriteReply(w, call->env, call->id, call->raw_id, {}, refuse);
+        return Outcome::kAnswered;
+    }
 
     rapidjson::Document result;
-    std::optional<RpcError> error = ExecuteMethod(m, check_results, call->params, result);
+    std::optional<RpcError> error = table.Execute(call->method, call->params, result);
     if (call->notification) return Outcome::kSilent;
 
     rapidjson::StringBuffer result_sb;
@@ -477,15 +653,23 @@ Outcome HandleOne(const RpcTable& table, bool check_results, bool quick_only,
                              "Internal error: result is not representable as JSON (NaN?)"};
         }
     }
-    WriteReply(w, call->env, call->id, result_json, error ? &*error : nullptr);
+    WriteReply(w, call->env, call->id, call->raw_id, result_json, error ? &*error : nullptr);
     return Outcome::kAnswered;
+}
+
+std::string_view RawId(const std::vector<std::string>& raw_ids, size_t i) {
+    return i < raw_ids.size() ? std::string_view(raw_ids[i]) : std::string_view();
 }
 
 }  // namespace
 
 std::optional<RpcError> RpcTable::Execute(std::string_view method, const rapidjson::Value& params,
                                           rapidjson::Document& result) const {
-    return ExecuteMethod(Find(method), m_check_results, params, result);
+    auto it = m_methods.find(method);
+    if (it == m_methods.end())
+        return ExecuteMethod(method, nullptr, nullptr, m_check_results, params, result);
+    const Entry& e = it->second;
+    return ExecuteMethod(method, &e.method, e.defaults.get(), m_check_results, params, result);
 }
 
 std::optional<std::string> RpcTable::Handle(std::string_view body) const {
@@ -495,6 +679,11 @@ std::optional<std::string> RpcTable::Handle(std::string_view body) const {
 }
 
 bool RpcTable::TryHandleQuick(std::string_view body, std::optional<std::string>& reply) const {
+    // Batches (up to MaxBatchSize() calls, even quick ones) and large bodies
+    // are too much for an I/O thread: declined before any parsing.
+    if (body.size() > kMaxQuickBodyBytes) return false;
+    const size_t first = body.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && body[first] == '[') return false;
     return Answer(body, /*quick_only=*/true, reply);
 }
 
@@ -503,10 +692,11 @@ bool RpcTable::Answer(std::string_view body, bool quick_only,
     rapidjson::Document doc;
     rapidjson::StringBuffer sb;
     JsonWriter w(sb);
-    if (!ParseBody(body, doc)) {
-        WriteErrorReply(w, Envelope::kV2, nullptr, {kRpcParseError, "Parse error"});
+    if (std::optional<RpcError> error = ParseBody(body, doc)) {
+        WriteErrorReply(w, Envelope::kV2, nullptr, {}, std::move(*error));
     } else if (!doc.IsArray()) {
-        switch (HandleOne(*this, m_check_results, quick_only, doc, w)) {
+        const std::vector<std::string> raw_ids = CollectRawIds(body, doc);
+        switch (HandleOne(*this, quick_only, doc, RawId(raw_ids, 0), nullptr, w)) {
             case Outcome::kAnswered:
                 break;
             case Outcome::kSilent:
@@ -516,21 +706,33 @@ bool RpcTable::Answer(std::string_view body, bool quick_only,
                 return false;
         }
     } else if (quick_only) {
-        // Up to MaxBatchSize() calls, even quick ones, are too much for an I/O thread.
         return false;
     } else if (doc.Empty()) {
-        WriteErrorReply(w, Envelope::kV2, nullptr, {kRpcInvalidRequest, "Invalid Request"});
+        WriteErrorReply(w, Envelope::kV2, nullptr, {},
+                        InvalidRequest("the batch is empty; send at least one request"));
     } else if (doc.Size() > m_max_batch) {
-        WriteErrorReply(w, Envelope::kV2, nullptr,
-                        {kRpcInvalidRequest,
-                         "Invalid Request: batch of " + std::to_string(doc.Size()) +
-                             " requests exceeds the limit of " + std::to_string(m_max_batch)});
+        WriteErrorReply(
+            w, Envelope::kV2, nullptr, {},
+            InvalidRequest("batch of " + std::to_string(doc.Size()) +
+                           " requests exceeds the limit of " + std::to_string(m_max_batch) +
+                           " (-rpcmaxbatch); split it into smaller batches"));
     } else {
+        const std::vector<std::string> raw_ids = CollectRawIds(body, doc);
+        std::optional<RpcError> refuse;
         size_t replies = 0;
         w.StartArray();
-        for (const rapidjson::Value& entry : doc.GetArray()) {
-            if (HandleOne(*this, m_check_results, /*quick_only=*/false, entry, w) ==
-                Outcome::kAnswered) {
+        for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
+            if (!refuse && sb.GetSize() >= m_max_reply_bytes) {
+                refuse = RpcError{
+                    kRpcReplyTooLarge,
+                    "Reply too large: the replies to the earlier requests of this batch already "
+                    "take " +
+                        std::to_string(sb.GetSize()) + " bytes (limit " +
+                        std::to_string(m_max_reply_bytes) +
+                        "); send this request again in another batch"};
+            }
+            if (HandleOne(*this, /*quick_only=*/false, doc[i], RawId(raw_ids, i),
+                          refuse ? &*refuse : nullptr, w) == Outcome::kAnswered) {
                 ++replies;
             }
         }
@@ -574,7 +776,10 @@ std::string RpcTable::HelpText(std::string_view method) const {
             const RpcParam& p = m->params[i];
             out += std::to_string(i + 1) + ". " + p.name + std::string(width - p.name.size(), ' ') +
                    "  (" + std::string(RpcTypeName(p.type)) + ", " +
-                   (p.required ? "required" : "optional") + ")";
+                   (p.required               ? "required"
+                    : p.default_json.empty() ? "optional"
+                                             : "optional, default=" + p.default_json) +
+                   ")";
             if (!p.help.empty()) out += " " + p.help;
             out += "\n";
         }

@@ -9,23 +9,30 @@
 //   kMaxJsonDepth, -> -32700 with id null.
 // - Request object: "method" string; optional "params" (array = positional,
 //   object = named, null/absent = none); optional "id" (string, number or
-//   null), echoed as the same JSON value (strings and integers byte for byte;
-//   other numbers re-formatted, e.g. 1e2 -> 100.0). Anything else -> -32600
-//   (id echoed if it was itself valid).
+//   null), echoed byte for byte as the client wrote it (1e2 stays 1e2, a
+//   30-digit integer stays that integer). Any of the four members twice, or
+//   anything else wrong -> -32600 (id echoed if it was itself valid).
 // - "jsonrpc": "2.0" -> 2.0 envelope: no "id" member means a notification
 //   (executed, never answered); the reply has exactly "jsonrpc", "id" and one
 //   of "result"/"error". No "jsonrpc" member -> the 1.0 envelope Bitcoin-style
 //   clients send: always answered, with both "result" and "error" (the unused
 //   one null); "jsonrpc": "1.0" (sent by some Bitcoin libraries) is the same.
-//   Any other "jsonrpc" value -> -32600. Malformed requests are always
-//   answered in the 2.0 shape.
+//   Any other "jsonrpc" value -> -32600. A malformed request is answered in
+//   the 2.0 shape unless it is a 1.0 request: an object with a "method" member
+//   (of any type) and no "jsonrpc" member.
+// - Error messages start with the standard text ("Parse error", "Invalid
+//   Request", "Method not found", "Invalid params") and, after ": ", say what
+//   is wrong and how to fix it (parse errors name the byte offset).
 // - Params are mapped onto the method's RpcParam list (named -> positional) and
-//   type-checked before the handler runs; a JSON null counts as absent. Unknown
+//   type-checked before the handler runs; a JSON null counts as absent, and an
+//   absent parameter with a declared default gets that default. Unknown
 //   name, missing required parameter, wrong type, too many positional
 //   parameters -> -32602 with a message naming the parameter and the type.
 // - A batch answers each non-notification entry (in order) in one array; a
 //   batch of only notifications sends nothing; an empty batch or one over the
-//   limit gets a single -32600 object.
+//   limit gets a single -32600 object. Once the replies of a batch reach
+//   MaxReplyBytes(), the remaining entries are not run and each gets
+//   kRpcReplyTooLarge, so a small request cannot build an unbounded reply.
 // - A handler that throws gets -32603; nothing escapes Handle().
 //
 // TryHandleQuick() lets a server answer cheap calls on its I/O thread and queue
@@ -58,6 +65,10 @@ namespace maillon {
 // refused as a parse error, so nothing downstream recurses without bound.
 inline constexpr size_t kMaxJsonDepth = 512;
 inline constexpr size_t kDefaultMaxBatchSize = 1000;
+inline constexpr size_t kDefaultMaxReplyBytes = 64u << 20;
+// TryHandleQuick() declines bodies larger than this without parsing them: a
+// single quick call is far smaller, and an I/O thread must not parse megabytes.
+inline constexpr size_t kMaxQuickBodyBytes = 4096;
 
 enum class RpcType {
     kString,
@@ -65,10 +76,12 @@ enum class RpcType {
     kBool,
     kObject,
     kArray,
-    kAny,  // any JSON value except null
+    kStringOrUInt64,  // either of the two above (e.g. a block hash or a height)
+    kAny,             // any JSON value except null
 };
 
-// "string", "non-negative integer", "boolean", "object", "array", "any".
+// "string", "non-negative integer", "boolean", "object", "array",
+// "string or non-negative integer", "any".
 std::string_view RpcTypeName(RpcType type);
 
 struct RpcParam {
@@ -76,6 +89,10 @@ struct RpcParam {
     RpcType type;
     bool required;
     std::string help;
+    // For an optional parameter: the value (JSON text, e.g. "1") the handler
+    // sees when the caller leaves it out; shown by help. Empty: no fixed
+    // default (the handler decides, and `help` says how).
+    std::string default_json{};
 };
 
 struct RpcError {
@@ -135,9 +152,11 @@ public:
     RpcTable(const RpcTable&) = delete;  // `help` refers to this table
     RpcTable& operator=(const RpcTable&) = delete;
 
-    // Adds a method. A duplicate name, an empty name, a missing handler or two
-    // parameters with one name are programming errors: TryRegister returns
-    // false (and adds nothing), Register aborts with a message.
+    // Adds a method. A duplicate name, an empty name, a missing handler, two
+    // parameters with one name, or a default_json that is not valid JSON of
+    // the parameter's type (or set on a required one) are programming errors:
+    // TryRegister returns false (and adds nothing), Register aborts with a
+    // message.
     [[nodiscard]] bool TryRegister(RpcMethod m);
     void Register(RpcMethod m);
 
@@ -146,24 +165,28 @@ public:
     std::vector<const RpcMethod*> List() const;
 
     void SetMaxBatchSize(size_t n) { m_max_batch = n; }
+    void SetMaxReplyBytes(size_t n) { m_max_reply_bytes = n; }
     // When on, every successful result is checked against its method's
     // documented RpcResult; a mismatch is answered with -32603 naming the
     // path, so tests catch documentation drift. Off in production.
     void SetCheckResults(bool on) { m_check_results = on; }
     size_t MaxBatchSize() const { return m_max_batch; }
+    size_t MaxReplyBytes() const { return m_max_reply_bytes; }
 
     // Processes one HTTP request body; returns the JSON reply text, or nullopt
     // when nothing must be sent (notification(s) only).
     std::optional<std::string> Handle(std::string_view body) const;
 
     // The part of Handle() that is safe on an I/O thread. Returns true when
-    // `body` is answered without running anything that is not quick, and then
+    // `body` (a single call of at most kMaxQuickBodyBytes) is answered without
+    // running anything that is not quick, and then
     // sets `reply` to exactly what Handle(body) would return: a parse error, a
     // malformed request object, a call of an unknown method or of a quick
     // method (nullopt when that call is a notification). Returns false, having run
     // nothing and left `reply` untouched, for a batch or a call of a method
     // that is not quick: the caller then passes the same body to Handle(),
-    // which parses it again. Thread-safety: as Handle().
+    // which parses it again. A batch or a larger body is declined before it
+    // is parsed. Thread-safety: as Handle().
     bool TryHandleQuick(std::string_view body, std::optional<std::string>& reply) const;
 
     // Calls a method in-process with params as they would appear in a request
@@ -180,8 +203,14 @@ private:
     // Handle() (quick_only false, always returns true) and TryHandleQuick().
     bool Answer(std::string_view body, bool quick_only, std::optional<std::string>& reply) const;
 
-    std::map<std::string, RpcMethod, std::less<>> m_methods;
+    struct Entry {
+        RpcMethod method;
+        // Parsed default_json of each parameter (null where it has none).
+        std::unique_ptr<rapidjson::Document> defaults;
+    };
+    std::map<std::string, Entry, std::less<>> m_methods;
     size_t m_max_batch{kDefaultMaxBatchSize};
+    size_t m_max_reply_bytes{kDefaultMaxReplyBytes};
     bool m_check_results{false};
 };
 

@@ -165,9 +165,8 @@ public:
             }
             return **h;
         }
-        if (v.IsString()) return ParseHash(v.GetString(), "block hash");
-        return MakeError("bad-hash",
-                         "block must be a block hash (hex string) or a height (integer)");
+        // The parameter table admits only the two types.
+        return ParseHash(v.GetString(), "block hash");
     }
 
     const NodeContext& m_ctx;
@@ -177,7 +176,7 @@ public:
 RpcError FromError(const Error& e) {
     if (e.code == "not-found") return Err(kRpcNotFound, e.message);
     if (e.code == "invalid-address") return Err(kRpcInvalidAddress, e.message);
-    if (e.code == "bad-hash") return Err(kRpcInvalidParameter, e.message);
+    if (e.code == "bad-hash") return Err(kRpcTypeError, e.message);
     return Err(kRpcMisc, e.message);
 }
 
@@ -236,42 +235,45 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
                     },
                     /*quick=*/true});
 
-    table.Register({"getblock",
-                    "chain",
-                    "Returns a block by hash or height. verbosity 0: serialized hex; 1: header and "
-                    "transaction ids; "
-                    "2: header and decoded transactions.",
-                    {{"block", RpcType::kAny, true, "block hash (hex) or height (integer)"},
-                     {"verbosity", RpcType::kUInt64, false, "0, 1 (default) or 2"}},
-                    OneOf(Shape(T::kHex, "verbosity 0: the serialized block"),
-                          {BlockShape(Shape(T::kHex, "transaction id")), BlockShape(TxShape())}),
-                    [m](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
-                        auto& a = r.GetAllocator();
-                        const uint64_t verbosity = req.GetUInt64(1, 1);
-                        if (verbosity > 2)
-                            return Err(kRpcInvalidParameter, "verbosity must be 0, 1 or 2");
-                        auto hash = m->ResolveBlock(req.Param(0));
-                        if (!hash) return FromError(hash.error());
-                        auto block = m->m_ctx.chain->GetBlock(*hash);
-                        if (!block) return FromError(block.error());
-                        if (!block->has_value())
-                            return Err(kRpcNotFound, "no block with hash " + HexStr(*hash));
-                        const Block& b = **block;
-                        const std::vector<uint8_t> raw = b.Serialize();
-                        if (verbosity == 0) {
-                            r.SetString(HexStr(raw).c_str(), a);
-                            return std::nullopt;
-                        }
-                        Value o = m->HeaderJson(b.header, a);
-                        o.AddMember("size", static_cast<uint64_t>(raw.size()), a);
-                        Value txs(rapidjson::kArrayType);
-                        for (const Transaction& tx : b.txs) {
-                            txs.PushBack(verbosity == 1 ? Hex(tx.Id(), a) : m->TxJson(tx, a), a);
-                        }
-                        o.AddMember("txs", txs, a);
-                        r.CopyFrom(o, a);
-                        return std::nullopt;
-                    }});
+    table.Register(
+        {"getblock",
+         "chain",
+         "Returns a block by hash or height. verbosity 0: serialized hex; 1: header and "
+         "transaction ids; "
+         "2: header and decoded transactions.",
+         {{"block", RpcType::kStringOrUInt64, true, "block hash (64 hex characters) or height"},
+          {"verbosity", RpcType::kUInt64, false, "0, 1 or 2", "1"}},
+         OneOf(Shape(T::kHex, "verbosity 0: the serialized block"),
+               {BlockShape(Shape(T::kHex, "transaction id")), BlockShape(TxShape())}),
+         [m](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+             auto& a = r.GetAllocator();
+             const uint64_t verbosity = req.GetUInt64(1);
+             if (verbosity > 2) {
+                 return Err(kRpcInvalidParameter,
+                            "verbosity must be 0, 1 or 2, got " + std::to_string(verbosity));
+             }
+             auto hash = m->ResolveBlock(req.Param(0));
+             if (!hash) return FromError(hash.error());
+             auto block = m->m_ctx.chain->GetBlock(*hash);
+             if (!block) return FromError(block.error());
+             if (!block->has_value())
+                 return Err(kRpcNotFound, "no block with hash " + HexStr(*hash));
+             const Block& b = **block;
+             const std::vector<uint8_t> raw = b.Serialize();
+             if (verbosity == 0) {
+                 r.SetString(HexStr(raw).c_str(), a);
+                 return std::nullopt;
+             }
+             Value o = m->HeaderJson(b.header, a);
+             o.AddMember("size", static_cast<uint64_t>(raw.size()), a);
+             Value txs(rapidjson::kArrayType);
+             for (const Transaction& tx : b.txs) {
+                 txs.PushBack(verbosity == 1 ? Hex(tx.Id(), a) : m->TxJson(tx, a), a);
+             }
+             o.AddMember("txs", txs, a);
+             r.CopyFrom(o, a);
+             return std::nullopt;
+         }});
 
     table.Register(
         {"getaccount",
@@ -305,8 +307,7 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
              r.AddMember("credits", acct->credits, a);
              r.AddMember("height", height, a);
              return std::nullopt;
-         },
-         /*quick=*/true});
+         }});
 
     table.Register({"getbalance",
                     "wallet",
@@ -375,7 +376,11 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
          Shape(T::kHex, "transaction id"),
          [m](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
              auto bytes = ParseHex(req.GetString(0));
-             if (!bytes) return Err(kRpcDeserializationError, "transaction is not valid hex");
+             if (!bytes) {
+                 return Err(kRpcTypeError,
+                            "hex must be the transaction's bytes as hex digits (an even number "
+                            "of 0-9a-f characters)");
+             }
              auto tx = DecodeTransaction(*bytes);
              if (!tx) {
                  return Err(kRpcDeserializationError,

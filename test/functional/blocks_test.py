@@ -41,8 +41,13 @@ def run(t):
 
     assert_raises_rpc_error(-8, "no block at height", node.rpc, "getblockhash", tip + 1)
     assert_raises_rpc_error(-8, "no block with hash", node.rpc, "getblock", "ab" * 32)
-    assert_raises_rpc_error(-11, "64 hex characters", node.rpc, "getblock", "xyz")
-    assert_raises_rpc_error(-11, "verbosity", node.rpc, "getblock", 1, 3)
+    assert_raises_rpc_error(-3, "64 hex characters", node.rpc, "getblock", "xyz")
+    assert_raises_rpc_error(-11, "verbosity must be 0, 1 or 2, got 3", node.rpc, "getblock", 1, 3)
+    # Any other JSON type is refused by the parameter table, naming both types.
+    for bad in (1.5, True, [1], -1):
+        assert_raises_rpc_error(-32602, "must be a string or non-negative integer", node.rpc, "getblock", bad)
+    # verbosity's declared default (1) applies when it is left out.
+    assert_equal(node.rpc("getblock", 0), node.rpc("getblock", 0, 1))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ def run(t):
     assert_equal(node.raw_http(b"", method="GET")[0], 405)
 
     # Malformed raw transactions get -22 with what is wrong, and where.
-    assert_raises_rpc_error(-22, "not valid hex", node.rpc, "sendrawtransaction", "zz")
+    assert_raises_rpc_error(-3, "hex digits", node.rpc, "sendrawtransaction", "zz")
     assert_raises_rpc_error(-22, "tx.type: unknown transaction type 0", node.rpc, "sendrawtransaction", "00")
     assert_raises_rpc_error(-22, "truncated", node.rpc, "sendrawtransaction", "01030000")
     # A real transaction with a flipped signature bit, and with a trailing byte.
@@ -52,7 +52,7 @@ def run(t):
     assert_equal(node.rpc("getmempoolinfo")["size"], 0)
 
     # Dispatcher errors.
-    assert_raises_rpc_error(-32601, "", node.rpc, "nosuchmethod")
+    assert_raises_rpc_error(-32601, 'Method not found: "nosuchmethod" ("help" lists', node.rpc, "nosuchmethod")
     assert_raises_rpc_error(-32602, "", node.rpc, "getblockhash")
     assert_raises_rpc_error(-32602, "", node.rpc, "getblockhash", "one")
     assert_raises_rpc_error(-5, "invalid address", node.rpc, "getbalance", "tmln1notmine")

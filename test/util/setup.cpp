@@ -97,6 +97,22 @@ std::string ToJson(const rapidjson::Value& v) {
     return std::string(sb.GetString(), sb.GetSize());
 }
 
+void DropErrorDetail(rapidjson::Value& reply, rapidjson::Document::AllocatorType& a) {
+    if (reply.IsArray()) {
+        for (rapidjson::Value& entry : reply.GetArray())
+            DropErrorDetail(entry, a);
+        return;
+    }
+    if (!reply.IsObject()) return;
+    auto error = reply.FindMember("error");
+    if (error == reply.MemberEnd() || !error->value.IsObject()) return;
+    auto message = error->value.FindMember("message");
+    if (message == error->value.MemberEnd() || !message->value.IsString()) return;
+    const std::string text = message->value.GetString();
+    const std::string bare = text.substr(0, text.find(": "));
+    message->value.SetString(bare.c_str(), static_cast<rapidjson::SizeType>(bare.size()), a);
+}
+
 std::string CanonicalJson(const rapidjson::Value& v, bool multiset) {
     if (v.IsObject()) {
         std::vector<std::pair<std::string, std::string>> members;

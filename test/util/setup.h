@@ -97,6 +97,12 @@ struct TempDir {
 // Compact JSON text of `v`.
 std::string ToJson(const rapidjson::Value& v);
 
+// The node's error messages are the JSON-RPC specification's text followed by
+// ": " and what to fix ("Method not found: \"foobar\" (...)"); the
+// specification's examples show the bare text. Cuts every error message of a
+// reply (or batch of replies) back to it.
+void DropErrorDetail(rapidjson::Value& reply, rapidjson::Document::AllocatorType& a);
+
 // Canonical text of a JSON value, for comparing values rather than texts:
 // object members sorted by name (recursively) and, when `multiset` is set and
 // `v` is an array, its elements sorted too (batch replies come in any order).
