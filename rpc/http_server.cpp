@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
+#include <csignal>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -75,6 +76,8 @@ struct HttpServer::Shared {
     std::vector<std::unique_ptr<Loop>> loops;
     std::vector<std::thread> workers;
     std::atomic<bool> shutting_down{false};  // step (a) of Stop() has begun
+    // 401s waiting out kAuthFailureDelay, over all loops (see RejectLater).
+    std::atomic<size_t> delayed_rejects{0};
 
     std::mutex mutex;
     std::condition_variable work_cv;
@@ -323,6 +326,7 @@ void HttpServer::Loop::OnRejectTimer(evutil_socket_t, short, void* arg) {
                       "Basic realm=\"jsonrpc\"");
     evhttp_send_reply(d->req, 401, nullptr, nullptr);
     event_free(d->timer);
+    --self->m_shared.delayed_rejects;
     auto& v = self->m_delayed;
     v.erase(std::find_if(v.begin(), v.end(), [d](const auto& p) { return p.get() == d; }));
     self->MaybeExitLoop();
@@ -375,6 +379,15 @@ void HttpServer::Loop::HandleRequest(evhttp_request* req) {
     if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
         SendError(req, 405, "JSON-RPC requests must use POST");
+        return;
+    }
+    // While kMaxDelayedRejects failed logins wait out their delay, no further
+    // credentials are even checked: that bounds guessing to that many tries
+    // per kAuthFailureDelay, however many connections a client opens.
+    if (m_shared.delayed_rejects.load() >= kMaxDelayedRejects) {
+        SendError(req, 503,
+                  "too many failed RPC logins in progress; retry in a second, with the right "
+                  "credentials");
         return;
     }
     const char* auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
@@ -437,6 +450,7 @@ void HttpServer::Loop::RejectLater(evhttp_request* req) {
         return;
     }
     m_delayed.push_back(std::move(d));
+    ++m_shared.delayed_rejects;
 }
 
 void HttpServer::Loop::ProcessWake() {
@@ -639,6 +653,9 @@ Status HttpServer::Start() {
                          "RPC I/O threads, worker threads, work queue depth, maximum body size "
                          "and timeout must all be positive");
     }
+    // A client that resets its connection before its reply is written would
+    // otherwise kill the process with SIGPIPE from inside libevent's writev.
+    std::signal(SIGPIPE, SIG_IGN);
     auto shared = std::make_unique<Shared>(m_options, m_authorizer, m_handler, m_quick_handler);
     for (const std::string& entry : m_options.allow_ips) {
         auto subnet = IpSubnet::Parse(entry);

@@ -12,8 +12,9 @@
 //     POST -> 405 with "Allow: POST". Authorizer refuses the
 //     "Authorization" header -> 401 with `WWW-Authenticate: Basic
 //     realm="jsonrpc"`, sent after kAuthFailureDelay by a libevent timer, so
-//     that guessing is slow while other clients are served meanwhile.
-//     Shutting down -> 503.
+//     that guessing is slow while other clients are served meanwhile. While
+//     kMaxDelayedRejects such 401s are pending, requests get 503 before their
+//     credentials are checked. Shutting down -> 503.
 //  3. The quick handler, when there is one, may answer the body at once on
 //     the loop thread. Otherwise the body is copied and queued (a queue already
 //     holding work_queue_depth requests -> 503); a worker thread calls the
@@ -56,6 +57,7 @@
 namespace maillon {
 
 inline constexpr std::chrono::milliseconds kAuthFailureDelay{250};
+inline constexpr size_t kMaxDelayedRejects = 64;
 inline constexpr int kStopGraceSeconds = 5;
 
 struct HttpServerOptions {
@@ -96,7 +98,9 @@ public:
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
 
-    // Parses allow_ips, binds, starts the loops and the workers. Error codes:
+    // Parses allow_ips, binds, starts the loops and the workers, and sets
+    // SIGPIPE to ignored for the whole process (libevent writes with writev,
+    // which raises it on a reset connection). Error codes:
     // "rpc-bind" (message names the address and port, and says when the port
     // is in use), "rpc-config" (names a bad allow_ips or bind entry or a zero
     // limit), "rpc-libevent" (libevent or thread set-up failed). On error

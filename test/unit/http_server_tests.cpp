@@ -258,6 +258,39 @@ BOOST_FIXTURE_TEST_CASE(auth_delay_does_not_stall_other_clients, ServerFixture) 
                                                         << bad_done_at << " ms");
 }
 
+BOOST_FIXTURE_TEST_CASE(failed_logins_are_throttled, ServerFixture) {
+    // More concurrent wrong logins than may wait out their delay at once: the
+    // surplus is refused with 503 before its credentials are checked.
+    const size_t clients = kMaxDelayedRejects + 36;
+    std::vector<std::future<std::pair<int, std::string>>> replies;
+    std::promise<void> go;
+    std::shared_future<void> start = go.get_future().share();
+    for (size_t i = 0; i < clients; ++i) {
+        replies.push_back(std::async(std::launch::async, [&, start] {
+            start.wait();
+            auto r = Post(Call("echo", "[1]"), "Basic d3Jvbmc6d3Jvbmc=");  // wrong:wrong
+            return r.ok() ? std::make_pair(r->status, r->body) : std::make_pair(0, std::string());
+        }));
+    }
+    go.set_value();
+    size_t unauthorized = 0;
+    size_t throttled = 0;
+    for (auto& f : replies) {
+        const auto [status, body] = f.get();
+        if (status == 401) ++unauthorized;
+        if (status == 503) {
+            ++throttled;
+            BOOST_CHECK_MESSAGE(body.find("too many failed RPC logins") != std::string::npos, body);
+        }
+    }
+    BOOST_CHECK_EQUAL(unauthorized + throttled, clients);
+    BOOST_CHECK_GE(unauthorized, kMaxDelayedRejects);
+    BOOST_CHECK_GT(throttled, 0u);
+    BOOST_CHECK(started == 0);
+    // Once the delays ran out, the right credentials work again.
+    CheckAlive();
+}
+
 BOOST_FIXTURE_TEST_CASE(get_gets_405, ServerFixture) {
     auto r = HttpGet("127.0.0.1", port, "/", good_auth, kTimeout);
     BOOST_REQUIRE_MESSAGE(r.ok(), ErrorText(r));
