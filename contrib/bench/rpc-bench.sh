@@ -14,12 +14,13 @@
 # second ganache with --logging.quiet as well: by default ganache prints every
 # method name it serves, which roughly halves its throughput, and the quiet
 # one is what reproduces the reference figures (~44k / ~9.5k req/s). Ratios
-# are reported against both. Each Maillon workload is measured, then its
-# ganache counterparts, each after its own warm-up.
+# are reported against both. The servers of a workload take turns, round by
+# round, so that a drift in the machine's speed hits both sides of a ratio.
 #
 # Environment (all optional):
-#   DURATION=10s         measured wrk run per workload
-#   WARMUP=3s            unmeasured wrk run just before each measured one
+#   ROUNDS=5             interleaved rounds: each measures every server once
+#   DURATION=4s          one measured wrk run (per server, per round)
+#   WARMUP=3s            unmeasured wrk run per server before the rounds
 #   THREADS=2 CONNS=16   wrk -t / -c
 #   GANACHE_VERSION=7.9.2
 #   BENCH_CACHE=~/.cache/maillon-bench   where ganache is installed (npm) if missing
@@ -50,7 +51,8 @@ if [ ! -x "$MAILLOND" ] || [ ! -x "$CLI" ]; then
 fi
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
-DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-4s}
 WARMUP=${WARMUP:-3s}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-16}
@@ -235,105 +237,149 @@ cpu_snapshot() {  # server -> "busy steal server_ticks other_servers_ticks wrk_s
     echo "$busy $steal $srv $oth $ch $(date +%s.%N)"
 }
 
-declare -A RPS P99 REQS SRV_US SRV_CPU WRK_CPU OTHER_CPU STEAL_CPU LABEL
-run_wrk() {  # key label script server
-    local key=$1 label=$2 script=$BENCH_DIR/$3 srv=$4
-    local out phase dur before after non2xx sockerr jerr jresp
+declare -A RPS P99 REQS SRV_US SRV_CPU WRK_CPU OTHER_CPU STEAL_CPU LABEL ROUND_RPS
+# One wrk run of a workload; its req/s, p99 and CPU use are appended to the
+# key's lists (space-separated) when the phase is "measure".
+run_wrk() {  # key label script server phase duration
+    local key=$1 label=$2 script=$BENCH_DIR/$3 srv=$4 phase=$5 dur=$6
+    local out before after non2xx sockerr jerr jresp rps p99 reqs
     LABEL[$key]=$label
-    for phase in warmup measure; do
-        dur=$WARMUP
-        [ $phase = measure ] && dur=$DURATION
-        log "$label: $phase, wrk -t$THREADS -c$CONNS -d$dur --latency"
-        cpu_snapshot "$srv" >"$WORK/cpu.before"  # (a redirection, not a subshell)
-        out=$(RPC_AUTH=${AUTH[$srv]} RPC_ADDRESS=${ADDRESS[$srv]} \
-            wrk -t"$THREADS" -c"$CONNS" -d"$dur" --latency -s "$script" "${URL[$srv]}" 2>&1) ||
-            { echo "$out" >&2; die "$label: wrk failed"; }
-        cpu_snapshot "$srv" >"$WORK/cpu.after"
-        [ $phase = measure ] && { echo "=== $label"; echo "$out"; }
-        non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' <<<"$out")
-        sockerr=$(sed -n 's/^ *Socket errors: *\(.*\)/\1/p' <<<"$out")
-        jerr=$(sed -n 's/^jsonrpc_errors \([0-9]*\)$/\1/p' <<<"$out")
-        jresp=$(sed -n 's/^jsonrpc_responses \([0-9]*\)$/\1/p' <<<"$out")
-        if [ -n "$non2xx" ] || [ -n "$sockerr" ] || [ "${jerr:-x}" != 0 ] || [ "${jresp:-0}" -eq 0 ]; then
-            [ $phase = measure ] || echo "$out" >&2
-            die "$label ($phase): failed requests: non-2xx=${non2xx:-0}," \
-                "socket errors=[${sockerr:-none}], JSON-RPC errors=${jerr:-?} of ${jresp:-0} responses"
-        fi
-    done
-    RPS[$key]=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' <<<"$out")
-    P99[$key]=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
-    REQS[$key]=$(awk '/requests in/ { print $1 }' <<<"$out")
-    if [ -z "${RPS[$key]}" ] || [ "${P99[$key]}" = "?" ] || [ -z "${REQS[$key]}" ]; then
+    log "$label: $phase, wrk -t$THREADS -c$CONNS -d$dur --latency"
+    cpu_snapshot "$srv" >"$WORK/cpu.before"  # (a redirection, not a subshell)
+    out=$(RPC_AUTH=${AUTH[$srv]} RPC_ADDRESS=${ADDRESS[$srv]} \
+        wrk -t"$THREADS" -c"$CONNS" -d"$dur" --latency -s "$script" "${URL[$srv]}" 2>&1) ||
+        { echo "$out" >&2; die "$label: wrk failed"; }
+    cpu_snapshot "$srv" >"$WORK/cpu.after"
+    [ "$phase" = warmup ] || { echo "=== $label ($phase)"; echo "$out"; }
+    non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' <<<"$out")
+    sockerr=$(sed -n 's/^ *Socket errors: *\(.*\)/\1/p' <<<"$out")
+    jerr=$(sed -n 's/^jsonrpc_errors \([0-9]*\)$/\1/p' <<<"$out")
+    jresp=$(sed -n 's/^jsonrpc_responses \([0-9]*\)$/\1/p' <<<"$out")
+    if [ -n "$non2xx" ] || [ -n "$sockerr" ] || [ "${jerr:-x}" != 0 ] || [ "${jresp:-0}" -eq 0 ]; then
+        [ "$phase" = warmup ] && echo "$out" >&2
+        die "$label ($phase): failed requests: non-2xx=${non2xx:-0}," \
+            "socket errors=[${sockerr:-none}], JSON-RPC errors=${jerr:-?} of ${jresp:-0} responses"
+    fi
+    [ "$phase" = warmup ] && return 0
+    rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' <<<"$out")
+    p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+    reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
+    if [ -z "$rps" ] || [ "$p99" = "?" ] || [ -z "$reqs" ]; then
         die "$label: cannot parse wrk output"
     fi
+    ROUND_RPS[$key]+="$rps "
+    P99[$key]+="$p99 "
+    REQS[$key]=$((${REQS[$key]:-0} + reqs))
+    # CPU seconds and wall seconds, summed over the measured rounds.
     before=$(cat "$WORK/cpu.before") after=$(cat "$WORK/cpu.after")
-    # CPUs used on average (CPU seconds per wall second) by the server, wrk and
-    # the rest of the machine, and the server's CPU time per request (us).
-    local srv_cpu wrk_cpu rest steal us
-    read -r srv_cpu wrk_cpu rest steal us < <(
-        awk -v hz="$HZ" -v reqs="${REQS[$key]}" -v b="$before" -v a="$after" 'BEGIN {
-            split(b, x, " "); split(a, y, " ")
-            wall = y[6] - x[6]
-            busy = (y[1] - x[1]) / hz; steal = (y[2] - x[2]) / hz
-            srv = (y[3] - x[3]) / hz; oth = (y[4] - x[4]) / hz; wrk = y[5] - x[5]
-            rest = busy - srv - oth - wrk; if (rest < 0) rest = 0
-            printf "%.2f %.2f %.2f %.2f %.1f\n", srv / wall, wrk / wall, rest / wall, steal / wall,
-                   srv * 1e6 / reqs }')
-    SRV_CPU[$key]=$srv_cpu WRK_CPU[$key]=$wrk_cpu OTHER_CPU[$key]=$rest STEAL_CPU[$key]=$steal
-    SRV_US[$key]=$us
+    CPU_SUM[$key]=$(awk -v hz="$HZ" -v b="$before" -v a="$after" -v acc="${CPU_SUM[$key]:-0 0 0 0 0}" 'BEGIN {
+        split(b, x, " "); split(a, y, " "); split(acc, s, " ")
+        wall = y[6] - x[6]
+        busy = (y[1] - x[1]) / hz; steal = (y[2] - x[2]) / hz
+        srv = (y[3] - x[3]) / hz; oth = (y[4] - x[4]) / hz; wrk = y[5] - x[5]
+        rest = busy - srv - oth - wrk; if (rest < 0) rest = 0
+        printf "%f %f %f %f %f\n", s[1] + wall, s[2] + srv, s[3] + wrk, s[4] + rest, s[5] + steal }')
+}
+declare -A CPU_SUM
+
+median() {  # numbers... -> their median (mean of the middle two for an even count)
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+        if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "load before: $LOAD_BEFORE"
 KEYS=()
+script_for() {  # server-workload key -> wrk script
+    case $1 in
+    maillon-count) echo maillon-getblockcount.lua ;;
+    maillon-bal) echo maillon-getbalance.lua ;;
+    *-count) echo ganache-eth_blockNumber.lua ;;
+    *-bal) echo ganache-eth_getBalance.lua ;;
+    esac
+}
+label_for() {  # server-workload key -> table label
+    case $1 in
+    maillon-count) echo "maillon getblockcount" ;;
+    maillon-bal) echo "maillon getbalance" ;;
+    ganache-count) echo "ganache eth_blockNumber" ;;
+    ganache-bal) echo "ganache eth_getBalance" ;;
+    quiet-count) echo "ganache -q eth_blockNumber" ;;
+    quiet-bal) echo "ganache -q eth_getBalance" ;;
+    esac
+}
+# The machine's speed drifts by tens of percent over a minute (shared host), so
+# the servers of a workload take turns: ROUNDS rounds, each measuring every
+# server once, the order rotated each round. A server's figure is the median
+# of its rounds, and a ratio is taken within each round (same minute for both
+# sides); the reported ratio is the median of those per-round ratios.
 for w in count bal; do
     for s in "${SERVERS[@]}"; do
-        case $s-$w in
-        maillon-count) run_wrk "$s-$w" "maillon getblockcount" maillon-getblockcount.lua "$s" ;;
-        maillon-bal) run_wrk "$s-$w" "maillon getbalance" maillon-getbalance.lua "$s" ;;
-        ganache-count) run_wrk "$s-$w" "ganache eth_blockNumber" ganache-eth_blockNumber.lua "$s" ;;
-        ganache-bal) run_wrk "$s-$w" "ganache eth_getBalance" ganache-eth_getBalance.lua "$s" ;;
-        quiet-count) run_wrk "$s-$w" "ganache -q eth_blockNumber" ganache-eth_blockNumber.lua "$s" ;;
-        quiet-bal) run_wrk "$s-$w" "ganache -q eth_getBalance" ganache-eth_getBalance.lua "$s" ;;
-        esac
         KEYS+=("$s-$w")
+        run_wrk "$s-$w" "$(label_for "$s-$w")" "$(script_for "$s-$w")" "$s" warmup "$WARMUP"
     done
+    for round in $(seq "$ROUNDS"); do
+        n=${#SERVERS[@]}
+        for i in $(seq 0 $((n - 1))); do
+            s=${SERVERS[$(((i + round - 1) % n))]}
+            run_wrk "$s-$w" "$(label_for "$s-$w")" "$(script_for "$s-$w")" "$s" "round $round" "$DURATION"
+        done
+    done
+done
+for k in "${KEYS[@]}"; do
+    # shellcheck disable=SC2086  # lists of numbers
+    RPS[$k]=$(median ${ROUND_RPS[$k]})
+    # shellcheck disable=SC2086
+    P99[$k]=$(median ${P99[$k]})
+    read -r SRV_CPU[$k] WRK_CPU[$k] OTHER_CPU[$k] STEAL_CPU[$k] SRV_US[$k] < <(
+        awk -v acc="${CPU_SUM[$k]}" -v reqs="${REQS[$k]}" 'BEGIN { split(acc, s, " ")
+            printf "%.2f %.2f %.2f %.2f %.1f\n", s[2] / s[1], s[3] / s[1], s[4] / s[1], s[5] / s[1],
+                   s[2] * 1e6 / reqs }')
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- report -----------------------------------------------------------------------
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 meets() { awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t ? "yes" : "NO") }'; }
+round_ratios() {  # numerator_key denominator_key -> one ratio per round
+    paste -d' ' <(tr ' ' '\n' <<<"${ROUND_RPS[$1]}" | sed '/^$/d') \
+        <(tr ' ' '\n' <<<"${ROUND_RPS[$2]}" | sed '/^$/d') | awk '{ printf "%.2f ", $1 / $2 }'
+}
 
 echo
-echo "RPC benchmark: wrk -t$THREADS -c$CONNS -d$DURATION --latency (warm-up $WARMUP), keep-alive, loopback"
+echo "RPC benchmark: wrk -t$THREADS -c$CONNS --latency, $ROUNDS interleaved rounds of $DURATION per server" \
+    "(warm-up $WARMUP), keep-alive, loopback"
 echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1);" \
     "loadavg before: $LOAD_BEFORE, after: $LOAD_AFTER"
 echo "maillond: $MAILLOND -dev -blockinterval=0${MAILLOND_EXTRA_ARGS:+ $MAILLOND_EXTRA_ARGS}"
 echo "ganache: $GANACHE_REPORTED, node $(node --version); \"ganache -q\" = same with --logging.quiet"
 echo
-printf '| %-26s | %7s | %8s | %8s | %10s | %10s | %7s | %9s |\n' workload "req/s" "p99 (ms)" requests \
-    "server CPU" "µs CPU/req" "wrk CPU" "other CPU"
-printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' "----------------------------" "--------:" "---------:" "---------:" \
-    "-----------:" "-----------:" "--------:" "----------:"
+printf '| %-26s | %7s | %8s | %8s | %10s | %10s | %7s | %9s | %-36s |\n' workload "req/s" "p99 (ms)" requests \
+    "server CPU" "µs CPU/req" "wrk CPU" "other CPU" "req/s per round"
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' "----------------------------" "--------:" "---------:" "---------:" \
+    "-----------:" "-----------:" "--------:" "----------:" "--------------------------------------"
 STEALS=""
 for k in "${KEYS[@]}"; do
-    printf '| %-26s | %7.0f | %8s | %8s | %10s | %10s | %7s | %9s |\n' "${LABEL[$k]}" "${RPS[$k]}" \
-        "${P99[$k]}" "${REQS[$k]}" "${SRV_CPU[$k]}" "${SRV_US[$k]}" "${WRK_CPU[$k]}" "${OTHER_CPU[$k]}"
+    printf '| %-26s | %7.0f | %8s | %8s | %10s | %10s | %7s | %9s | %-36s |\n' "${LABEL[$k]}" "${RPS[$k]}" \
+        "${P99[$k]}" "${REQS[$k]}" "${SRV_CPU[$k]}" "${SRV_US[$k]}" "${WRK_CPU[$k]}" "${OTHER_CPU[$k]}" \
+        "$(awk '{ for (i = 1; i <= NF; i++) printf "%s%.0f", (i > 1 ? " " : ""), $i }' <<<"${ROUND_RPS[$k]}")"
     STEALS+=" ${STEAL_CPU[$k]}"
 done
-echo "CPU columns: CPUs used on average during the measured run (of $(nproc)); \"other CPU\" = all other"
-echo "processes on the machine; \"µs CPU/req\" = the server's CPU time per answered request; steal:$STEALS"
+echo "req/s and p99: medians over the rounds. CPU columns: CPUs used on average during the measured"
+echo "rounds (of $(nproc)); \"other CPU\" = all other processes on the machine; \"µs CPU/req\" = the"
+echo "server's CPU time per answered request; steal:$STEALS"
 echo
-printf '| %-52s | %5s | %6s | %4s |\n' ratio value target met
-printf '|%s|%s|%s|%s|\n' "------------------------------------------------------" "------:" "-------:" "------"
+printf '| %-52s | %5s | %6s | %4s | %-30s |\n' ratio value target met "per round"
+printf '|%s|%s|%s|%s|%s|\n' "------------------------------------------------------" "------:" "-------:" "------" \
+    "--------------------------------"
 FAILED=0
 report_ratio() {  # label numerator_key denominator_key target
-    local r m
-    r=$(ratio "${RPS[$2]}" "${RPS[$3]}")
+    local rs r m
+    rs=$(round_ratios "$2" "$3")
+    # shellcheck disable=SC2086  # a list of numbers
+    r=$(median $rs)
     m=$(meets "$r" "$4")
     [ "$m" = yes ] || FAILED=1
-    printf '| %-52s | %5s | %6s | %4s |\n' "$1" "$r" "$4" "$m"
+    printf '| %-52s | %5s | %6s | %4s | %-30s |\n' "$1" "$r" "$4" "$m" "$rs"
 }
 report_ratio "getblockcount / eth_blockNumber" maillon-count ganache-count "$TARGET_BLOCKCOUNT"
 report_ratio "getbalance / eth_getBalance" maillon-bal ganache-bal "$TARGET_BALANCE"
@@ -341,6 +387,7 @@ if [ "$GANACHE_QUIET" = 1 ]; then
     report_ratio "getblockcount / eth_blockNumber (ganache -q)" maillon-count quiet-count "$TARGET_BLOCKCOUNT"
     report_ratio "getbalance / eth_getBalance (ganache -q)" maillon-bal quiet-bal "$TARGET_BALANCE"
 fi
+echo "ratio value: median of the per-round ratios (each round measures both sides within a minute)."
 
 if [ "${KEEP_SERVERS:-0}" = 1 ]; then
     echo
