@@ -70,7 +70,12 @@ def error_table():
     with open(os.path.join(ROOT, "rpc", "errors.h"), encoding="utf-8") as f:
         for line in f:
             if line.startswith("// |"):
-                lines.append(line[3:].rstrip())
+                row = line[3:].rstrip()
+                # clang-format wraps a comment line over 100 columns, which
+                # splits a row in two: refuse to publish a broken table.
+                if not (row.endswith("|") and row.count("|") == 4):
+                    sys.exit(f"gen-rpc-doc: rpc/errors.h: malformed error table row: {row}")
+                lines.append(row)
     return "\n".join(lines) + "\n"
 
 

@@ -11,8 +11,8 @@
 // | -32700 | kRpcParseError            | body is not valid JSON (or nests deeper than the limit)  |
 // | -32600 | kRpcInvalidRequest        | not a request object / bad envelope / batch too large    |
 // | -32601 | kRpcMethodNotFound        | no method of that name                                   |
-// | -32602 | kRpcInvalidParams         | parameter missing, unknown, of the wrong JSON type, extra
-// | | -32603 | kRpcInternalError         | handler failed unexpectedly (a bug: please report it) |
+// | -32602 | kRpcInvalidParams         | parameter missing, unknown, extra or of a wrong type     |
+// | -32603 | kRpcInternalError         | handler failed unexpectedly (a bug: please report it)    |
 // | -1     | kRpcMisc                  | application error not covered by a more specific code    |
 // | -3     | kRpcTypeError             | right JSON type, wrong form (e.g. not 64 hex characters) |
 // | -5     | kRpcInvalidAddress        | malformed address or key, or one of another network      |
