@@ -55,6 +55,11 @@ def main(argv=None):
     user = args.username
     if not user or ":" in user or any(ord(c) < 0x20 or ord(c) == 0x7f for c in user):
         parser.error("USER must be non-empty, without ':' or control characters")
+    if "#" in user:
+        parser.error("USER must not contain '#': maillon.conf treats '#' as the start of a "
+                     "comment, so the node would read the line cut short; choose another name")
+    if user != user.strip():
+        parser.error("USER must not start or end with spaces: maillon.conf trims them")
 
     generated = not args.password
     if generated:

@@ -8,15 +8,16 @@
 #include <iostream>
 #include <thread>
 
+#include "client/cli_params.h"
 #include "client/passphrase.h"
 #include "client/proof_check.h"
 #include "client/rpc_client.h"
 #include "common/key_file.h"
+#include "common/options.h"
 #include "primitives/address.h"
 #include "primitives/transaction.h"
 #include "util/strencodings.h"
 
-namespace po = boost::program_options;
 using namespace maillon;
 
 namespace {
@@ -32,9 +33,12 @@ constexpr const char* kUsage = R"(Usage:
                                                 sign with the next nonce, send, optionally wait
   maillon-cli waittx <txid>                     wait until a transaction is in a block
   maillon-cli verifyproof <address> [height]    fetch getproof and verify it locally against a
-                                                validator-signed header; prints the proven account
-Amounts and fees are in MLN (e.g. 1.5; 8 decimals at most). Parameters that parse as
-JSON (numbers, true, false, null, objects, arrays) are sent as such, others as strings.
+                                                validator-signed header (at that height, if
+                                                given); prints the height and proven account
+Amounts and fees are in MLN (e.g. 1.5; 8 decimals at most). Parameters true, false, null,
+JSON objects and arrays, and integers (that fit in 64 bits) are sent as JSON; everything
+else, including 1.5 and long digit strings, as a string. Options may come anywhere; -1 is
+a parameter, not an option, and every word after -- is a parameter.
 
 )";
 
@@ -53,18 +57,6 @@ void PrintJson(const rapidjson::Value& v) {
     w.SetIndent(' ', 2);
     v.Accept(w);
     std::cout << buf.GetString() << "\n";
-}
-
-rapidjson::Value ParseArg(const std::string& arg, rapidjson::Document::AllocatorType& a) {
-    rapidjson::Document d;
-    d.Parse(arg.c_str(), arg.size());
-    rapidjson::Value v;
-    if (!d.HasParseError() && !d.IsString()) {
-        v.CopyFrom(d, a);
-    } else {
-        v.SetString(arg.c_str(), static_cast<rapidjson::SizeType>(arg.size()), a);
-    }
-    return v;
 }
 
 struct Cli {
@@ -104,11 +96,8 @@ struct Cli {
                                       const std::string& fee) const {
         auto recipient = DecodeAddress(params.hrp, to);
         if (!recipient) return recipient.error();
-        auto units = ParseMoney(amount);
-        if (!units || *units == 0) {
-            return MakeError("bad-amount",
-                             "amount '" + amount + "' is not a positive MLN amount like 1.5");
-        }
+        auto units = ParseCliAmount("amount", amount, /*positive=*/true);
+        if (!units) return units.error();
         Transaction tx;
         tx.type = TxType::kTransfer;
         tx.chain_id = params.chain_id;
@@ -117,10 +106,8 @@ struct Cli {
         if (fee.empty()) {
             tx.fee = params.min_tx_fee;
         } else {
-            auto f = ParseMoney(fee);
-            if (!f)
-                return MakeError("bad-amount",
-                                 "fee '" + fee + "' is not an MLN amount like 0.00001");
+            auto f = ParseCliAmount("fee", fee, /*positive=*/false);
+            if (!f) return f.error();
             tx.fee = *f;
         }
         tx.payload = SerializeTransfer({*recipient, *units});
@@ -206,11 +193,16 @@ struct Cli {
                 return Fail("usage: verifyproof <address> [height]");
             auto addr = DecodeAddress(params.hrp, rest[0]);
             if (!addr) return Fail(addr.error().message);
+            std::optional<uint64_t> height;
             rapidjson::Document p(rapidjson::kArrayType), reply;
-            for (const std::string& w : rest)
-                p.PushBack(ParseArg(w, p.GetAllocator()), p.GetAllocator());
+            p.PushBack(rapidjson::Value(rest[0].c_str(), p.GetAllocator()), p.GetAllocator());
+            if (rest.size() > 1) {
+                height = ParseUInt64(rest[1]);
+                if (!height) return Fail("height '" + rest[1] + "' is not a non-negative integer");
+                p.PushBack(*height, p.GetAllocator());
+            }
             if (int rc = CallRpc("getproof", p, reply)) return rc;
-            auto verified = VerifyProofReply(params, *addr, reply);
+            auto verified = VerifyProofReply(params, *addr, reply, height);
             if (!verified) return Fail(verified.error().message);
             const Account acct = verified->account.value_or(Account{});
             std::cout << "{\n  \"verified\": true,\n  \"address\": \"" << rest[0]
@@ -218,6 +210,7 @@ struct Cli {
                       << ",\n  \"blockhash\": \"" << HexStr(verified->header.Hash())
                       << "\",\n  \"present\": " << (verified->account ? "true" : "false")
                       << ",\n  \"balance\": " << acct.balance << ",\n  \"nonce\": " << acct.nonce
+                      << ",\n  \"bonded\": " << acct.bonded << ",\n  \"credits\": " << acct.credits
                       << "\n}\n";
             return 0;
         }
@@ -235,12 +228,12 @@ struct Cli {
                     return Fail("with -named, parameters are name=value; got '" + w + "'");
                 }
                 p.AddMember(rapidjson::Value(w.substr(0, eq).c_str(), a),
-                            ParseArg(w.substr(eq + 1), a), a);
+                            ParseCliParam(std::string_view(w).substr(eq + 1), a), a);
             }
         } else {
             p.SetArray();
             for (const std::string& w : rest)
-                p.PushBack(ParseArg(w, a), a);
+                p.PushBack(ParseCliParam(w, a), a);
         }
         rapidjson::Document out;
         if (int rc = CallRpc(cmd, p, out)) return rc;
@@ -252,21 +245,7 @@ struct Cli {
 }  // namespace
 
 int main(int argc, char* argv[]) {
-    po::options_description desc("maillon-cli options");
-    Args::AddCommonOptions(desc);
-    // clang-format off
-    desc.add_options()
-        ("rpcconnect", po::value<std::string>(), "Node RPC address (default 127.0.0.1)")
-        ("rpcuser", po::value<std::string>(), "RPC user (default: use the cookie file)")
-        ("rpcpassword", po::value<std::string>(), "RPC password")
-        ("rpcclienttimeout", po::value<int64_t>(), "Seconds to wait for an RPC reply (default 900)")
-        ("named", po::value<bool>()->implicit_value(true), "Pass parameters as name=value")
-        ("keyfile", po::value<std::string>(), "Encrypted key file for keygen/address/signtransfer/transfer")
-        ("passphrasefile", po::value<std::string>(), "Read the key passphrase from this file's first line")
-        ("wait", po::value<bool>()->implicit_value(true), "transfer: wait until the transaction is in a block")
-        ("timeout", po::value<int64_t>(), "Seconds to wait with -wait / waittx (default 60)");
-    // clang-format on
-    Args args(desc);
+    Args args = CliArgs();
     Status st = args.ParseCommandLine(argc, argv);
     if (st) st = args.ReadConfigFile();
     if (!st) return Fail(st.error().message);

@@ -2,12 +2,13 @@
 #include <cstdio>
 #include <iostream>
 
+#include "common/options.h"
 #include "node/node.h"
 #include "util/log.h"
 
 int main(int argc, char* argv[]) {
     using namespace maillon;
-    Args args(Node::Options());
+    Args args = NodeArgs();
     Status st = args.ParseCommandLine(argc, argv);
     if (st) st = args.ReadConfigFile();
     if (!st) {

@@ -9,6 +9,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
+#include <netdb.h>
 
 namespace maillon {
 
@@ -56,6 +57,18 @@ Result<HttpResponse> Send(evhttp_cmd_type command, const std::string& host, uint
                           const std::string& path, const std::string* body,
                           const std::string& authorization, int timeout_seconds) {
     const std::string where = HostPort(host, port);
+    // libevent resolves the name too, but reports a failure like a refused
+    // connection; resolving first tells the user which one it is.
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    const int gai = ::getaddrinfo(host.c_str(), nullptr, &hints, &found);
+    if (gai != 0) {
+        return MakeError("http-resolve",
+                         "cannot resolve host '" + host + "' (" + ::gai_strerror(gai) + ")");
+    }
+    ::freeaddrinfo(found);
     std::unique_ptr<event_base, decltype(&event_base_free)> base(event_base_new(),
                                                                  &event_base_free);
     if (!base) return MakeError("http-failed", "cannot create a libevent event base");

@@ -3,9 +3,10 @@
 // ("Connection: close") and runs the loop until the reply, an error or the
 // timeout; nothing is shared between calls, so calls are thread-safe.
 //
-// Error codes: "http-connect" (refused, unreachable, host not found: the
-// message says "could not connect to HOST:PORT: is maillond running?"),
-// "http-timeout", "http-failed" (connection dropped or reply malformed).
+// Error codes: "http-resolve" (the host name does not resolve: "cannot
+// resolve host 'X'"), "http-connect" (refused, unreachable: the message says
+// "could not connect to HOST:PORT: is maillond running?"), "http-timeout",
+// "http-failed" (connection dropped or reply malformed).
 #pragma once
 
 #include <cstdint>

@@ -30,7 +30,8 @@ bool IsValidator(const ChainParams& params, const XOnlyPubKey& key) {
 }  // namespace
 
 Result<VerifiedAccount> VerifyProofReply(const ChainParams& params, const XOnlyPubKey& address,
-                                         const rapidjson::Value& reply) {
+                                         const rapidjson::Value& reply,
+                                         std::optional<uint64_t> height) {
     if (!reply.IsObject()) return Bad("reply is not an object");
     auto header_bytes = HexField(reply, "header");
     if (!header_bytes) return header_bytes.error();
@@ -43,6 +44,10 @@ Result<VerifiedAccount> VerifyProofReply(const ChainParams& params, const XOnlyP
         return Bad("header does not hash to the reported block hash");
     }
     if (header->chain_id != params.chain_id) return Bad("header is from another network");
+    if (height && header->height != *height) {
+        return Bad("the node returned a proof for height " + std::to_string(header->height) +
+                   ", not the requested " + std::to_string(*height));
+    }
     if (header->height == 0) {
         // Genesis is unsigned; it is fixed by the network's parameters.
         if (computed != params.genesis_hash) {

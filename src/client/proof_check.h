@@ -7,6 +7,7 @@
 
 #include <rapidjson/document.h>
 
+#include <cstdint>
 #include <optional>
 
 #include "consensus/params.h"
@@ -21,7 +22,10 @@ struct VerifiedAccount {
     std::optional<Account> account;  // nullopt: proven absent (an empty account)
 };
 
+// With `height`, the proof must be for the block at that height ("the node
+// returned a proof for height X, not the requested Y"); without, any height.
 Result<VerifiedAccount> VerifyProofReply(const ChainParams& params, const XOnlyPubKey& address,
-                                         const rapidjson::Value& reply);
+                                         const rapidjson::Value& reply,
+                                         std::optional<uint64_t> height = std::nullopt);
 
 }  // namespace maillon

@@ -3,15 +3,83 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "client/http_client.h"
 #include "rpc/auth.h"
+#include "util/strencodings.h"
 
 namespace maillon {
 
+namespace {
+
+Error ConnectError(const std::string& msg) {
+    return MakeError("bad-option", msg);
+}
+
+Result<uint16_t> ParsePort(const std::string& text, const std::string& spec) {
+    const auto port = ParseUInt64(text);
+    if (!port || *port < 1 || *port > 65535) {
+        return ConnectError("invalid port '" + text + "' in -rpcconnect=" + spec +
+                            ": the port must be 1..65535");
+    }
+    return static_cast<uint16_t>(*port);
+}
+
+}  // namespace
+
+Result<HostAndPort> ParseHostPort(const std::string& spec) {
+    HostAndPort out;
+    if (!spec.empty() && spec[0] == '[') {
+        const size_t close = spec.find(']');
+        if (close == std::string::npos || close == 1) {
+            return ConnectError("invalid -rpcconnect=" + spec +
+                                ": write an IPv6 address as [ADDRESS] or [ADDRESS]:PORT");
+        }
+        out.host = spec.substr(1, close - 1);
+        const std::string rest = spec.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest[0] != ':') {
+                return ConnectError("invalid -rpcconnect=" + spec + ": expected ':PORT' after ']'");
+            }
+            auto port = ParsePort(rest.substr(1), spec);
+            if (!port) return port.error();
+            out.port = *port;
+        }
+        return out;
+    }
+    const size_t colon = spec.find(':');
+    if (colon != std::string::npos && spec.find(':', colon + 1) == std::string::npos) {
+        out.host = spec.substr(0, colon);
+        auto port = ParsePort(spec.substr(colon + 1), spec);
+        if (!port) return port.error();
+        out.port = *port;
+    } else {
+        out.host = spec;  // a name, an IPv4 address or an IPv6 address without a port
+    }
+    if (out.host.empty()) {
+        return ConnectError("invalid -rpcconnect=" + spec + ": no host name or address");
+    }
+    return out;
+}
+
+std::string FormatHostPort(const std::string& host, uint16_t port) {
+    const bool ipv6 = host.find(':') != std::string::npos;
+    return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 Result<RpcClient> RpcClient::FromArgs(const Args& args) {
     RpcClient c;
-    c.m_host = args.GetString("rpcconnect", "127.0.0.1");
-    const int64_t port = args.GetInt("rpcport", args.Params().default_rpc_port);
+    auto where = ParseHostPort(args.GetString("rpcconnect", "127.0.0.1"));
+    if (!where) return where.error();
+    c.m_host = where->host;
+    int64_t port = args.Params().default_rpc_port;
+    if (args.IsSet("rpcport")) {
+        port = args.GetInt("rpcport", port);
+    } else if (where->port) {
+        port = *where->port;
+    }
     if (port < 1 || port > 65535) return MakeError("bad-option", "-rpcport must be 1..65535");
     c.m_port = static_cast<uint16_t>(port);
     c.m_timeout_s = static_cast<int>(args.GetInt("rpcclienttimeout", 900));
@@ -23,13 +91,25 @@ Result<RpcClient> RpcClient::FromArgs(const Args& args) {
     auto datadir = args.NetDataDir(/*create=*/false);
     if (!datadir) return datadir.error();
     const std::string cookie_path = *datadir + "/.cookie";
+    std::error_code ec;
+    if (!std::filesystem::exists(cookie_path, ec)) {
+        return MakeError("no-credentials",
+                         "no RPC cookie file " + cookie_path +
+                             ": is maillond running with this -datadir and network? Otherwise "
+                             "pass -rpcuser and -rpcpassword.");
+    }
+    if (!std::ifstream(cookie_path)) {
+        return MakeError("no-credentials",
+                         "cannot read the RPC cookie file " + cookie_path +
+                             ": run maillon-cli as the user that runs maillond, or pass "
+                             "-rpcuser and -rpcpassword.");
+    }
     auto cookie = ReadAuthCookie(cookie_path);
     if (!cookie) {
-        return MakeError("no-credentials",
-                         "cannot read the RPC cookie " + cookie_path + " (" +
-                             cookie.error().message +
-                             "). Is maillond running with this -datadir and network? "
-                             "Otherwise pass -rpcuser and -rpcpassword.");
+        // Readable but malformed: the reader's message says what is wrong.
+        return MakeError("no-credentials", cookie.error().message +
+                                               "; restart maillond to rewrite it, or pass "
+                                               "-rpcuser and -rpcpassword.");
     }
     c.m_auth_header = MakeBasicAuthHeader(cookie->user, cookie->password);
     return c;
@@ -52,7 +132,12 @@ bool RpcClient::Call(const std::string& method, const rapidjson::Value& params,
     auto resp = HttpPost(m_host, m_port, "/", std::string(buf.GetString(), buf.GetSize()),
                          m_auth_header, m_timeout_s);
     if (!resp) {
-        error = {0, resp.error().message};
+        if (resp.error().code == "http-connect") {
+            error = {0, "could not connect to the server at " + FormatHostPort(m_host, m_port) +
+                            " (is maillond running? check -rpcconnect/-rpcport)"};
+        } else {
+            error = {0, resp.error().message};
+        }
         return false;
     }
     if (resp->status == 401) {

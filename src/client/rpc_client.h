@@ -1,16 +1,32 @@
 // RpcClient: maillon-cli's connection to a node's JSON-RPC server. Resolves
-// credentials (-rpcuser/-rpcpassword, else the cookie file of the selected
-// network's data directory) and sends one JSON-RPC 2.0 call per Call().
+// the address (-rpcconnect, -rpcport: an explicit -rpcport wins over a port in
+// -rpcconnect, else that one, else the network's default), the credentials
+// (-rpcuser/-rpcpassword, else the cookie file of the selected network's data
+// directory) and sends one JSON-RPC 2.0 call per Call().
 #pragma once
 
 #include <rapidjson/document.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/args.h"
 #include "util/result.h"
 
 namespace maillon {
+
+struct HostAndPort {
+    std::string host;  // without brackets
+    std::optional<uint16_t> port;
+};
+
+// Parses a -rpcconnect value: HOST, HOST:PORT, an IPv6 address (two or more
+// ':'), [IPV6] or [IPV6]:PORT. Errors name the value and what is wrong.
+Result<HostAndPort> ParseHostPort(const std::string& spec);
+
+// "host:port", or "[ipv6]:port".
+std::string FormatHostPort(const std::string& host, uint16_t port);
 
 struct RpcCallError {
     int code;  // JSON-RPC error code, or 0 for a transport/HTTP failure

@@ -3,12 +3,26 @@
 // the same names as `key=value` lines in the config file. The command line
 // wins over the file. Unknown options are an error that names the option.
 //
+// Command line: `-name=value` or `--name=value`; a flag alone (`-dev`) means
+// `-dev=1`. A word that is not an option is positional, and so are `-` and
+// `-` followed by a digit (`-1`, a negative number), and every word after
+// `--`. A single-valued option given twice takes the last value; repeatable
+// options (-rpcbind, -rpcauth, ...) collect every value.
+//
+// Config file: `name=value` lines, `#` starts a comment. `[main]`, `[test]`
+// and `[dev]` sections (or the `dev.name=value` form) hold settings for one
+// network only, which override the top of the file on that network; -dev and
+// -testnet themselves go at the top. A single-valued option set twice in the
+// same scope is an error. Names listed as `foreign` (the other program's
+// options, see common/options.h) are accepted and ignored.
+//
 // Also resolves the data directory of the selected network:
 //   <datadir>/<params.data_dir>   (main uses <datadir> itself)
 #pragma once
 
 #include <boost/program_options.hpp>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,7 +34,10 @@ namespace maillon {
 class Args {
 public:
     // `desc` lists the program's options; AddCommonOptions adds the shared ones.
-    explicit Args(boost::program_options::options_description desc);
+    // `foreign` lists options the config file may hold for another program.
+    explicit Args(boost::program_options::options_description desc,
+                  const boost::program_options::options_description& foreign =
+                      boost::program_options::options_description());
     static void AddCommonOptions(boost::program_options::options_description& desc);
 
     // Parses argv; words that are not options are collected in Positional().
@@ -44,7 +61,12 @@ public:
     std::string BaseDataDir() const;
 
 private:
+    const boost::program_options::option_description* Find(const std::string& name) const;
+    Status Store(const std::vector<boost::program_options::option>& options,
+                 const std::string& where);
+
     boost::program_options::options_description m_desc;
+    std::set<std::string> m_foreign;
     boost::program_options::variables_map m_vm;
     std::vector<std::string> m_positional;
 };

@@ -20,8 +20,6 @@
 #include "rpc/json_rpc.h"
 #include "util/log.h"
 
-namespace po = boost::program_options;
-
 namespace maillon {
 
 namespace {
@@ -54,35 +52,6 @@ struct Node::Impl {
 
 Node::Node() : m_impl(std::make_unique<Impl>()) {}
 Node::~Node() = default;
-
-po::options_description Node::Options() {
-    po::options_description desc("maillond options");
-    Args::AddCommonOptions(desc);
-    // clang-format off
-    desc.add_options()
-        ("port", po::value<int64_t>(), "P2P port (reserved; default 7330, testnet 17330, dev 27330)")
-        ("rpcbind", po::value<std::vector<std::string>>()->composing(),
-         "Address to bind the RPC server to (repeatable; default 127.0.0.1 and ::1)")
-        ("rpcallowip", po::value<std::vector<std::string>>()->composing(),
-         "Accept RPC connections from this IP or subnet (CIDR; repeatable; default loopback only)")
-        ("rpcauth", po::value<std::vector<std::string>>()->composing(),
-         "RPC user as USER:SALT$HMAC (contrib/rpcauth.py makes the line; repeatable)")
-        ("rpciothreads", po::value<int64_t>(), "RPC event-loop threads (default: CPUs, at most 4)")
-        ("rpcthreads", po::value<int64_t>(), "RPC worker threads (default 4)")
-        ("rpcworkqueue", po::value<int64_t>(), "RPC requests queued before 503 (default 64)")
-        ("rpcmaxbody", po::value<int64_t>(), "Largest RPC request body in bytes, larger gets 413 (default 1048576)")
-        ("rpcmaxbatch", po::value<int64_t>(), "Most requests in one JSON-RPC batch (default 1000)")
-        ("rpcservertimeout", po::value<int64_t>(), "Seconds before an idle or slow RPC connection is closed (default 30)")
-        ("printtoconsole", po::value<bool>()->implicit_value(true), "Also log to the console (default 1)")
-        ("blockinterval", po::value<int64_t>(),
-         "Dev network: milliseconds between produced blocks; 0 produces blocks only on generateblock "
-         "(default 1000)")
-        ("maxmempool", po::value<int64_t>(), "Mempool size limit in MiB (default 64)")
-        ("rpccheckresults", po::value<bool>()->implicit_value(true),
-         "Testing: check every RPC result against its documented shape (default 0)");
-    // clang-format on
-    return desc;
-}
 
 Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
     std::unique_ptr<Node> node(new Node());
@@ -166,6 +135,11 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
         args.GetInt("rpcmaxbatch", static_cast<int64_t>(kDefaultMaxBatchSize));
     if (max_batch < 1 || max_batch > 100'000) return OptionError("-rpcmaxbatch must be 1..100000");
     n.rpc_table->SetMaxBatchSize(static_cast<size_t>(max_batch));
+    const int64_t max_reply =
+        args.GetInt("rpcmaxreply", static_cast<int64_t>(kDefaultMaxReplyBytes));
+    if (max_reply < 1024 || max_reply > (int64_t{1} << 32))
+        return OptionError("-rpcmaxreply must be 1024..4294967296 (bytes)");
+    n.rpc_table->SetMaxReplyBytes(static_cast<size_t>(max_reply));
     if (args.IsSet("rpcallowip")) http_opts.allow_ips = args.GetStrings("rpcallowip");
 
     n.cookie_path = std::filesystem::path(n.datadir) / ".cookie";
@@ -201,7 +175,6 @@ void Node::BlockShutdownSignals() {
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    signal(SIGPIPE, SIG_IGN);
 }
 
 void Node::WaitForShutdown() {

@@ -12,9 +12,6 @@ namespace maillon {
 
 class Node {
 public:
-    // Options the node understands, for -help and config parsing.
-    static boost::program_options::options_description Options();
-
     // Opens the data directory and starts every service. The returned node
     // runs until Shutdown(); errors say what the operator should change.
     static Result<std::unique_ptr<Node>> Start(const Args& args);

@@ -58,22 +58,42 @@ std::string FormatMoney(uint64_t units) {
     return whole + "." + f;
 }
 
-std::optional<uint64_t> ParseMoney(std::string_view s) {
-    size_t dot = s.find('.');
-    std::string_view whole = s.substr(0, dot);
-    std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
-    if (dot != std::string_view::npos && (frac.empty() || frac.size() > 8)) return std::nullopt;
+std::optional<uint64_t> ParseMoney(std::string_view s, std::string* why) {
+    auto fail = [why](const char* reason) -> std::optional<uint64_t> {
+        if (why != nullptr) *why = reason;
+        return std::nullopt;
+    };
+    auto digits = [](std::string_view d) {
+        if (d.empty()) return false;
+        for (char c : d) {
+            if (c < '0' || c > '9') return false;
+        }
+        return true;
+    };
+    const size_t dot = s.find('.');
+    const std::string_view whole = s.substr(0, dot);
+    const std::string_view frac =
+        dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
+    if (!digits(whole) || (whole.size() > 1 && whole[0] == '0') ||
+        (dot != std::string_view::npos && !digits(frac))) {
+        return fail("is not an amount like 1.5");
+    }
+    if (frac.size() > 8) {
+        return fail("has more than 8 decimals (MLN amounts have at most 8 decimal places)");
+    }
+    constexpr const char* kTooLarge = "is too large (the largest amount is 184467440737.09551615)";
     auto w = ParseUInt64(whole);
-    if (!w) return std::nullopt;
+    if (!w) return fail(kTooLarge);
     uint64_t f = 0;
     for (size_t i = 0; i < 8; ++i) {
-        char c = i < frac.size() ? frac[i] : '0';
-        if (c < '0' || c > '9') return std::nullopt;
+        const char c = i < frac.size() ? frac[i] : '0';
         f = f * 10 + static_cast<uint64_t>(c - '0');
     }
     auto m = CheckedMul(*w, kCoin);
-    if (!m) return std::nullopt;
-    return CheckedAdd(*m, f);
+    if (!m) return fail(kTooLarge);
+    auto sum = CheckedAdd(*m, f);
+    if (!sum) return fail(kTooLarge);
+    return sum;
 }
 
 }  // namespace maillon

@@ -23,6 +23,9 @@ std::optional<uint64_t> ParseUInt64(std::string_view s);
 std::string FormatMoney(uint64_t units);
 
 // Parses "1.5" / "1" / "0.00000001" (at most 8 decimals) into base units.
-std::optional<uint64_t> ParseMoney(std::string_view s);
+// On failure, `why` (if given) gets the reason as the end of a sentence about
+// the amount: "has more than 8 decimals (MLN amounts have at most 8 decimal
+// places)", "is too large (...)" or "is not an amount like 1.5".
+std::optional<uint64_t> ParseMoney(std::string_view s, std::string* why = nullptr);
 
 }  // namespace maillon

@@ -1,9 +1,30 @@
 #!/usr/bin/env python3
 """getproof gives proofs that maillon-cli verifyproof checks against signed headers, at any height."""
+import http.server
 import json
 import os
+import subprocess
+import threading
 
-from framework import DEV_KEY_PASSPHRASE, assert_equal, assert_raises_rpc_error, main
+from framework import DEV_KEY_PASSPHRASE, assert_equal, assert_raises_rpc_error, free_port, main
+
+
+class TipOnlyProofs(http.server.BaseHTTPRequestHandler):
+    """A lying node: answers getproof at any height with the (valid, signed) tip's proof."""
+    node = None
+
+    def do_POST(self):
+        req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        result = self.node.rpc("getproof", req["params"][0])
+        body = json.dumps({"jsonrpc": "2.0", "id": req["id"], "result": result}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
 
 
 def run(t):
@@ -35,6 +56,31 @@ def run(t):
     assert_raises_rpc_error(-5, "invalid address", node.rpc, "getproof", "dmln1nope")
     rc, _, err = node.cli("verifyproof", "dmln1invalid")
     assert rc != 0 and "invalid address" in err, err
+
+    # The whole proven account is printed, and the height (any, without one requested).
+    assert_equal({k: after[k] for k in ("balance", "nonce", "bonded", "credits")},
+                 proof["account"])
+    assert_equal(verify(dev, "0")["height"], 0)
+    rc, _, err = node.cli("verifyproof", carol, "x")
+    assert rc == 1 and "height 'x' is not a non-negative integer" in err, err
+
+    # A proof for another height than the requested one is rejected.
+    TipOnlyProofs.node = node
+    server = http.server.HTTPServer(("127.0.0.1", free_port()), TipOnlyProofs)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        liar = [node.cli_path, f"-datadir={node.datadir}", "-dev", "-rpcuser=u", "-rpcpassword=p",
+                f"-rpcport={server.server_address[1]}", "verifyproof", carol]
+        proc = subprocess.run(liar + ["0"], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 1, proc
+        assert "the node returned a proof for height 1, not the requested 0" in proc.stderr, proc
+        proc = subprocess.run(liar, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert_equal(json.loads(proc.stdout)["height"], 1)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 if __name__ == "__main__":

@@ -131,4 +131,19 @@ BOOST_AUTO_TEST_CASE(doctored_replies_fail) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(height_must_be_the_requested_one) {
+    // A node answering an old height with the tip's (valid, signed) proof
+    // would show a current balance as a past one.
+    const auto tip = GetProof(carol);
+    BOOST_CHECK(VerifyProofReply(Dev(), carol, tip).ok());
+    BOOST_CHECK(VerifyProofReply(Dev(), carol, tip, 1).ok());
+    BOOST_CHECK_EQUAL(ErrorText(VerifyProofReply(Dev(), carol, tip, 0)),
+                      "proof rejected: the node returned a proof for height 1, not the "
+                      "requested 0");
+    const auto genesis = GetProof(carol, 0);
+    BOOST_CHECK(VerifyProofReply(Dev(), carol, genesis, 0).ok());
+    BOOST_CHECK(ErrorText(VerifyProofReply(Dev(), carol, genesis, 7))
+                    .find("for height 0, not the requested 7") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,28 @@
+// How maillon-cli turns its command-line words into RPC parameters and
+// amounts.
+//
+// ParseCliParam: `true`, `false`, `null`, JSON objects and arrays, and
+// integers that fit in int64 or uint64 (no leading zeros, no '+') are sent as
+// JSON; every other word (1.5, 1e3, a 64-digit hex txid that happens to be all
+// digits, text) is sent as a JSON string, so that numbers never lose
+// precision or turn identifiers into floats.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "util/result.h"
+
+namespace maillon {
+
+rapidjson::Value ParseCliParam(std::string_view word,
+                               rapidjson::Document::AllocatorType& allocator);
+
+// An MLN amount ("1.5"; at most 8 decimals) in base units. `what` names it in
+// the error ("amount", "fee"); with positive=true, 0 is refused too.
+Result<uint64_t> ParseCliAmount(const std::string& what, const std::string& text, bool positive);
+
+}  // namespace maillon

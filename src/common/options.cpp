@@ -1,0 +1,82 @@
+#include "common/options.h"
+
+#include <string>
+#include <vector>
+
+namespace po = boost::program_options;
+
+namespace maillon {
+
+namespace {
+
+Args MakeArgs(const std::string& caption, const po::options_description& own,
+              const po::options_description& other) {
+    po::options_description desc(caption);
+    Args::AddCommonOptions(desc);
+    for (const auto& opt : own.options())
+        desc.add(opt);
+    return Args(std::move(desc), other);
+}
+
+}  // namespace
+
+po::options_description NodeOptions() {
+    po::options_description desc("maillond options");
+    // clang-format off
+    desc.add_options()
+        ("port", po::value<int64_t>(), "P2P port (reserved; default 7330, testnet 17330, dev 27330)")
+        ("rpcbind", po::value<std::vector<std::string>>()->composing(),
+         "Address to bind the RPC server to (repeatable; default 127.0.0.1 and ::1)")
+        ("rpcallowip", po::value<std::vector<std::string>>()->composing(),
+         "Accept RPC connections from this IP or subnet (CIDR; repeatable; default loopback only)")
+        ("rpcauth", po::value<std::vector<std::string>>()->composing(),
+         "RPC user as USER:SALT$HMAC (contrib/rpcauth.py makes the line; repeatable)")
+        ("rpciothreads", po::value<int64_t>(), "RPC event-loop threads (default: CPUs, at most 4)")
+        ("rpcthreads", po::value<int64_t>(), "RPC worker threads (default 4)")
+        ("rpcworkqueue", po::value<int64_t>(), "RPC requests queued before 503 (default 64)")
+        ("rpcmaxbody", po::value<int64_t>(), "Largest RPC request body in bytes, larger gets 413 (default 1048576)")
+        ("rpcmaxbatch", po::value<int64_t>(), "Most requests in one JSON-RPC batch (default 1000)")
+        ("rpcmaxreply", po::value<int64_t>(),
+         "Bytes of batch replies after which a batch's remaining requests get error -100 (default 67108864)")
+        ("rpcservertimeout", po::value<int64_t>(), "Seconds before an idle or slow RPC connection is closed (default 30)")
+        ("printtoconsole", po::value<bool>()->implicit_value(true), "Also log to the console (default 1)")
+        ("blockinterval", po::value<int64_t>(),
+         "Dev network: milliseconds between produced blocks; 0 produces blocks only on generateblock "
+         "(default 1000)")
+        ("maxmempool", po::value<int64_t>(), "Mempool size limit in MiB (default 64)")
+        ("rpccheckresults", po::value<bool>()->implicit_value(true),
+         "Testing: check every RPC result against its documented shape (default 0)");
+    // clang-format on
+    return desc;
+}
+
+po::options_description CliOptions() {
+    po::options_description desc("maillon-cli options");
+    // clang-format off
+    desc.add_options()
+        ("rpcconnect", po::value<std::string>(),
+         "Node RPC address: HOST, HOST:PORT, IPV6 or [IPV6]:PORT (default 127.0.0.1); an "
+         "explicit -rpcport wins over the port given here")
+        ("rpcuser", po::value<std::string>(),
+         "RPC user (default: use the cookie file); maillond ignores rpcuser=, give it a "
+         "matching rpcauth= line")
+        ("rpcpassword", po::value<std::string>(), "RPC password")
+        ("rpcclienttimeout", po::value<int64_t>(), "Seconds to wait for an RPC reply (default 900)")
+        ("named", po::value<bool>()->implicit_value(true), "Pass parameters as name=value")
+        ("keyfile", po::value<std::string>(), "Encrypted key file for keygen/address/signtransfer/transfer")
+        ("passphrasefile", po::value<std::string>(), "Read the key passphrase from this file's first line")
+        ("wait", po::value<bool>()->implicit_value(true), "transfer: wait until the transaction is in a block")
+        ("timeout", po::value<int64_t>(), "Seconds to wait with -wait / waittx (default 60)");
+    // clang-format on
+    return desc;
+}
+
+Args NodeArgs() {
+    return MakeArgs("maillond options", NodeOptions(), CliOptions());
+}
+
+Args CliArgs() {
+    return MakeArgs("maillon-cli options", CliOptions(), NodeOptions());
+}
+
+}  // namespace maillon

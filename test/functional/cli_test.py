@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""maillon-cli's command line: -- and odd words, negative numbers, repeated options, which
+parameters are sent as JSON, -rpcconnect forms and connection errors, the missing-cookie
+message and amount errors."""
+import os
+import subprocess
+
+from framework import DEV_KEY_PASSPHRASE, assert_equal, free_port, main
+
+
+def run_cli(node, *args, input=None):
+    """maillon-cli with only the given options (no -rpcport from the framework)."""
+    proc = subprocess.run([node.cli_path, f"-datadir={node.datadir}", "-dev"] + list(args),
+                          input=input, capture_output=True, text=True, timeout=60)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def assert_fails(result, *expected):
+    rc, out, err = result
+    # 1, not a crash (an abort would be -6 / 134).
+    assert rc == 1, f"exit code {rc}, stderr {err!r}"
+    for text in expected:
+        assert text in err, f"{text!r} not in {err!r}"
+    return err
+
+
+def run(t):
+    node = t.add_node()
+    port = node.rpcport
+
+    # "--" ends the options; never an abort.
+    assert_equal(node.cli_ok("--", "getblockcount"), "0")
+    assert_equal(node.cli_ok("getblockcount", "--"), "0")
+    assert_fails(node.cli("getblockhash", "---"), "invalid option '---'")
+    assert_fails(node.cli("--", "getblockhash", "-dev"), "non-negative integer")
+    for word in ("-", "-=", "--=", "-=1", "---x"):
+        rc, _, err = node.cli("getblockhash", word)
+        assert rc == 1, (word, rc, err)
+
+    # A negative number is a parameter: the node itself says what is wrong.
+    assert_fails(node.cli("getblockhash", "-1"), "must be a non-negative integer")
+
+    # A repeated single-valued option: the last one wins.
+    assert_equal(run_cli(node, "-rpcport=1", f"-rpcport={port}", "getblockcount")[:2], (0, "0\n"))
+    assert_fails(run_cli(node, f"-rpcport={port}", "-rpcport=1", "getblockcount"),
+                 "could not connect to the server at 127.0.0.1:1")
+    assert_fails(node.cli("-dev=foo", "getblockcount"), "invalid value 'foo' for -dev",
+                 "1 or 0")
+
+    # Parameter types: a 64-digit txid stays a string, 1.5 too; integers and true are JSON.
+    txid = "1" * 64
+    assert_fails(node.cli("gettransaction", txid), f"no transaction {txid}")
+    assert_fails(node.cli("getblockhash", "1.5"), "non-negative integer, got string")
+    assert_fails(node.cli("-named", "getblockhash", "height=1.5"), "got string")
+    assert_equal(node.cli_ok("-named", "getblockhash", "height=0"), node.rpc("getblockhash", 0))
+    assert_fails(node.cli("getblock", "0", "true"), "got boolean")
+
+    # -rpcconnect: host:port, [ipv6]:port and plain ipv6; an explicit -rpcport wins.
+    assert_equal(run_cli(node, f"-rpcconnect=127.0.0.1:{port}", "getblockcount")[:2], (0, "0\n"))
+    assert_equal(run_cli(node, f"-rpcconnect=[::1]:{port}", "getblockcount")[:2], (0, "0\n"))
+    assert_equal(run_cli(node, "-rpcconnect=::1", f"-rpcport={port}", "getblockcount")[:2],
+                 (0, "0\n"))
+    assert_equal(run_cli(node, "-rpcconnect=127.0.0.1:1", f"-rpcport={port}",
+                         "getblockcount")[:2], (0, "0\n"))
+    assert_fails(run_cli(node, "-rpcconnect=127.0.0.1:x", "getblockcount"), "invalid port 'x'")
+    assert_fails(node.cli("-rpcconnect=no-such-host.invalid", "getblockcount"),
+                 "cannot resolve host 'no-such-host.invalid'")
+    closed = free_port()
+    err = assert_fails(run_cli(node, f"-rpcconnect=127.0.0.1:{closed}", "getblockcount"))
+    assert_equal(err.strip(), f"error: could not connect to the server at 127.0.0.1:{closed} "
+                 "(is maillond running? check -rpcconnect/-rpcport)")
+
+    # No cookie: one sentence, said once.
+    empty = os.path.join(t.tmpdir, "empty")
+    os.makedirs(empty)
+    proc = subprocess.run([node.cli_path, f"-datadir={empty}", "-dev", "getblockcount"],
+                          capture_output=True, text=True, timeout=60)
+    assert_equal(proc.returncode, 1)
+    assert_equal(proc.stderr.count("is maillond running"), 1, msg=proc.stderr)
+    assert_equal(proc.stderr.count(".cookie"), 1, msg=proc.stderr)
+    assert "pass -rpcuser and -rpcpassword" in proc.stderr, proc.stderr
+
+    # Amounts: too many decimals is said as such.
+    dev = node.dev_address()
+    key = f"-keyfile={node.dev_key_path}"
+    err = assert_fails(node.cli(key, "signtransfer", dev, "1.123456789", "0",
+                                input=DEV_KEY_PASSPHRASE + "\n"), "at most 8 decimal places")
+    assert "'1.123456789'" in err, err
+    assert_fails(node.cli(key, "signtransfer", dev, "1", "0", "0.000000001",
+                          input=DEV_KEY_PASSPHRASE + "\n"), "fee '0.000000001'",
+                 "at most 8 decimal places")
+    assert_fails(node.cli(key, "signtransfer", dev, "0", "0", input=DEV_KEY_PASSPHRASE + "\n"),
+                 "amount must be more than 0")
+
+
+if __name__ == "__main__":
+    main(run)
