@@ -64,6 +64,7 @@ Result<StateProof> StateProof::Deserialize(std::span<const uint8_t> data) {
         for (Hash256& s : proof.siblings)
             r.Array(s, "state proof sibling");
     }
+    const size_t kind_pos = r.Position();
     uint8_t kind = 0;
     if (r.U8(kind, "state proof terminal")) {
         if (kind == kTerminalEmpty) {
@@ -78,7 +79,7 @@ Result<StateProof> StateProof::Deserialize(std::span<const uint8_t> data) {
             r.Array(other.value_hash, "state proof other value hash");
             proof.terminal = other;
         } else {
-            r.Fail("state proof terminal", "unknown kind " + std::to_string(kind));
+            r.FailAt(kind_pos, "state proof terminal", "unknown kind " + std::to_string(kind));
         }
     }
     if (!r.Finish()) return r.GetError();

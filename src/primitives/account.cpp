@@ -23,7 +23,8 @@ Result<Account> DeserializeAccount(std::span<const uint8_t> bytes) {
     Account a;
     uint8_t version = 0;
     r.U8(version, "account.version");
-    if (r.ok() && version != kAccountVersion) r.Fail("account.version", "unknown version");
+    if (r.ok() && version != kAccountVersion)
+        r.FailAt(0, "account.version", "unknown version " + std::to_string(version));
     r.U64(a.balance, "account.balance");
     r.U64(a.nonce, "account.nonce");
     r.U64(a.bonded, "account.bonded");

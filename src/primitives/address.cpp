@@ -7,9 +7,21 @@ namespace maillon {
 namespace {
 
 constexpr uint8_t kAddressVersion = 0;
+// 5-bit groups after the version that carry a 32-byte key (256 bits, padded).
+constexpr size_t kKeyGroups = (32 * 8 + 4) / 5;
+// Longer input is cut in error messages, which must stay readable.
+constexpr size_t kMaxEchoedChars = 100;
 
 Error InvalidAddress(std::string_view address, const std::string& why) {
-    return MakeError("invalid-address", "invalid address '" + std::string(address) + "': " + why);
+    const std::string shown = address.size() <= kMaxEchoedChars
+                                  ? "'" + std::string(address) + "'"
+                                  : "'" + std::string(address.substr(0, kMaxEchoedChars)) +
+                                        "...' (" + std::to_string(address.size()) + " characters)";
+    return MakeError("invalid-address", "invalid address " + shown + ": " + why);
+}
+
+bool IsMaillonPrefix(std::string_view hrp) {
+    return hrp == "mln" || hrp == "tmln" || hrp == "dmln";
 }
 
 }  // namespace
@@ -26,17 +38,31 @@ Result<XOnlyPubKey> DecodeAddressWithoutCurveCheck(std::string_view hrp, std::st
     auto dec = bech32::Decode(address);
     if (!dec) return fail(dec.error().message);
     if (dec->hrp != hrp) {
-        return fail("prefix '" + dec->hrp + "' is for another network, this one uses '" +
-                    std::string(hrp) + "'");
+        return fail("prefix '" + dec->hrp + "' is " +
+                    (IsMaillonPrefix(dec->hrp) ? "for another network" : "not a Maillon prefix") +
+                    "; this network's addresses start with '" + std::string(hrp) + "1'");
     }
     if (dec->encoding != bech32::Encoding::kBech32m)
         return fail("uses a bech32 checksum, not bech32m");
-    if (dec->data.empty() || dec->data[0] != kAddressVersion)
-        return fail("unknown address version");
+    if (dec->data.empty())
+        return fail("nothing between the prefix and the checksum; an address holds a key");
+    if (dec->data[0] != kAddressVersion) {
+        return fail("unknown address version " + std::to_string(dec->data[0]) +
+                    " (this node knows version 0)");
+    }
+    if (dec->data.size() - 1 != kKeyGroups) {
+        return fail("the key part is " + std::to_string(dec->data.size() - 1) +
+                    " characters, a 32-byte key takes " + std::to_string(kKeyGroups) +
+                    " (truncated or mistyped?)");
+    }
+    // 52 groups are 260 bits: exactly 32 bytes and 4 padding bits, which must
+    // be zero.
     auto bytes = bech32::ConvertBits(std::span(dec->data).subspan(1), 5, 8, false);
-    if (!bytes) return fail(bytes.error().message);
-    if (bytes->size() != 32)
-        return fail("key is " + std::to_string(bytes->size()) + " bytes, not 32");
+    if (!bytes) {
+        return fail(
+            "the last character of the key part sets bits beyond the 32-byte key "
+            "(mistyped?)");
+    }
     XOnlyPubKey key;
     std::copy(bytes->begin(), bytes->end(), key.begin());
     return key;

@@ -24,8 +24,10 @@ void WriteHeader(Writer& w, const BlockHeader& h) {
 }
 
 bool ReadHeader(Reader& r, BlockHeader& h) {
+    const size_t version_pos = r.Position();
     if (r.U32(h.version, "header.version") && h.version != kBlockVersion) {
-        r.Fail("header.version", "unknown block version " + std::to_string(h.version));
+        r.FailAt(version_pos, "header.version",
+                 "unknown block version " + std::to_string(h.version));
     }
     r.U32(h.chain_id, "header.chain_id");
     r.U64(h.height, "header.height");

@@ -15,13 +15,21 @@ void WriteUnsigned(Writer& w, const Transaction& tx) {
     w.Bytes(tx.payload);
 }
 
-// Checks the payload layout of a known type; false (with r failed) otherwise.
-bool CheckPayload(Reader& r, TxType type, std::span<const uint8_t> payload) {
+bool ReadTransfer(Reader& r, TransferPayload& p) {
+    r.Array(p.to, "transfer.to");
+    r.U64(p.amount, "transfer.amount");
+    return r.Finish("transfer payload");
+}
+
+// Checks the payload layout of a known type, which starts at byte `base` of
+// what `r` reads; false (with r failed at the payload's bad field) otherwise.
+bool CheckPayload(Reader& r, TxType type, std::span<const uint8_t> payload, size_t base) {
+    Reader inner(payload);
     switch (type) {
         case TxType::kTransfer: {
-            auto p = DecodeTransfer(payload);
-            if (!p) return r.Fail("tx.payload", p.error().message);
-            return true;
+            TransferPayload p;
+            ReadTransfer(inner, p);
+            return r.Adopt(inner, base);
         }
     }
     return r.Fail("tx.type", "unknown transaction type");
@@ -39,9 +47,7 @@ std::vector<uint8_t> SerializeTransfer(const TransferPayload& p) {
 Result<TransferPayload> DecodeTransfer(std::span<const uint8_t> payload) {
     Reader r(payload);
     TransferPayload p;
-    r.Array(p.to, "transfer.to");
-    r.U64(p.amount, "transfer.amount");
-    if (!r.Finish()) return r.GetError();
+    if (!ReadTransfer(r, p)) return r.GetError();
     return p;
 }
 
@@ -51,9 +57,11 @@ void WriteTransaction(Writer& w, const Transaction& tx) {
 }
 
 bool ReadTransaction(Reader& r, Transaction& tx) {
+    const size_t type_pos = r.Position();
     uint8_t type = 0;
     if (r.U8(type, "tx.type") && type != static_cast<uint8_t>(TxType::kTransfer)) {
-        r.Fail("tx.type", "unknown transaction type " + std::to_string(type));
+        r.FailAt(type_pos, "tx.type",
+                 "unknown transaction type " + std::to_string(type) + " (known: 1 = transfer)");
     }
     tx.type = static_cast<TxType>(type);
     r.U32(tx.chain_id, "tx.chain_id");
@@ -61,7 +69,7 @@ bool ReadTransaction(Reader& r, Transaction& tx) {
     r.U64(tx.nonce, "tx.nonce");
     r.U64(tx.fee, "tx.fee");
     r.Bytes(tx.payload, kMaxTxPayload, "tx.payload");
-    if (r.ok()) CheckPayload(r, tx.type, tx.payload);
+    if (r.ok()) CheckPayload(r, tx.type, tx.payload, r.Position() - tx.payload.size());
     r.Array(tx.signature, "tx.signature");
     return r.ok();
 }

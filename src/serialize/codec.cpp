@@ -23,10 +23,31 @@ void Writer::VarInt(uint64_t v) {
 }
 
 bool Reader::Fail(const char* field, const std::string& what) {
+    return FailAt(m_pos, field, what);
+}
+
+bool Reader::FailAt(size_t pos, const char* field, const std::string& what) {
     if (m_failed) return false;
     m_failed = true;
-    m_error = std::string(field) + ": " + what + " (at byte " + std::to_string(m_pos) + ")";
+    m_error_field = field;
+    m_error_what = what;
+    m_error_pos = pos;
     return false;
+}
+
+bool Reader::Adopt(const Reader& inner, size_t base) {
+    if (inner.ok()) return true;
+    if (m_failed) return false;
+    m_failed = true;
+    m_error_field = inner.m_error_field;
+    m_error_what = inner.m_error_what;
+    m_error_pos = base + inner.m_error_pos;
+    return false;
+}
+
+Error Reader::GetError() const {
+    return MakeError("decode-error", m_error_field + ": " + m_error_what + " (at byte " +
+                                         std::to_string(m_error_pos) + ")");
 }
 
 bool Reader::RawInto(uint8_t* out, size_t n, const char* field) {
@@ -118,10 +139,10 @@ bool Reader::Bytes(std::vector<uint8_t>& out, uint64_t max_len, const char* fiel
     return true;
 }
 
-bool Reader::Finish() {
+bool Reader::Finish(const char* field) {
     if (m_failed) return false;
     if (Remaining() != 0) {
-        return Fail("end", std::to_string(Remaining()) + " trailing bytes after the last field");
+        return Fail(field, std::to_string(Remaining()) + " trailing bytes after the last field");
     }
     return true;
 }

@@ -65,17 +65,25 @@ public:
         return RawInto(out.data(), N, field);
     }
 
-    // Fails unless every byte was consumed; the error (field "end") gives the
-    // number of trailing bytes and the offset of the first one.
-    bool Finish();
-    // Records a semantic error (e.g. unknown type) at the current offset.
+    // Fails unless every byte was consumed; the error (field `field`) gives
+    // the number of trailing bytes and the offset of the first one.
+    bool Finish(const char* field = "end");
+    // Records a semantic error (e.g. unknown type) at the current offset, or
+    // at `pos` (FailAt: the start of a field already read, so that the offset
+    // names the bad field rather than the one after it).
     bool Fail(const char* field, const std::string& what);
+    bool FailAt(size_t pos, const char* field, const std::string& what);
+    // Takes over the failure of `inner`, a Reader over a part of this one's
+    // data that starts at offset `base` (a nested encoding such as a
+    // transaction payload): the error names inner's field and the offset in
+    // this Reader's data. Returns inner.ok().
+    bool Adopt(const Reader& inner, size_t base);
 
     bool ok() const { return !m_failed; }
     size_t Remaining() const { return m_data.size() - m_pos; }
     size_t Position() const { return m_pos; }
     // The recorded error: code "decode-error", message names field and offset.
-    Error GetError() const { return MakeError("decode-error", m_error); }
+    Error GetError() const;
 
 private:
     bool RawInto(uint8_t* out, size_t n, const char* field);
@@ -83,7 +91,9 @@ private:
     std::span<const uint8_t> m_data;
     size_t m_pos = 0;
     bool m_failed = false;
-    std::string m_error;
+    std::string m_error_field;
+    std::string m_error_what;
+    size_t m_error_pos = 0;
 };
 
 }  // namespace maillon

@@ -145,8 +145,10 @@ BOOST_AUTO_TEST_CASE(decode_rejects_unknown_type) {
         bytes[0] = type;
         auto r = DecodeTransaction(bytes);
         BOOST_REQUIRE(!r);
-        BOOST_CHECK_MESSAGE(r.error().message.find("unknown transaction type") != std::string::npos,
-                            r.error().message);
+        // The offset is the type byte's own, not the one after it.
+        BOOST_CHECK_EQUAL(r.error().message, "tx.type: unknown transaction type " +
+                                                 std::to_string(type) +
+                                                 " (known: 1 = transfer) (at byte 0)");
     }
 }
 
@@ -184,14 +186,22 @@ BOOST_AUTO_TEST_CASE(decode_rejects_oversized_payload) {
 }
 
 BOOST_AUTO_TEST_CASE(decode_rejects_malformed_transfer_payload) {
-    for (size_t len : {0, 32, 39, 41, 80}) {
+    // The payload starts at byte 54 (53 bytes of fixed fields, a 1-byte
+    // length); errors name the payload's own field and the offset in the
+    // whole transaction, once.
+    const std::vector<std::pair<size_t, std::string>> cases = {
+        {0, "transfer.to: truncated: need 32 bytes, 0 left (at byte 54)"},
+        {32, "transfer.amount: truncated: need 8 bytes, 0 left (at byte 86)"},
+        {39, "transfer.amount: truncated: need 8 bytes, 7 left (at byte 86)"},
+        {41, "transfer payload: 1 trailing bytes after the last field (at byte 94)"},
+        {80, "transfer payload: 40 trailing bytes after the last field (at byte 94)"}};
+    for (const auto& [len, message] : cases) {
         Writer payload;
         payload.Bytes(std::vector<uint8_t>(len, 0x11));
         auto r = DecodeTransaction(RawTx(1, payload.Data()));
         BOOST_REQUIRE_MESSAGE(!r, "payload of " << len << " bytes accepted");
         BOOST_CHECK_EQUAL(r.error().code, "decode-error");
-        BOOST_CHECK_MESSAGE(r.error().message.find("tx.payload") != std::string::npos,
-                            r.error().message);
+        BOOST_CHECK_EQUAL(r.error().message, message);
     }
     // The same raw builder with a well-formed payload decodes, so the cases
     // above fail because of the payload alone.
@@ -300,6 +310,10 @@ BOOST_AUTO_TEST_CASE(address_rejections_have_distinct_messages) {
         std::string address;
         std::string expect;
     };
+    // A key part of the right length whose last group has a padding bit set.
+    std::vector<uint8_t> groups = data_for(key, 0);
+    groups.back() |= 1;
+    const std::string bad_padding = bech32::Encode(bech32::Encoding::kBech32m, "dmln", groups);
     const std::vector<uint8_t> short_key(key.begin(), key.end() - 1);
     std::vector<uint8_t> long_key(key.begin(), key.end());
     long_key.push_back(0);
@@ -310,9 +324,14 @@ BOOST_AUTO_TEST_CASE(address_rejections_have_distinct_messages) {
         {"wrong version", bech32::Encode(bech32::Encoding::kBech32m, "dmln", data_for(key, 1)),
          "unknown address version"},
         {"short key", bech32::Encode(bech32::Encoding::kBech32m, "dmln", data_for(short_key, 0)),
-         "key is 31 bytes, not 32"},
+         "the key part is 50 characters, a 32-byte key takes 52"},
         {"long key", bech32::Encode(bech32::Encoding::kBech32m, "dmln", data_for(long_key, 0)),
-         "key is 33 bytes, not 32"},
+         "the key part is 53 characters, a 32-byte key takes 52"},
+        {"no data", bech32::Encode(bech32::Encoding::kBech32m, "dmln", {}),
+         "nothing between the prefix and the checksum"},
+        {"foreign prefix", EncodeAddress("xyz", key),
+         "prefix 'xyz' is not a Maillon prefix; this network's addresses start with 'dmln1'"},
+        {"padding bits", bad_padding, "sets bits beyond the 32-byte key"},
         {"not a curve point",
          bech32::Encode(bech32::Encoding::kBech32m, "dmln", data_for(not_on_curve, 0)),
          "not a valid curve point"},
@@ -331,6 +350,15 @@ BOOST_AUTO_TEST_CASE(address_rejections_have_distinct_messages) {
         messages.insert(r.error().message.substr(r.error().message.find("': ")));
     }
     BOOST_CHECK_EQUAL(messages.size(), cases.size());
+
+    // Long input is cut in the message, with its length.
+    const std::string huge = "dmln1" + std::string(300, 'q');
+    auto cut = DecodeAddress("dmln", huge);
+    BOOST_REQUIRE(!cut);
+    BOOST_CHECK_MESSAGE(cut.error().message.find(huge.substr(0, 100) + "...' (305 characters): ") !=
+                            std::string::npos,
+                        cut.error().message);
+    BOOST_CHECK_LT(cut.error().message.size(), 200u);
 
     // A single changed character breaks the checksum.
     std::string typo = good;
