@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -39,6 +40,7 @@ struct Node::Impl {
     NodeContext ctx;
     std::unique_ptr<RpcTable> rpc_table;
     std::unique_ptr<HttpServer> http;
+    std::atomic<bool> stop_requested_by_rpc{false};
 
     ~Impl() {
         // Reverse of start-up: stop taking requests, stop producing, then
@@ -99,7 +101,12 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
     n.ctx.chain = n.chain.get();
     n.ctx.mempool = n.mempool.get();
     n.ctx.producer = n.producer.get();
-    n.ctx.request_shutdown = [] { kill(getpid(), SIGTERM); };
+    // The stop RPC raises SIGTERM, so that one wait (WaitForShutdown) ends
+    // every shutdown; the flag lets the log say who asked.
+    n.ctx.request_shutdown = [&n] {
+        n.stop_requested_by_rpc = true;
+        kill(getpid(), SIGTERM);
+    };
     n.rpc_table = std::make_unique<RpcTable>();
     RegisterNodeRpcMethods(*n.rpc_table, n.ctx);
     n.rpc_table->SetCheckResults(args.GetBool("rpccheckresults"));
@@ -184,8 +191,10 @@ void Node::WaitForShutdown() {
     sigaddset(&set, SIGTERM);
     int sig = 0;
     sigwait(&set, &sig);
-    LogPrint("init",
-             std::string("shutdown requested (") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ")");
+    const char* by = m_impl->stop_requested_by_rpc ? "the stop RPC"
+                     : sig == SIGINT               ? "SIGINT"
+                                                   : "SIGTERM";
+    LogPrint("init", std::string("shutdown requested (") + by + ")");
 }
 
 }  // namespace maillon

@@ -25,7 +25,7 @@ def run(t):
     assert_equal(before[0], 3)
     assert_equal(before[4]["balance"], 300_000_000)
 
-    # Clean stop via RPC, SIGTERM and SIGINT.
+    # Clean stop via RPC, SIGTERM and SIGINT; the log says which one it was.
     node.restart()
     assert_equal(snapshot(), before)
     node.stop_with_signal(signal.SIGTERM)
@@ -34,6 +34,9 @@ def run(t):
     node.stop_with_signal(signal.SIGINT)
     node.start()
     assert_equal(snapshot(), before)
+    log = node.debug_log()
+    for who in ("the stop RPC", "SIGTERM", "SIGINT"):
+        assert f"shutdown requested ({who})" in log, who
 
     # kill -9 while the timer produces blocks: what restarts is a whole block,
     # consistent with its state, and the chain keeps going from there.
