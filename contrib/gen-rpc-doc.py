@@ -22,7 +22,7 @@ edit by hand.
 ## Transport
 
 - HTTP `POST /` with a JSON-RPC body, `Content-Type: application/json`. Other HTTP methods get
-  405. A request that is only notifications gets 204 and no body.
+  405, other paths 404. A request that is only notifications gets 204 and no body.
 - The server listens on `127.0.0.1` and `::1` (`-rpcbind=ADDR` to change), port `-rpcport`
   (defaults: main 7331, test 17331, dev 27331), and accepts clients from loopback only;
   `-rpcallowip=SUBNET` (repeatable, e.g. `192.168.1.0/24`) replaces that list. Other clients get

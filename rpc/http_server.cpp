@@ -402,6 +402,16 @@ void HttpServer::Loop::HandleRequest(evhttp_request* req) {
         RejectLater(req);
         return;
     }
+    // JSON-RPC lives at "/" only (a query string is ignored), so that a
+    // mistyped endpoint is an error rather than silently the same thing.
+    const std::string_view uri = evhttp_request_get_uri(req);
+    const std::string_view path = uri.substr(0, uri.find('?'));
+    if (path != "/") {
+        SendError(
+            req, 404,
+            "no such endpoint " + std::string(path.substr(0, 100)) + "; JSON-RPC is served at /");
+        return;
+    }
 
     evbuffer* in = evhttp_request_get_input_buffer(req);
     const size_t size = evbuffer_get_length(in);

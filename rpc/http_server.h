@@ -14,7 +14,8 @@
 //     realm="jsonrpc"`, sent after kAuthFailureDelay by a libevent timer, so
 //     that guessing is slow while other clients are served meanwhile. While
 //     kMaxDelayedRejects such 401s are pending, requests get 503 before their
-//     credentials are checked. Shutting down -> 503.
+//     credentials are checked. Shutting down -> 503. A path other than "/"
+//     (after authentication) -> 404.
 //  3. The quick handler, when there is one, may answer the body at once on
 //     the loop thread. Otherwise the body is copied and queued (a queue already
 //     holding work_queue_depth requests -> 503); a worker thread calls the

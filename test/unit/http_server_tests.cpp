@@ -291,6 +291,26 @@ BOOST_FIXTURE_TEST_CASE(failed_logins_are_throttled, ServerFixture) {
     CheckAlive();
 }
 
+BOOST_FIXTURE_TEST_CASE(only_the_root_path_serves_json_rpc, ServerFixture) {
+    for (const char* path : {"/rpc", "/wallet/x", "//", "/?"}) {
+        BOOST_TEST_CONTEXT(path) {
+            auto r = HttpPost("127.0.0.1", port, path, Call("echo", "[1]"), good_auth, kTimeout);
+            BOOST_REQUIRE_MESSAGE(r.ok(), ErrorText(r));
+            if (std::string_view(path) == "/?") {
+                BOOST_CHECK_EQUAL(r->status, 200);  // a query string does not matter
+                continue;
+            }
+            BOOST_CHECK_EQUAL(r->status, 404);
+            BOOST_CHECK_MESSAGE(r->body.find("JSON-RPC is served at /") != std::string::npos,
+                                r->body);
+        }
+    }
+    // Without credentials, the path is not even looked at.
+    auto anon = HttpPost("127.0.0.1", port, "/rpc", Call("echo", "[1]"), "", kTimeout);
+    BOOST_REQUIRE(anon.ok());
+    BOOST_CHECK_EQUAL(anon->status, 401);
+}
+
 BOOST_FIXTURE_TEST_CASE(get_gets_405, ServerFixture) {
     auto r = HttpGet("127.0.0.1", port, "/", good_auth, kTimeout);
     BOOST_REQUIRE_MESSAGE(r.ok(), ErrorText(r));
