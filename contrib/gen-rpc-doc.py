@@ -34,7 +34,8 @@ edit by hand.
   salted HMAC-SHA256). Credentials are compared in constant time; wrong or missing ones get 401
   after a 250 ms delay that does not hold up other clients. While 64 such 401s are pending,
   further requests get 503 without their credentials being checked, so guessing stays slow
-  however many connections a client opens.
+  however many connections a client opens. Failed logins are logged (`rpc` category) with the
+  client's address, at most one line a second that counts the others.
 - Limits, each with its own answer: body over `-rpcmaxbody` bytes (default 1 MiB) → 413; more
   than `-rpcmaxbatch` requests in a batch (default 1000) → one -32600 error; once the replies of
   a batch reach `-rpcmaxreply` bytes (default 64 MiB), its remaining requests are not run and

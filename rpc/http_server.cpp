@@ -28,6 +28,8 @@
 #include <event2/listener.h>
 #include <event2/thread.h>
 
+#include "util/log.h"
+
 namespace maillon {
 
 namespace {
@@ -79,6 +81,13 @@ struct HttpServer::Shared {
     // 401s waiting out kAuthFailureDelay, over all loops (see RejectLater).
     std::atomic<size_t> delayed_rejects{0};
 
+    // Logs a failed login, at most one line per second: the others are
+    // counted into the next line, so a guessing client cannot flood the log.
+    void LogFailedLogin(std::string_view peer);
+    std::mutex log_mutex;
+    std::chrono::steady_clock::time_point last_failed_login_log;  // guarded by log_mutex
+    uint64_t unlogged_failed_logins{0};                           // guarded by log_mutex
+
     std::mutex mutex;
     std::condition_variable work_cv;
     std::deque<Work> work;     // guarded by mutex
@@ -86,6 +95,26 @@ struct HttpServer::Shared {
 
     void WorkerLoop();
 };
+
+void HttpServer::Shared::LogFailedLogin(std::string_view peer) {
+    const auto now = std::chrono::steady_clock::now();
+    std::string line;
+    {
+        std::unique_lock lock(log_mutex);
+        if (now - last_failed_login_log < std::chrono::seconds(1)) {
+            ++unlogged_failed_logins;
+            return;
+        }
+        line = "incorrect or missing RPC credentials from " + std::string(peer);
+        if (unlogged_failed_logins > 0) {
+            line += " (and " + std::to_string(unlogged_failed_logins) +
+                    " more failed logins since the last such line)";
+        }
+        unlogged_failed_logins = 0;
+        last_failed_login_log = now;
+    }
+    LogPrint("rpc", line);
+}
 
 // --- one event loop -----------------------------------------------------------
 
@@ -399,6 +428,10 @@ void HttpServer::Loop::HandleRequest(evhttp_request* req) {
         allowed = false;
     }
     if (!allowed) {
+        char* peer = nullptr;
+        uint16_t peer_port = 0;
+        evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer, &peer_port);
+        m_shared.LogFailedLogin(peer != nullptr ? peer : "(unknown)");
         RejectLater(req);
         return;
     }

@@ -3,7 +3,7 @@
 import base64
 import json
 
-from framework import assert_equal, assert_raises_rpc_error, main
+from framework import assert_equal, assert_raises_rpc_error, main, wait_until
 
 
 def run(t):
@@ -11,11 +11,19 @@ def run(t):
 
     # Authentication: none, wrong password, wrong user -> 401; the cookie -> 200.
     body = b'{"jsonrpc":"2.0","id":1,"method":"getblockcount"}'
-    status, headers, _ = node.raw_http(body, auth=False)
+    # A failed login is logged with the client's address.
+    with node.assert_debug_log(["incorrect or missing RPC credentials from 127.0.0.1"]):
+        status, headers, _ = node.raw_http(body, auth=False)
     assert_equal(status, 401)
     assert "basic" in headers.get("WWW-Authenticate", "").lower(), headers
-    bad = "Basic " + base64.b64encode(b"__cookie__:wrong").decode()
+    bad = "Basic " + base64.b64encode(b"__cookie__:Zebra-guess-7731").decode()
     assert_equal(node.raw_http(body, headers={"Authorization": bad})[0], 401)
+    # At most a line a second: later ones count the failures in between, and
+    # never show what a client sent.
+    wait_until(lambda: node.raw_http(body, headers={"Authorization": bad})[0] == 401 and
+               "more failed logins since the last such line" in node.debug_log(),
+               what="a failed-login line with a count")
+    assert "Zebra-guess-7731" not in node.debug_log() and bad not in node.debug_log()
     user, password = node.read_cookie().split(":", 1)
     bad_user = "Basic " + base64.b64encode(f"someone:{password}".encode()).decode()
     assert_equal(node.raw_http(body, headers={"Authorization": bad_user})[0], 401)
