@@ -118,7 +118,10 @@ std::optional<std::vector<int>> ReplyCodes(const HttpResponse& r, std::string& w
     return codes;
 }
 
-// A real server on 127.0.0.1 (ephemeral port) with a fresh cookie.
+// A real server on 127.0.0.1 (ephemeral port) with a fresh cookie, wired as
+// maillond wires its own: the event loops try TryHandleQuick first (parse
+// errors, malformed requests and unknown methods are answered there), the
+// workers run the rest.
 struct ConformanceServer {
     test::TempDir dir;
     RpcAuthenticator auth;
@@ -143,7 +146,10 @@ struct ConformanceServer {
         options.port = 0;
         server = std::make_unique<HttpServer>(
             options, [this](std::string_view h) { return auth.Authenticate(h).has_value(); },
-            [this](std::string_view body) { return table.Handle(body); });
+            [this](std::string_view body) { return table.Handle(body); },
+            [this](std::string_view body, std::optional<std::string>& reply) {
+                return table.TryHandleQuick(body, reply);
+            });
         Status st = server->Start();
         BOOST_REQUIRE_MESSAGE(st.ok(), test::ErrorText(st));
         port = server->Port();
