@@ -49,10 +49,13 @@ edit by hand.
   an event loop before a worker sees them, so a slow client never holds a worker.
 - JSON-RPC 2.0 (`"jsonrpc": "2.0"`): positional (array) or named (object) `params`,
   notifications (no `id`), batches (an array of requests). The 1.0-style envelope that
-  Bitcoin-style clients send (no `jsonrpc` member) is answered with both `result` and `error`,
-  errors included. The `id` comes back exactly as sent (`1e3` stays `1e3`). `jsonrpc`, `id`,
-  `method` and `params` may each appear once; a repeated one is -32600. Optional parameters
-  left out (or `null`) take the default shown by `help`.
+  Bitcoin-style clients send (no `jsonrpc` member, or `"jsonrpc": "1.0"`) is answered with
+  both `result` and `error`, errors included; an object with neither `jsonrpc` nor `method` is
+  no request of either kind and gets the 2.0 error shape, as the JSON-RPC 2.0 examples require.
+  A numeric `id` comes back with the digits it was sent with (`1e3` stays `1e3`, `-0` stays
+  `-0`); a string `id` comes back as the same string (escapes may be written differently).
+  `jsonrpc`, `id`, `method` and `params` may each appear once; a repeated one is -32600.
+  Optional parameters left out (or `null`) take the default shown by `help`.
 - Error messages start with the JSON-RPC text (`Parse error`, `Invalid Request`, `Method not
   found`, `Invalid params`) and go on, after `: `, with what is wrong and what to do; parse
   errors give the byte offset.

@@ -182,8 +182,9 @@ RpcError InvalidRequest(std::string detail) {
 
 // An id that is a number RapidJSON keeps as a double (a fraction, an exponent,
 // more digits than 64 bits hold): echoing the double would change its text.
+// RapidJSON also reads -0 as the integer 0, so a zero id is collected too.
 bool IsInexactId(const rapidjson::Value& v) {
-    return v.IsNumber() && !v.IsInt64() && !v.IsUint64();
+    return v.IsNumber() && ((!v.IsInt64() && !v.IsUint64()) || (v.IsInt64() && v.GetInt64() == 0));
 }
 
 // Collects the "id" of each request object exactly as written, by a second,
@@ -416,8 +417,10 @@ std::optional<RpcError> ExecuteMethod(std::string_view name, const RpcMethod* m,
     std::vector<const rapidjson::Value*> mapped(n, nullptr);
     if (params.IsArray()) {
         if (params.Size() > n) {
+            const std::string got = ", got " + std::to_string(params.Size());
+            if (n == 0) return InvalidParams(m->name + " takes no parameters" + got);
             return InvalidParams(m->name + " takes at most " + std::to_string(n) + " parameter" +
-                                 (n == 1 ? "" : "s") + ", got " + std::to_string(params.Size()));
+                                 (n == 1 ? "" : "s") + got);
         }
         for (rapidjson::SizeType i = 0; i < params.Size(); ++i)
             mapped[i] = &params[i];
@@ -487,7 +490,8 @@ std::optional<RpcError> ParseBody(std::string_view body, rapidjson::Document& do
     auto parse_error = [](std::string detail) {
         return RpcError{kRpcParseError, "Parse error: " + std::move(detail)};
     };
-    if (body.empty()) return parse_error("the body is empty; send one JSON-RPC request object");
+    if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
+        return parse_error("the body is empty; send one JSON-RPC request object");
     // RapidJSON stops at a NUL byte and skips a byte-order mark byte by byte;
     // JSON allows neither, so both are parse errors before it sees them.
     if (const size_t nul = body.find('\0'); nul != std::string_view::npos)

@@ -83,6 +83,12 @@ Result<RpcClient> RpcClient::FromArgs(const Args& args) {
     if (port < 1 || port > 65535) return MakeError("bad-option", "-rpcport must be 1..65535");
     c.m_port = static_cast<uint16_t>(port);
     c.m_timeout_s = static_cast<int>(args.GetInt("rpcclienttimeout", 900));
+    if (args.IsSet("rpcuser") != args.IsSet("rpcpassword")) {
+        return MakeError("bad-option",
+                         std::string(args.IsSet("rpcuser") ? "-rpcuser needs -rpcpassword"
+                                                           : "-rpcpassword needs -rpcuser") +
+                             " (or leave both out to use the node's cookie file)");
+    }
     if (args.IsSet("rpcpassword")) {
         c.m_auth_header =
             MakeBasicAuthHeader(args.GetString("rpcuser"), args.GetString("rpcpassword"));

@@ -166,7 +166,14 @@ public:
             return **h;
         }
         // The parameter table admits only the two types.
-        return ParseHash(v.GetString(), "block hash");
+        const std::string text = v.GetString();
+        auto hash = ParseHash(text, "block hash");
+        if (!hash && !text.empty() && text.size() <= 20 &&
+            text.find_first_not_of("0123456789") == std::string::npos) {
+            return MakeError("bad-hash", hash.error().message +
+                                             " (a height goes as a JSON number, not a string)");
+        }
+        return hash;
     }
 
     const NodeContext& m_ctx;
@@ -389,7 +396,8 @@ void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
              auto found = m->m_ctx.chain->FindTransaction(tx->Id());
              if (!found) return FromError(found.error());
              if (found->has_value()) {
-                 return Err(kRpcTxAlreadyKnown, "already-in-chain: transaction is in block " +
+                 return Err(kRpcTxAlreadyKnown, "already-in-chain: transaction " +
+                                                    HexStr(tx->Id()) + " is in block " +
                                                     std::to_string((*found)->height));
              }
              auto id = m->m_ctx.mempool->Add(*tx, *m->m_ctx.chain);

@@ -42,6 +42,7 @@ def run(t):
     assert_raises_rpc_error(-8, "no block at height", node.rpc, "getblockhash", tip + 1)
     assert_raises_rpc_error(-8, "no block with hash", node.rpc, "getblock", "ab" * 32)
     assert_raises_rpc_error(-3, "64 hex characters", node.rpc, "getblock", "xyz")
+    assert_raises_rpc_error(-3, "a height goes as a JSON number", node.rpc, "getblock", "5")
     assert_raises_rpc_error(-11, "verbosity must be 0, 1 or 2, got 3", node.rpc, "getblock", 1, 3)
     # Any other JSON type is refused by the parameter table, naming both types.
     for bad in (1.5, True, [1], -1):

@@ -79,6 +79,9 @@ def run(t):
     assert_equal(proc.stderr.count("is maillond running"), 1, msg=proc.stderr)
     assert_equal(proc.stderr.count(".cookie"), 1, msg=proc.stderr)
     assert "pass -rpcuser and -rpcpassword" in proc.stderr, proc.stderr
+    # Half a set of credentials is refused rather than silently replaced by the cookie.
+    assert_fails(node.cli("-rpcuser=bob", "getblockcount"), "-rpcuser needs -rpcpassword")
+    assert_fails(node.cli("-rpcpassword=x", "getblockcount"), "-rpcpassword needs -rpcuser")
 
     # Amounts: too many decimals is said as such.
     dev = node.dev_address()

@@ -248,7 +248,7 @@ BOOST_AUTO_TEST_CASE(ids_are_echoed_exactly) {
     // Numbers a double would rewrite come back as the client wrote them, in
     // single calls, in batches (each entry its own) and in error replies.
     for (const std::string id : {"12345678901234567890123", "18446744073709551616", "1e3",
-                                 "1.23456789012345678901", "-1.5E-7", "0.1"}) {
+                                 "1.23456789012345678901", "-1.5E-7", "0.1", "-0", "0"}) {
         BOOST_TEST_CONTEXT(id) {
             const std::string tail = ",\"id\":" + id + "}";
             auto reply = table.Handle(Req("sum", "[1]", id));
@@ -707,6 +707,10 @@ BOOST_AUTO_TEST_CASE(error_messages_say_what_to_fix) {
     BOOST_CHECK(Contains(msg, "\"2.0\"") && Contains(msg, "1.0"));
     BOOST_CHECK_EQUAL(ErrorCode(Req("typed", R"(["x",1.5])"), &msg), kRpcInvalidParams);
     BOOST_CHECK_MESSAGE(Contains(msg, "got number with a fraction"), msg);
+    BOOST_CHECK_EQUAL(ErrorCode(Req("throw", "[1]"), &msg), kRpcInvalidParams);
+    BOOST_CHECK_EQUAL(msg, "Invalid params: throw takes no parameters, got 1");
+    BOOST_CHECK_EQUAL(ErrorCode(" \r\n\t ", &msg), kRpcParseError);
+    BOOST_CHECK_EQUAL(msg, "Parse error: the body is empty; send one JSON-RPC request object");
     BOOST_CHECK_EQUAL(ErrorCode(Req("typed", R"(["x",1e2])"), &msg), kRpcInvalidParams);
     BOOST_CHECK_MESSAGE(Contains(msg, "decimal point or exponent"), msg);
     BOOST_CHECK_EQUAL(ErrorCode(Req("typed", R"(["x",1e30])"), &msg), kRpcInvalidParams);
