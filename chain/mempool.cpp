@@ -31,11 +31,6 @@ Result<Hash256> Mempool::Add(const Transaction& tx, const StateView& tip) {
     }
     auto account = tip.GetAccount(tx.sender);
     if (!account) return account.error();
-    if (tx.nonce < account->nonce) {
-        return MakeError("nonce-too-low", "nonce " + std::to_string(tx.nonce) +
-                                              " was already used; the sender's next nonce is " +
-                                              std::to_string(account->nonce));
-    }
     // Entries below the account nonce were included by a block whose
     // RemoveStale has not run yet (the tip moves first); drop them so they
     // neither shift the next expected nonce nor count against the balance.
@@ -48,6 +43,12 @@ Result<Hash256> Mempool::Add(const Transaction& tx, const StateView& tip) {
     auto sit = m_by_sender.find(tx.sender);
     const auto& pending = sit == m_by_sender.end() ? kNone : sit->second;
     const uint64_t next = account->nonce + pending.size();
+    if (tx.nonce < account->nonce) {
+        return MakeError("nonce-too-low", "nonce " + std::to_string(tx.nonce) +
+                                              " was already used; the next nonce for this "
+                                              "sender is " +
+                                              std::to_string(next));
+    }
     auto existing = pending.find(tx.nonce);
     if (existing == pending.end() && tx.nonce != next) {
         return MakeError("nonce-gap", "nonce " + std::to_string(tx.nonce) +

@@ -25,8 +25,9 @@ Status CheckTransaction(const Transaction& tx, const ChainParams& params, bool c
     }
     if (tx.fee < params.min_tx_fee) {
         return MakeError("fee-too-low", "fee " + std::to_string(tx.fee) +
-                                            " is below the minimum of " +
-                                            std::to_string(params.min_tx_fee) + " units");
+                                            " units is below the minimum of " +
+                                            std::to_string(params.min_tx_fee) + " units (" +
+                                            FormatMoney(params.min_tx_fee) + " MLN)");
     }
     switch (tx.type) {
         case TxType::kTransfer: {

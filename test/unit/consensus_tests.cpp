@@ -129,6 +129,9 @@ BOOST_AUTO_TEST_CASE(check_transaction_fee_floor) {
                       "fee-too-low");
     BOOST_CHECK_EQUAL(Code(CheckTransaction(MakeTransfer(Alice(), Bob().PubKey(), 5, 0), Dev())),
                       "fee-too-low");
+    BOOST_CHECK_EQUAL(
+        CheckTransaction(MakeTransfer(Alice(), Bob().PubKey(), 5, 999), Dev()).error().message,
+        "fee 999 units is below the minimum of 1000 units (0.00001 MLN)");
     BOOST_CHECK_EQUAL(Code(CheckTransaction(MakeTransfer(Alice(), Bob().PubKey(), 5, 1000), Dev())),
                       "ok");
 }

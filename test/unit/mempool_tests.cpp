@@ -98,6 +98,15 @@ BOOST_AUTO_TEST_CASE(rejects_duplicate_replay_and_gap) {
     BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[1], 4), state)), "ok");
     BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[0], 1), state)), "ok");
     BOOST_CHECK_EQUAL(pool.Info().size, 4U);
+    // Both nonce errors name the same next nonce: the account's, plus what is pending.
+    auto low = pool.Add(Transfer(keys[1], 1), state);
+    BOOST_REQUIRE(!low);
+    BOOST_CHECK_EQUAL(low.error().message,
+                      "nonce 1 was already used; the next nonce for this sender is 5");
+    auto gap = pool.Add(Transfer(keys[1], 9), state);
+    BOOST_REQUIRE(!gap);
+    BOOST_CHECK_EQUAL(gap.error().message,
+                      "nonce 9 leaves a gap; the next nonce for this sender is 5");
 }
 
 BOOST_AUTO_TEST_CASE(rejects_invalid_transactions) {
