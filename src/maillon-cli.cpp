@@ -249,9 +249,13 @@ int main(int argc, char* argv[]) {
     Status st = args.ParseCommandLine(argc, argv);
     if (st) st = args.ReadConfigFile();
     if (!st) return Fail(st.error().message);
-    if (args.IsSet("help") || args.Positional().empty()) {
+    if (args.IsSet("help")) {
         std::cout << kUsage << args.Help();
-        return args.IsSet("help") ? 0 : 1;
+        return 0;
+    }
+    if (args.Positional().empty()) {
+        std::cerr << kUsage << args.Help();
+        return Fail("no command given; 'maillon-cli help' lists the RPC methods");
     }
     Cli cli{args, args.Params()};
     return cli.Run(args.Positional());

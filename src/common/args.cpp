@@ -187,6 +187,9 @@ Status Args::ParseCommandLine(int argc, const char* const argv[]) {
     }
     Status st = Store(kept, "command line");
     if (!st) return st;
+    if (IsSet("datadir") && GetString("datadir").empty()) {
+        return OptionError("-datadir is empty: give a directory, or leave it out for ~/.maillon");
+    }
     if (GetBool("dev") && GetBool("testnet")) {
         return OptionError("-dev and -testnet cannot be used together");
     }
@@ -256,7 +259,10 @@ Status Args::ReadConfigFile() {
                                "file, e.g. dev=1");
         }
         const po::option_description* d = m_desc.find_nothrow(name, /*approx=*/false);
-        if (d == nullptr && m_foreign.count(name) > 0) continue;  // the other program's
+        if (d == nullptr && m_foreign.count(name) > 0) {  // the other program's
+            m_foreign_seen.insert(name);
+            continue;
+        }
         if (d == nullptr) return ConfigError(path, line_no, "unknown option '" + name + "'");
         if (name == "conf" || d->semantic()->max_tokens() == 0) {
             return ConfigError(path, line_no, "-" + name + " works on the command line only");
@@ -347,7 +353,14 @@ std::vector<std::string> Args::GetStrings(const std::string& name) const {
 std::string Args::Help() const {
     std::ostringstream out;
     out << m_desc;
-    return out.str();
+    // Boost writes long options as "--name"; these programs spell them "-name".
+    std::string text = out.str();
+    for (size_t at = text.find(" --"); at != std::string::npos; at = text.find(" --", at + 2)) {
+        const bool option_start =
+            at + 3 < text.size() && text[at + 3] >= 'a' && text[at + 3] <= 'z';
+        if (option_start) text.erase(at + 1, 1);
+    }
+    return text;
 }
 
 const ChainParams& Args::Params() const {

@@ -53,6 +53,9 @@ public:
     std::vector<std::string> GetStrings(const std::string& name) const;
     const std::vector<std::string>& Positional() const { return m_positional; }
     std::string Help() const;
+    // Options of the other program that the config file set (and this one
+    // ignored), e.g. "rpcpassword" read by maillond.
+    const std::set<std::string>& ForeignConfigOptions() const { return m_foreign_seen; }
 
     // -dev / -testnet, or main.
     const ChainParams& Params() const;
@@ -67,6 +70,7 @@ private:
 
     boost::program_options::options_description m_desc;
     std::set<std::string> m_foreign;
+    std::set<std::string> m_foreign_seen;
     boost::program_options::variables_map m_vm;
     std::vector<std::string> m_positional;
 };

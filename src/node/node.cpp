@@ -158,6 +158,14 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
         st = auth->AddRpcAuth(entry);
         if (!st) return OptionError("-rpcauth: " + st.error().message);
     }
+    // The Bitcoin habit: rpcuser/rpcpassword in the shared config file, read
+    // only by maillon-cli. Without an rpcauth line that user would get 401.
+    if (args.ForeignConfigOptions().count("rpcpassword") && !args.IsSet("rpcauth")) {
+        LogPrint("init",
+                 "warning: maillon.conf sets rpcpassword, which only maillon-cli reads; for "
+                 "maillond to accept that user, add the rpcauth= line that contrib/rpcauth.py "
+                 "USER prints");
+    }
 
     const RpcTable* table = n.rpc_table.get();
     n.http = std::make_unique<HttpServer>(

@@ -81,6 +81,15 @@ def run(t):
     write_conf(shared)
     node.start()
     assert_equal(node.cli_ok("getblockcount"), "0")
+    assert "only maillon-cli reads" not in node.debug_log()  # alice has her rpcauth line
+
+    # rpcuser/rpcpassword alone (the Bitcoin habit): maillond starts, and says
+    # why that user will be refused.
+    node.stop()
+    write_conf("rpcuser=carol\nrpcpassword=c4rol\n")
+    with node.assert_debug_log(["maillon.conf sets rpcpassword, which only maillon-cli reads"]):
+        node.start()
+    assert_equal(node.raw_http(call, headers=basic("carol", "c4rol"))[0], 401)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,14 @@ def run(t):
         rc, _, err = node.cli("getblockhash", word)
         assert rc == 1, (word, rc, err)
 
+    # No command: the usage, and a line that says what is missing.
+    rc, _, err = node.cli()
+    assert rc == 1 and "error: no command given; 'maillon-cli help' lists the RPC methods" in err, err
+    # Help spells options as they are used.
+    help_text = node.cli_ok("-help")
+    assert "  -datadir" in help_text and "--datadir" not in help_text, help_text
+    assert_fails(node.cli("-datadir=", "getblockcount"), "-datadir is empty")
+
     # A negative number is a parameter: the node itself says what is wrong.
     assert_fails(node.cli("getblockhash", "-1"), "must be a non-negative integer")
 
