@@ -90,7 +90,7 @@ std::string_view JsonTypeName(const rapidjson::Value& v) {
     if (v.IsInt64()) return "negative integer";
     const double d = v.GetDouble();
     if (std::floor(d) != d) return "number with a fraction";
-    if (d >= 0x1p64 || d < -0x1p63) return "number outside the 64-bit integer range";
+    if (d >= 0x1p64 || d <= -0x1p63) return "number outside the 64-bit integer range";
     return "number with a decimal point or exponent (write integers as plain digits)";
 }
 
@@ -564,20 +564,16 @@ std::optional<Call> ParseCall(const rapidjson::Value& req, std::string_view raw_
     // Errors use the envelope of the request: 1.0 for an object with a
     // "method" but no "jsonrpc" member, else 2.0 (also for a bad "jsonrpc").
     Envelope env = FindMember(req, "method") != nullptr ? Envelope::kV1 : Envelope::kV2;
+    bool bad_version = false;
     if (const rapidjson::Value* version = FindMember(req, "jsonrpc")) {
-        env = Envelope::kV2;
         const std::string_view v =
             version->IsString() ? std::string_view(version->GetString(), version->GetStringLength())
                                 : std::string_view();
-        if (v == "1.0") {
-            env = Envelope::kV1;
-        } else if (v != "2.0") {
-            WriteErrorReply(w, env, echo_id, raw_id,
-                            InvalidRequest("\"jsonrpc\" must be \"2.0\" (or left out for a "
-                                           "JSON-RPC 1.0 call)"));
-            return std::nullopt;
-        }
+        env = v == "1.0" ? Envelope::kV1 : Envelope::kV2;
+        bad_version = v != "1.0" && v != "2.0";
     }
+    // Before anything echoes the id: with a repeated member, which "id" the
+    // client meant is unknown.
     for (const char* name : kEnvelopeMembers) {
         const std::string_view wanted(name);
         size_t count = 0;
@@ -591,6 +587,12 @@ std::optional<Call> ParseCall(const rapidjson::Value& req, std::string_view raw_
                                            std::to_string(count) + " times; send it once"));
             return std::nullopt;
         }
+    }
+    if (bad_version) {
+        WriteErrorReply(w, env, echo_id, raw_id,
+                        InvalidRequest("\"jsonrpc\" must be \"2.0\" (or \"1.0\", or left out, "
+                                       "for a JSON-RPC 1.0 call)"));
+        return std::nullopt;
     }
     if (!id_valid) {
         WriteErrorReply(w, env, nullptr, {},

@@ -9,8 +9,9 @@
 //   kMaxJsonDepth, -> -32700 with id null.
 // - Request object: "method" string; optional "params" (array = positional,
 //   object = named, null/absent = none); optional "id" (string, number or
-//   null), echoed byte for byte as the client wrote it (1e2 stays 1e2, a
-//   30-digit integer stays that integer). Any of the four members twice, or
+//   null), echoed as the client wrote it: a number byte for byte (1e2 stays
+//   1e2, a 30-digit integer stays that integer), a string as the same string
+//   (its escapes may be written differently). Any of the four members twice, or
 //   anything else wrong -> -32600 (id echoed if it was itself valid).
 // - "jsonrpc": "2.0" -> 2.0 envelope: no "id" member means a notification
 //   (executed, never answered); the reply has exactly "jsonrpc", "id" and one
