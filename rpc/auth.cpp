@@ -134,16 +134,25 @@ Status RpcAuthenticator::AddRpcAuth(std::string_view entry) {
     return Status::Ok();
 }
 
+std::optional<size_t> RpcAuthenticator::Recall(const Hash256& header_digest) const {
+    std::optional<size_t> entry;
+    std::lock_guard lock(m_remembered_mutex);
+    // No early exit, as in Verify.
+    for (const Remembered& r : m_remembered) {
+        if (TimingSafeEqual(header_digest, r.header_digest) && !entry) entry = r.entry;
+    }
+    return entry;
+}
+
+std::optional<std::string> RpcAuthenticator::AuthenticateRemembered(std::string_view header) const {
+    const std::optional<size_t> entry = Recall(Sha256(Bytes(header)));
+    if (!entry) return std::nullopt;
+    return m_entries[*entry].user;
+}
+
 std::optional<std::string> RpcAuthenticator::Authenticate(std::string_view header) const {
     const Hash256 header_digest = Sha256(Bytes(header));
-    std::optional<size_t> entry;
-    {
-        std::lock_guard lock(m_remembered_mutex);
-        // No early exit, as below.
-        for (const Remembered& r : m_remembered) {
-            if (TimingSafeEqual(header_digest, r.header_digest) && !entry) entry = r.entry;
-        }
-    }
+    std::optional<size_t> entry = Recall(header_digest);
     if (!entry) {
         entry = Verify(header);
         if (!entry) return std::nullopt;

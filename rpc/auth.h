@@ -76,12 +76,18 @@ public:
     // of a base64 decode, two hashes and an HMAC per rpcauth entry. A hit
     // only tells a caller what its own valid header already proved.
     std::optional<std::string> Authenticate(std::string_view authorization_header) const;
+    // Like Authenticate, but only for a header that Authenticate accepted
+    // before (and still remembers): nothing new is checked, so nothing can be
+    // guessed through it. For use while failed logins are throttled.
+    std::optional<std::string> AuthenticateRemembered(std::string_view authorization_header) const;
 
 private:
     static constexpr size_t kMaxRemembered = 64;
 
     // The index in m_entries of the entry the header proves, if any.
     std::optional<size_t> Verify(std::string_view authorization_header) const;
+    // The entry of a remembered header digest, if any.
+    std::optional<size_t> Recall(const Hash256& header_digest) const;
 
     struct Entry {
         std::string user;

@@ -66,13 +66,14 @@ struct HttpServer::Shared {
     };
 
     Shared(const HttpServerOptions& o, const HttpAuthorizer& a, const HttpHandler& h,
-           const HttpQuickHandler& q)
-        : options(o), authorizer(a), handler(h), quick_handler(q) {}
+           const HttpQuickHandler& q, const HttpAuthorizer& r)
+        : options(o), authorizer(a), handler(h), quick_handler(q), remembered(r) {}
 
     const HttpServerOptions& options;
     const HttpAuthorizer& authorizer;
     const HttpHandler& handler;
     const HttpQuickHandler& quick_handler;
+    const HttpAuthorizer& remembered;
     std::vector<IpSubnet> allow;
 
     std::vector<std::unique_ptr<Loop>> loops;
@@ -410,30 +411,41 @@ void HttpServer::Loop::HandleRequest(evhttp_request* req) {
         SendError(req, 405, "JSON-RPC requests must use POST");
         return;
     }
-    // While kMaxDelayedRejects failed logins wait out their delay, no further
-    // credentials are even checked: that bounds guessing to that many tries
-    // per kAuthFailureDelay, however many connections a client opens.
+    const char* auth_header =
+        evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    const std::string_view auth = auth_header != nullptr ? auth_header : std::string_view();
+    // While kMaxDelayedRejects failed logins wait out their delay, no new
+    // credentials are checked: that bounds guessing to that many tries per
+    // kAuthFailureDelay, however many connections a client opens. Headers
+    // that were accepted before are still served.
     if (m_shared.delayed_rejects.load() >= kMaxDelayedRejects) {
-        SendError(req, 503,
-                  "too many failed RPC logins in progress; retry in a second, with the right "
-                  "credentials");
-        return;
-    }
-    const char* auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-    bool allowed = false;
-    try {
-        allowed =
-            m_shared.authorizer(auth != nullptr ? std::string_view(auth) : std::string_view());
-    } catch (const std::exception&) {
-        allowed = false;
-    }
-    if (!allowed) {
-        char* peer = nullptr;
-        uint16_t peer_port = 0;
-        evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer, &peer_port);
-        m_shared.LogFailedLogin(peer != nullptr ? peer : "(unknown)");
-        RejectLater(req);
-        return;
+        bool known = false;
+        try {
+            known = m_shared.remembered && m_shared.remembered(auth);
+        } catch (const std::exception&) {
+            known = false;
+        }
+        if (!known) {
+            SendError(req, 503,
+                      "too many failed RPC logins in progress; retry in a second, with the right "
+                      "credentials");
+            return;
+        }
+    } else {
+        bool allowed = false;
+        try {
+            allowed = m_shared.authorizer(auth);
+        } catch (const std::exception&) {
+            allowed = false;
+        }
+        if (!allowed) {
+            char* peer = nullptr;
+            uint16_t peer_port = 0;
+            evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer, &peer_port);
+            m_shared.LogFailedLogin(peer != nullptr ? peer : "(unknown)");
+            RejectLater(req);
+            return;
+        }
     }
     // JSON-RPC lives at "/" only (a query string is ignored), so that a
     // mistyped endpoint is an error rather than silently the same thing.
@@ -590,11 +602,12 @@ void HttpServer::Shared::WorkerLoop() {
 // --- HttpServer -------------------------------------------------------------
 
 HttpServer::HttpServer(HttpServerOptions options, HttpAuthorizer authorizer, HttpHandler handler,
-                       HttpQuickHandler quick_handler)
+                       HttpQuickHandler quick_handler, HttpAuthorizer remembered)
     : m_options(std::move(options)),
       m_authorizer(std::move(authorizer)),
       m_handler(std::move(handler)),
-      m_quick_handler(std::move(quick_handler)) {}
+      m_quick_handler(std::move(quick_handler)),
+      m_remembered(std::move(remembered)) {}
 
 HttpServer::~HttpServer() {
     Stop();
@@ -699,7 +712,8 @@ Status HttpServer::Start() {
     // A client that resets its connection before its reply is written would
     // otherwise kill the process with SIGPIPE from inside libevent's writev.
     std::signal(SIGPIPE, SIG_IGN);
-    auto shared = std::make_unique<Shared>(m_options, m_authorizer, m_handler, m_quick_handler);
+    auto shared =
+        std::make_unique<Shared>(m_options, m_authorizer, m_handler, m_quick_handler, m_remembered);
     for (const std::string& entry : m_options.allow_ips) {
         auto subnet = IpSubnet::Parse(entry);
         if (!subnet) return subnet.error();

@@ -13,8 +13,9 @@
 //     "Authorization" header -> 401 with `WWW-Authenticate: Basic
 //     realm="jsonrpc"`, sent after kAuthFailureDelay by a libevent timer, so
 //     that guessing is slow while other clients are served meanwhile. While
-//     kMaxDelayedRejects such 401s are pending, requests get 503 before their
-//     credentials are checked. Shutting down -> 503. A path other than "/"
+//     kMaxDelayedRejects such 401s are pending, no credentials are checked:
+//     a header the `remembered` authorizer knows is served, any other gets
+//     503. Shutting down -> 503. A path other than "/"
 //     (after authentication) -> 404.
 //  3. The quick handler, when there is one, may answer the body at once on
 //     the loop thread. Otherwise the body is copied and queued (a queue already
@@ -93,8 +94,12 @@ using HttpAuthorizer = std::function<bool(std::string_view authorization)>;
 
 class HttpServer {
 public:
+    // `remembered` (optional) accepts only headers that `authorizer` accepted
+    // before, checking nothing new: while failed logins are throttled it
+    // stands in for `authorizer`, so that clients already known keep being
+    // served and nothing can be guessed.
     HttpServer(HttpServerOptions options, HttpAuthorizer authorizer, HttpHandler handler,
-               HttpQuickHandler quick_handler = {});
+               HttpQuickHandler quick_handler = {}, HttpAuthorizer remembered = {});
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
@@ -125,6 +130,7 @@ private:
     const HttpAuthorizer m_authorizer;
     const HttpHandler m_handler;
     const HttpQuickHandler m_quick_handler;
+    const HttpAuthorizer m_remembered;
 
     uint16_t m_port{0};
     std::vector<std::string> m_bound;

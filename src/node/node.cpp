@@ -174,6 +174,9 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
         [table](std::string_view body) { return table->Handle(body); },
         [table](std::string_view body, std::optional<std::string>& reply) {
             return table->TryHandleQuick(body, reply);
+        },
+        [auth](std::string_view header) {
+            return auth->AuthenticateRemembered(header).has_value();
         });
     st = n.http->Start();
     if (!st) return st.error();
