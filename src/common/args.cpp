@@ -308,16 +308,29 @@ Status Args::ReadConfigFile() {
                                                 : Network::kMain)
                                 .name;
     // Command line, then the network's section, then the top of the file.
+    // Store never overwrites a single-valued option; a repeatable one takes
+    // its values from the first of those places that sets it, not from all.
+    auto unset = [&](std::vector<po::option> options) {
+        std::erase_if(options, [&](const po::option& o) {
+            return IsSet(o.string_key) && IsRepeatable(*Find(o.string_key));
+        });
+        return options;
+    };
     std::vector<po::option> in_section, at_top;
     for (const Setting& s : settings) {
         if (s.section == net) in_section.push_back(s.option);
         if (s.section.empty()) at_top.push_back(s.option);
     }
-    Status st = Store(in_section, "config file " + path);
-    if (st) st = Store(at_top, "config file " + path);
+    Status st = Store(unset(std::move(in_section)), "config file " + path);
+    if (st) st = Store(unset(std::move(at_top)), "config file " + path);
     if (!st) return st;
     if (GetBool("dev") && GetBool("testnet")) {
         return OptionError("-dev and -testnet cannot be used together");
+    }
+    if (IsSet("datadir") && GetString("datadir").empty()) {
+        return MakeError(
+            "bad-config",
+            "config file " + path + ": datadir is empty; give a directory or remove the line");
     }
     return Status::Ok();
 }

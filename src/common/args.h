@@ -12,7 +12,10 @@
 // Config file: `name=value` lines, `#` starts a comment. `[main]`, `[test]`
 // and `[dev]` sections (or the `dev.name=value` form) hold settings for one
 // network only, which override the top of the file on that network; -dev and
-// -testnet themselves go at the top. A single-valued option set twice in the
+// -testnet themselves go at the top. A repeatable option takes all its values
+// from the first place that sets it, in the order command line, the network's
+// section, the top of the file: a section's -rpcbind lines replace the top's
+// rather than adding to them. A single-valued option set twice in the
 // same scope is an error. Names listed as `foreign` (the other program's
 // options, see common/options.h) are accepted and ignored.
 //

@@ -39,6 +39,8 @@ def run(t):
               f"rpcclienttimeout=30\n"
               f"rpcthreads=2\n"
               f"[dev]\n"
+              f"# a repeatable option's lines here replace the top's on dev\n"
+              f"{rpcauth_line('alice', 's3cret')}\n"
               f"{rpcauth_line('bob', 'b0b')}\n"
               f"[test]\n"
               f"# would shut loopback out if it applied on dev\n"

@@ -214,8 +214,21 @@ BOOST_AUTO_TEST_CASE(config_sections_per_network) {
         Args args = NodeArgs();
         BOOST_REQUIRE(ParseWithConfig(args, dir, text, {"-dev"}).ok());
         BOOST_CHECK_EQUAL(args.GetInt("rpcport", 0), 7002);
-        BOOST_CHECK(args.GetStrings("rpcbind") ==
-                    (std::vector<std::string>{"10.0.0.2", "10.0.0.1"}));
+        // A repeatable option takes all its values from one place: the section
+        // replaces the top of the file, the command line replaces both.
+        BOOST_CHECK(args.GetStrings("rpcbind") == (std::vector<std::string>{"10.0.0.2"}));
+        Args cli = NodeArgs();
+        BOOST_REQUIRE(
+            ParseWithConfig(cli, dir, text, {"-dev", "-rpcbind=1.2.3.4", "-rpcbind=::1"}).ok());
+        BOOST_CHECK(cli.GetStrings("rpcbind") == (std::vector<std::string>{"1.2.3.4", "::1"}));
+        Args top = NodeArgs();
+        BOOST_REQUIRE(ParseWithConfig(top, dir, text, {"-testnet"}).ok());
+        BOOST_CHECK(top.GetStrings("rpcbind") == (std::vector<std::string>{"10.0.0.1"}));
+    }
+    {  // An empty datadir from the file is refused like one on the command line.
+        Args args = CliArgs();
+        const Status st = ParseWithConfig(args, dir, "datadir=\n");
+        BOOST_CHECK_MESSAGE(!st.ok() && Contains(Message(st), "datadir is empty"), Message(st));
     }
     {
         Args args = NodeArgs();
