@@ -98,7 +98,15 @@ Result<RpcClient> RpcClient::FromArgs(const Args& args) {
     if (!datadir) return datadir.error();
     const std::string cookie_path = *datadir + "/.cookie";
     std::error_code ec;
-    if (!std::filesystem::exists(cookie_path, ec)) {
+    const bool exists = std::filesystem::exists(cookie_path, ec);
+    if (ec) {  // e.g. a data directory this user may not enter
+        return MakeError("no-credentials",
+                         "cannot look for the RPC cookie file " + cookie_path + " (" +
+                             ec.message() +
+                             "): run maillon-cli as the user that runs maillond, or pass "
+                             "-rpcuser and -rpcpassword.");
+    }
+    if (!exists) {
         return MakeError("no-credentials",
                          "no RPC cookie file " + cookie_path +
                              ": is maillond running with this -datadir and network? Otherwise "
