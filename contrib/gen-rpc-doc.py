@@ -32,9 +32,10 @@ edit by hand.
   `__cookie__:<password>`) and deletes it at shutdown. Further users come from
   `-rpcauth=USER:SALT$HMAC` lines (`contrib/rpcauth.py USER` makes one; the node stores only the
   salted HMAC-SHA256). Credentials are compared in constant time; wrong or missing ones get 401
-  after a 250 ms delay that does not hold up other clients. While 64 such 401s are pending,
-  further requests get 503 without their credentials being checked, so guessing stays slow
-  however many connections a client opens. Failed logins are logged (`rpc` category) with the
+  after a 250 ms delay that does not hold up other clients. While 64 such 401s are pending, no
+  new credentials are checked: a client whose `Authorization` header was accepted before is
+  still served, any other request gets 503. So guessing stays slow however many connections a
+  client opens, and known clients are not locked out. Failed logins are logged (`rpc` category) with the
   client's address, at most one line a second that counts the others.
 - Limits, each with its own answer: body over `-rpcmaxbody` bytes (default 1 MiB) → 413; more
   than `-rpcmaxbatch` requests in a batch (default 1000) → one -32600 error; once the replies of
