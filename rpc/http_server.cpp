@@ -37,6 +37,23 @@ namespace {
 constexpr size_t kMaxHeaderBytes = 64 * 1024;
 constexpr int kEphemeralBindAttempts = 8;
 
+// The client's address as the server sees it (NAT and proxies change it).
+std::string PeerName(evhttp_request* req) {
+    char* peer = nullptr;
+    uint16_t peer_port = 0;
+    evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer, &peer_port);
+    return peer != nullptr ? peer : "(unknown)";
+}
+
+// An authorizer's verdict; an absent one, or one that throws, refuses.
+bool Allows(const HttpAuthorizer& authorizer, std::string_view authorization) {
+    try {
+        return authorizer && authorizer(authorization);
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
 void EnableLibeventThreads() {
     static std::once_flag once;
     std::call_once(once, [] { evthread_use_pthreads(); });
@@ -392,14 +409,9 @@ void HttpServer::Loop::HandleRequest(evhttp_request* req) {
     Track(req);
     if (!PeerAllowed(req)) {
         // Name the address as the server sees it, so that the operator knows
-        // what to add to the allow list (NAT and proxies change it).
-        char* peer = nullptr;
-        uint16_t peer_port = 0;
-        evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer, &peer_port);
+        // what to add to the allow list.
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-        SendError(req, 403,
-                  "client address " + std::string(peer != nullptr ? peer : "(unknown)") +
-                      " is not in the RPC allow list");
+        SendError(req, 403, "client address " + PeerName(req) + " is not in the RPC allow list");
         return;
     }
     if (m_shared.shutting_down) {
@@ -419,33 +431,16 @@ void HttpServer::Loop::HandleRequest(evhttp_request* req) {
     // kAuthFailureDelay, however many connections a client opens. Headers
     // that were accepted before are still served.
     if (m_shared.delayed_rejects.load() >= kMaxDelayedRejects) {
-        bool known = false;
-        try {
-            known = m_shared.remembered && m_shared.remembered(auth);
-        } catch (const std::exception&) {
-            known = false;
-        }
-        if (!known) {
+        if (!Allows(m_shared.remembered, auth)) {
             SendError(req, 503,
                       "too many failed RPC logins in progress; retry in a second, with the right "
                       "credentials");
             return;
         }
-    } else {
-        bool allowed = false;
-        try {
-            allowed = m_shared.authorizer(auth);
-        } catch (const std::exception&) {
-            allowed = false;
-        }
-        if (!allowed) {
-            char* peer = nullptr;
-            uint16_t peer_port = 0;
-            evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer, &peer_port);
-            m_shared.LogFailedLogin(peer != nullptr ? peer : "(unknown)");
-            RejectLater(req);
-            return;
-        }
+    } else if (!Allows(m_shared.authorizer, auth)) {
+        m_shared.LogFailedLogin(PeerName(req));
+        RejectLater(req);
+        return;
     }
     // JSON-RPC lives at "/" only (a query string is ignored), so that a
     // mistyped endpoint is an error rather than silently the same thing.

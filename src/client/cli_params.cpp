@@ -37,13 +37,9 @@ rapidjson::Value ParseCliParam(std::string_view word,
                 v.SetInt64(i);
                 return v;
             }
-        } else {
-            uint64_t u = 0;
-            const auto [ptr, ec] = std::from_chars(word.data(), end, u);
-            if (ec == std::errc() && ptr == end) {
-                v.SetUint64(u);
-                return v;
-            }
+        } else if (const auto u = ParseUInt64(word)) {
+            v.SetUint64(*u);
+            return v;
         }
     }
     const size_t first = word.find_first_not_of(" \t\r\n");

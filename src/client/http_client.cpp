@@ -48,15 +48,10 @@ void OnDone(evhttp_request* req, void* arg) {
     }
 }
 
-std::string HostPort(const std::string& host, uint16_t port) {
-    const bool ipv6 = host.find(':') != std::string::npos;
-    return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
 Result<HttpResponse> Send(evhttp_cmd_type command, const std::string& host, uint16_t port,
                           const std::string& path, const std::string* body,
                           const std::string& authorization, int timeout_seconds) {
-    const std::string where = HostPort(host, port);
+    const std::string where = FormatHostPort(host, port);
     // libevent resolves the name too, but reports a failure like a refused
     // connection; resolving first tells the user which one it is.
     addrinfo hints{};
@@ -144,6 +139,11 @@ Result<HttpResponse> HttpPost(const std::string& host, uint16_t port, const std:
 Result<HttpResponse> HttpGet(const std::string& host, uint16_t port, const std::string& path,
                              const std::string& authorization_header, int timeout_seconds) {
     return Send(EVHTTP_REQ_GET, host, port, path, nullptr, authorization_header, timeout_seconds);
+}
+
+std::string FormatHostPort(const std::string& host, uint16_t port) {
+    const bool ipv6 = host.find(':') != std::string::npos;
+    return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
 }  // namespace maillon

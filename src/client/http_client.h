@@ -36,6 +36,9 @@ Result<HttpResponse> HttpPost(const std::string& host, uint16_t port, const std:
                               const std::string& body, const std::string& authorization_header,
                               int timeout_seconds);
 
+// "host:port", or "[ipv6]:port": how messages name a server.
+std::string FormatHostPort(const std::string& host, uint16_t port);
+
 // Same for GET (no body).
 Result<HttpResponse> HttpGet(const std::string& host, uint16_t port, const std::string& path,
                              const std::string& authorization_header, int timeout_seconds);

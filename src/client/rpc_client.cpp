@@ -64,11 +64,6 @@ Result<HostAndPort> ParseHostPort(const std::string& spec) {
     return out;
 }
 
-std::string FormatHostPort(const std::string& host, uint16_t port) {
-    const bool ipv6 = host.find(':') != std::string::npos;
-    return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
 Result<RpcClient> RpcClient::FromArgs(const Args& args) {
     RpcClient c;
     auto where = ParseHostPort(args.GetString("rpcconnect", "127.0.0.1"));
@@ -97,29 +92,30 @@ Result<RpcClient> RpcClient::FromArgs(const Args& args) {
     auto datadir = args.NetDataDir(/*create=*/false);
     if (!datadir) return datadir.error();
     const std::string cookie_path = *datadir + "/.cookie";
-    std::error_code ec;
-    const bool exists = std::filesystem::exists(cookie_path, ec);
-    if (ec) {  // e.g. a data directory this user may not enter
-        return MakeError("no-credentials",
-                         "cannot look for the RPC cookie file " + cookie_path + " (" +
-                             ec.message() +
-                             "): run maillon-cli as the user that runs maillond, or pass "
-                             "-rpcuser and -rpcpassword.");
-    }
-    if (!exists) {
-        return MakeError("no-credentials",
-                         "no RPC cookie file " + cookie_path +
-                             ": is maillond running with this -datadir and network? Otherwise "
-                             "pass -rpcuser and -rpcpassword.");
-    }
-    if (!std::ifstream(cookie_path)) {
-        return MakeError("no-credentials",
-                         "cannot read the RPC cookie file " + cookie_path +
-                             ": run maillon-cli as the user that runs maillond, or pass "
-                             "-rpcuser and -rpcpassword.");
-    }
     auto cookie = ReadAuthCookie(cookie_path);
     if (!cookie) {
+        // Only on failure: find out which one it is, so the message says what to do.
+        std::error_code ec;
+        const bool exists = std::filesystem::exists(cookie_path, ec);
+        if (ec) {  // e.g. a data directory this user may not enter
+            return MakeError("no-credentials",
+                             "cannot look for the RPC cookie file " + cookie_path + " (" +
+                                 ec.message() +
+                                 "): run maillon-cli as the user that runs maillond, or pass "
+                                 "-rpcuser and -rpcpassword.");
+        }
+        if (!exists) {
+            return MakeError("no-credentials",
+                             "no RPC cookie file " + cookie_path +
+                                 ": is maillond running with this -datadir and network? "
+                                 "Otherwise pass -rpcuser and -rpcpassword.");
+        }
+        if (!std::ifstream(cookie_path)) {
+            return MakeError("no-credentials",
+                             "cannot read the RPC cookie file " + cookie_path +
+                                 ": run maillon-cli as the user that runs maillond, or pass "
+                                 "-rpcuser and -rpcpassword.");
+        }
         // Readable but malformed: the reader's message says what is wrong.
         return MakeError("no-credentials", cookie.error().message +
                                                "; restart maillond to rewrite it, or pass "

@@ -25,9 +25,6 @@ struct HostAndPort {
 // ':'), [IPV6] or [IPV6]:PORT. Errors name the value and what is wrong.
 Result<HostAndPort> ParseHostPort(const std::string& spec);
 
-// "host:port", or "[ipv6]:port".
-std::string FormatHostPort(const std::string& host, uint16_t port);
-
 struct RpcCallError {
     int code;  // JSON-RPC error code, or 0 for a transport/HTTP failure
     std::string message;

@@ -324,9 +324,6 @@ Status Args::ReadConfigFile() {
     Status st = Store(unset(std::move(in_section)), "config file " + path);
     if (st) st = Store(unset(std::move(at_top)), "config file " + path);
     if (!st) return st;
-    if (GetBool("dev") && GetBool("testnet")) {
-        return OptionError("-dev and -testnet cannot be used together");
-    }
     if (IsSet("datadir") && GetString("datadir").empty()) {
         return MakeError(
             "bad-config",

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "client/cli_params.h"
+#include "client/http_client.h"
 #include "client/rpc_client.h"
 #include "test/util/setup.h"
 
