@@ -96,6 +96,22 @@ bool VerifySchnorr(const XOnlyPubKey& pubkey, std::span<const uint8_t> msg, cons
                                        &xpk) == 1;
 }
 
+std::optional<ParsedPubKey> ParsedPubKey::Parse(const XOnlyPubKey& pubkey) {
+    static_assert(sizeof(secp256k1_xonly_pubkey) == 64);
+    ParsedPubKey out;
+    auto* xpk = reinterpret_cast<secp256k1_xonly_pubkey*>(out.m_parsed.data());
+    if (!secp256k1_xonly_pubkey_parse(secp256k1_context_static, xpk, pubkey.data())) {
+        return std::nullopt;
+    }
+    return out;
+}
+
+bool ParsedPubKey::Verify(const Hash256& msg, const SchnorrSig& sig) const {
+    const auto* xpk = reinterpret_cast<const secp256k1_xonly_pubkey*>(m_parsed.data());
+    return secp256k1_schnorrsig_verify(secp256k1_context_static, sig.data(), msg.data(), msg.size(),
+                                       xpk) == 1;
+}
+
 bool IsValidXOnly(const XOnlyPubKey& pubkey) {
     secp256k1_xonly_pubkey xpk;
     return secp256k1_xonly_pubkey_parse(secp256k1_context_static, &xpk, pubkey.data()) == 1;

@@ -43,6 +43,20 @@ private:
     std::array<uint8_t, 32> m_secret{};
 };
 
+// A public key parsed once (libsecp256k1's internal form), for checking many
+// signatures by the same key without parsing it again each time.
+class ParsedPubKey {
+public:
+    // nullopt unless the 32 bytes are the x coordinate of a curve point.
+    static std::optional<ParsedPubKey> Parse(const XOnlyPubKey& pubkey);
+    // BIP340 verification of a signature over a 32-byte message.
+    bool Verify(const Hash256& msg, const SchnorrSig& sig) const;
+
+private:
+    ParsedPubKey() = default;
+    alignas(8) std::array<uint8_t, 64> m_parsed{};  // secp256k1_xonly_pubkey
+};
+
 // True iff sig is a valid BIP340 signature of msg under pubkey. A pubkey that
 // is not on the curve simply fails.
 bool VerifySchnorr(const XOnlyPubKey& pubkey, std::span<const uint8_t> msg, const SchnorrSig& sig);

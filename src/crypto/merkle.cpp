@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "crypto/hash_tags.h"
+
 namespace maillon {
 
 Hash256 MerkleRoot(std::span<const Hash256> leaves) {
@@ -9,12 +11,12 @@ Hash256 MerkleRoot(std::span<const Hash256> leaves) {
     std::vector<Hash256> level;
     level.reserve(leaves.size());
     for (const Hash256& leaf : leaves)
-        level.push_back(TaggedHash("MaillonMerkleLeaf", leaf));
+        level.push_back(TaggedHash(Tag::kMerkleLeaf, leaf));
     while (level.size() > 1) {
         size_t out = 0;
         for (size_t i = 0; i + 1 < level.size(); i += 2) {
             level[out++] =
-                TaggedHasher("MaillonMerkleNode").Write(level[i]).Write(level[i + 1]).Finalize();
+                TaggedHasher(Tag::kMerkleNode).Write(level[i]).Write(level[i + 1]).Finalize();
         }
         if (level.size() % 2) level[out++] = level.back();
         level.resize(out);

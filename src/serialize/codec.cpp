@@ -14,6 +14,12 @@ void Writer::U64(uint64_t v) {
         m_buf.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 
+void Writer::Raw(std::span<const uint8_t> bytes) {
+    // Out of line: inlined vector::insert after push_back trips GCC 12's
+    // -Warray-bounds with a false positive.
+    m_buf.insert(m_buf.end(), bytes.begin(), bytes.end());
+}
+
 void Writer::VarInt(uint64_t v) {
     while (v >= 0x80) {
         m_buf.push_back(static_cast<uint8_t>(v | 0x80));
@@ -124,6 +130,13 @@ bool Reader::Count(uint64_t& out, uint64_t max, const char* field) {
 }
 
 bool Reader::Bytes(std::vector<uint8_t>& out, uint64_t max_len, const char* field) {
+    std::span<const uint8_t> view;
+    if (!BytesView(view, max_len, field)) return false;
+    out.assign(view.begin(), view.end());
+    return true;
+}
+
+bool Reader::BytesView(std::span<const uint8_t>& out, uint64_t max_len, const char* field) {
     uint64_t n;
     if (!VarInt(n, field)) return false;
     if (n > max_len) {
@@ -134,7 +147,7 @@ bool Reader::Bytes(std::vector<uint8_t>& out, uint64_t max_len, const char* fiel
         return Fail(field, "truncated: length " + std::to_string(n) + " but " +
                                std::to_string(Remaining()) + " bytes left");
     }
-    out.assign(m_data.begin() + m_pos, m_data.begin() + m_pos + n);
+    out = m_data.subspan(m_pos, n);
     m_pos += n;
     return true;
 }

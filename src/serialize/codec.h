@@ -30,9 +30,7 @@ public:
     void U32(uint32_t v);
     void U64(uint64_t v);
     void VarInt(uint64_t v);
-    void Raw(std::span<const uint8_t> bytes) {
-        m_buf.insert(m_buf.end(), bytes.begin(), bytes.end());
-    }
+    void Raw(std::span<const uint8_t> bytes);
     void Bytes(std::span<const uint8_t> bytes)  // length-prefixed
     {
         VarInt(bytes.size());
@@ -60,6 +58,8 @@ public:
     // A count (list length) bounded by max; the caller allocates afterwards.
     bool Count(uint64_t& out, uint64_t max, const char* field);
     bool Bytes(std::vector<uint8_t>& out, uint64_t max_len, const char* field);
+    // Bytes() without the copy: `out` views this Reader's data.
+    bool BytesView(std::span<const uint8_t>& out, uint64_t max_len, const char* field);
     template <size_t N>
     bool Array(std::array<uint8_t, N>& out, const char* field) {
         return RawInto(out.data(), N, field);
@@ -82,6 +82,10 @@ public:
     bool ok() const { return !m_failed; }
     size_t Remaining() const { return m_data.size() - m_pos; }
     size_t Position() const { return m_pos; }
+    // The bytes between two positions already read (from <= to <= Position()).
+    std::span<const uint8_t> Slice(size_t from, size_t to) const {
+        return m_data.subspan(from, to - from);
+    }
     // The recorded error: code "decode-error", message names field and offset.
     Error GetError() const;
 

@@ -3,12 +3,16 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "crypto/hash.h"
+#include "crypto/hash_tags.h"
 #include "util/strencodings.h"
 
 using namespace maillon;
@@ -93,10 +97,12 @@ BOOST_AUTO_TEST_CASE(tagged_hash_matches_definition) {
             const Hash256 expected = Sha256(pre);
             BOOST_CHECK_MESSAGE(TaggedHash(tag, AsBytes(msg)) == expected,
                                 "tag '" << tag << "' msg size " << msg.size());
-            // Twice, so the second call uses the cached midstate.
-            BOOST_CHECK(TaggedHash(tag, AsBytes(msg)) == expected);
-            // In pieces through TaggedHasher.
-            Sha256Hasher h = TaggedHasher(tag);
+            // Through a HashTag's precomputed midstate, twice.
+            const HashTag primed(tag);
+            BOOST_CHECK(primed.Hash(AsBytes(msg)) == expected);
+            BOOST_CHECK(primed.Hash(AsBytes(msg)) == expected);
+            // In pieces through its hasher.
+            Sha256Hasher h = primed.Hasher();
             const std::span<const uint8_t> m = AsBytes(msg);
             h.Write(m.first(m.size() / 2)).Write(m.subspan(m.size() / 2));
             BOOST_CHECK(h.Finalize() == expected);
@@ -109,14 +115,49 @@ BOOST_AUTO_TEST_CASE(tagged_hash_matches_definition) {
     BOOST_CHECK(TaggedHash("a", AsBytes("x")) != TaggedHash("b", AsBytes("x")));
 }
 
-BOOST_AUTO_TEST_CASE(tagged_hasher_does_not_leak_into_cache) {
-    const Hash256 clean = TaggedHash("maillon/leak-test", AsBytes("m"));
-    Sha256Hasher h = TaggedHasher("maillon/leak-test");
+BOOST_AUTO_TEST_CASE(tag_hasher_does_not_leak_into_midstate) {
+    const HashTag tag("maillon/leak-test");
+    const Hash256 clean = tag.Hash(AsBytes("m"));
+    Sha256Hasher h = tag.Hasher();
     h.Write(AsBytes("garbage that must not stick"));
     (void)h.Finalize();
-    Sha256Hasher h2 = TaggedHasher("maillon/leak-test");
+    Sha256Hasher h2 = tag.Hasher();
     h2.Write(AsBytes("more garbage"));
+    BOOST_CHECK(tag.Hash(AsBytes("m")) == clean);
     BOOST_CHECK(TaggedHash("maillon/leak-test", AsBytes("m")) == clean);
+}
+
+BOOST_AUTO_TEST_CASE(protocol_tags_are_their_names) {
+    // Every protocol tag's precomputed midstate is the tag of its documented
+    // name, and no two tags share a name.
+    std::set<std::string_view> names;
+    for (uint8_t i = 0; i <= static_cast<uint8_t>(Tag::kDevKey); ++i) {
+        const Tag tag = static_cast<Tag>(i);
+        const std::string_view name = TagName(tag);
+        BOOST_CHECK(name.starts_with("Maillon"));
+        BOOST_CHECK(names.insert(name).second);
+        BOOST_CHECK(TaggedHash(tag, AsBytes("abc")) == TaggedHash(name, AsBytes("abc")));
+    }
+    BOOST_CHECK_EQUAL(TagName(Tag::kTxSig), "MaillonTxSig");
+    BOOST_CHECK_EQUAL(TagName(Tag::kVote), "MaillonVote");
+}
+
+BOOST_AUTO_TEST_CASE(tagged_hashing_from_many_threads) {
+    // No lock: threads hashing with the same tags at once all get the same,
+    // right answers.
+    const Hash256 expected = TaggedHash("MaillonTxId", AsBytes("concurrent"));
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 2000; ++i) {
+                if (TaggedHash(Tag::kTxId, AsBytes("concurrent")) != expected) ++wrong;
+            }
+        });
+    }
+    for (auto& th : threads)
+        th.join();
+    BOOST_CHECK_EQUAL(wrong.load(), 0);
 }
 
 BOOST_AUTO_TEST_CASE(hmac_sha256_rfc4231) {
