@@ -1,5 +1,9 @@
 #include "chain/chain.h"
 
+#include <algorithm>
+
+#include "consensus/block_verify.h"
+#include "consensus/genesis.h"
 #include "consensus/tx_verify.h"
 #include "serialize/codec.h"
 #include "util/strencodings.h"
@@ -7,6 +11,10 @@
 namespace maillon {
 
 namespace {
+
+// The "V" record's format; 1 was the transfer-only chain of protocol v0,
+// whose record held only the chain id.
+constexpr uint32_t kDbFormat = 2;
 
 std::span<const uint8_t> AsBytes(const std::string& s) {
     return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
@@ -16,21 +24,34 @@ std::string AsString(std::span<const uint8_t> b) {
     return std::string(b.begin(), b.end());
 }
 
-// Reads accounts at a fixed state root.
-class RootStateView : public StateView {
-public:
-    explicit RootStateView(std::function<Result<Account>(const XOnlyPubKey&)> get)
-        : m_get(std::move(get)) {}
-    Result<Account> GetAccount(const XOnlyPubKey& a) const override { return m_get(a); }
-
-private:
-    std::function<Result<Account>(const XOnlyPubKey&)> m_get;
-};
-
 Error Corrupt(const std::string& what) {
-    return MakeError("db-corrupt",
+    return MakeError(ErrorKind::kCorruption, "db-corrupt",
                      "chain database is corrupt: " + what +
                          " (restore from a backup or resync with a fresh data directory)");
+}
+
+Error NoBlockAt(uint64_t height, uint64_t tip) {
+    return MakeError(ErrorKind::kNotFound, "not-found",
+                     "no block at height " + std::to_string(height) + "; the chain height is " +
+                         std::to_string(tip));
+}
+
+Error WithTx(const Error& e, size_t index, const Transaction& tx) {
+    return MakeError(
+        e.kind, e.code,
+        "transaction " + std::to_string(index) + " (" + HexStr(tx.Id()) + "): " + e.message);
+}
+
+// Applies `changes` on the tree at `root`, staging new nodes over `base`;
+// returns the new root.
+Result<Hash256> StageTree(const NodeStore& base, const Hash256& root, const StateChanges& changes,
+                          std::vector<std::pair<Hash256, std::vector<uint8_t>>>& nodes) {
+    MemoryNodeStore staged(&base);
+    StateTree tree(staged, root);
+    Status st = tree.Apply(changes);
+    if (!st) return st.error();
+    nodes.assign(staged.Nodes().begin(), staged.Nodes().end());
+    return tree.Root();
 }
 
 }  // namespace
@@ -39,8 +60,8 @@ Chain::Chain(std::unique_ptr<ChainDb> db, const ChainParams& params)
     : m_db(std::move(db)), m_nodes(*m_db), m_params(params) {}
 
 Result<std::unique_ptr<Chain>> Chain::Open(const std::string& db_path, const ChainParams& params,
-                                           size_t cache_bytes) {
-    auto db = ChainDb::Open(db_path, cache_bytes);
+                                           size_t cache_bytes, leveldb::Env* env) {
+    auto db = ChainDb::Open(db_path, cache_bytes, env);
     if (!db) return db.error();
     std::unique_ptr<Chain> chain(new Chain(std::move(*db), params));
 
@@ -51,8 +72,18 @@ Result<std::unique_ptr<Chain>> Chain::Open(const std::string& db_path, const Cha
         if (!st) return st.error();
     } else {
         Reader r(AsBytes(**version));
-        uint32_t chain_id = 0;
+        uint32_t chain_id = 0, format = 0;
+        Hash256 genesis{};
         r.U32(chain_id, "chain_id");
+        if (r.ok() && r.Remaining() == 0) {
+            return MakeError("old-database",
+                             "the database at " + db_path +
+                                 " was written by an earlier version of maillond, whose "
+                                 "protocol this version no longer reads; move it away (a dev "
+                                 "chain can simply be deleted) and start again");
+        }
+        r.U32(format, "format");
+        r.Array(genesis, "genesis");
         if (!r.Finish()) return Corrupt("bad version record");
         if (chain_id != params.chain_id) {
             return MakeError("wrong-network", "the database at " + db_path +
@@ -60,52 +91,87 @@ Result<std::unique_ptr<Chain>> Chain::Open(const std::string& db_path, const Cha
                                                   std::to_string(chain_id) + ", not the " +
                                                   params.name + " network");
         }
+        if (format != kDbFormat) {
+            return MakeError("old-database", "the database at " + db_path + " has format " +
+                                                 std::to_string(format) + ", this maillond reads " +
+                                                 std::to_string(kDbFormat));
+        }
+        if (genesis != params.genesis_hash) {
+            return MakeError("wrong-genesis", "the database at " + db_path +
+                                                  " holds a chain whose genesis is " +
+                                                  HexStr(genesis) + ", not the " + params.name +
+                                                  " network's " + HexStr(params.genesis_hash));
+        }
     }
-    auto tip_hash = chain->m_db->Read(ChainDb::kTipKey);
-    if (!tip_hash) return tip_hash.error();
-    if (!tip_hash->has_value() || (*tip_hash)->size() != 32) return Corrupt("missing tip");
-    Hash256 h;
-    std::copy((*tip_hash)->begin(), (*tip_hash)->end(), h.begin());
-    auto tip = chain->GetBlock(h);
-    if (!tip) return tip.error();
-    if (!tip->has_value()) return Corrupt("tip block " + HexStr(h) + " is missing");
-    chain->m_tip = (*tip)->header;
+    Status st = chain->LoadTip();
+    if (!st) return st.error();
     return chain;
 }
 
 Status Chain::InitGenesis() {
-    StateUpdates updates;
-    for (const GenesisAllocation& a : m_params.genesis_allocations) {
-        Account acct;
-        acct.balance = a.amount;
-        updates[AccountKey(a.address)] = SerializeAccount(acct);
-    }
-    MemoryNodeStore staged(&m_nodes);
-    StateTree tree(staged, kEmptyStateHash);
-    Status st = tree.Apply(updates);
+    EmptyState empty;
+    StateOverlay overlay(empty);
+    Status st = WriteGenesisState(m_params, overlay);
     if (!st) return st;
-
-    Block genesis;
-    genesis.header = GenesisHeader(m_params, tree.Root());
-    genesis.header.tx_root = genesis.ComputeTxRoot();
-    if (genesis.header.Hash() != m_params.genesis_hash) {
-        return MakeError("bad-genesis", "computed genesis " + HexStr(genesis.header.Hash()) +
-                                            " differs from the " + m_params.name + " network's " +
+    std::vector<std::pair<Hash256, std::vector<uint8_t>>> nodes;
+    auto root = StageTree(m_nodes, kEmptyStateHash, overlay.Changes(), nodes);
+    if (!root) return root.error();
+    auto genesis = GenesisBlock(m_params, *root);
+    if (!genesis) return genesis.error();
+    const Hash256 hash = genesis->header.Hash();
+    if (hash != m_params.genesis_hash) {
+        return MakeError("bad-genesis", "computed genesis " + HexStr(hash) + " differs from the " +
+                                            m_params.name + " network's " +
                                             HexStr(m_params.genesis_hash));
     }
 
     leveldb::WriteBatch batch;
     Writer w;
     w.U32(m_params.chain_id);
+    w.U32(kDbFormat);
+    w.Raw(hash);
     batch.Put(ChainDb::kVersionKey, AsString(w.Data()));
-    for (const auto& [hash, node] : staged.Nodes())
-        batch.Put(ChainDb::NodeKey(hash), AsString(node));
-    AddBlockToBatch(genesis, batch);
+    for (const auto& [node_hash, node] : nodes)
+        batch.Put(ChainDb::NodeKey(node_hash), AsString(node));
+    AddBlockToBatch(*genesis, hash, batch);
+    batch.Put(ChainDb::kTipCommitKey, AsString(GenesisCommit(hash).Encode()));
     return m_db->Write(batch);
 }
 
-void Chain::AddBlockToBatch(const Block& block, leveldb::WriteBatch& batch) const {
-    const Hash256 hash = block.header.Hash();
+Status Chain::LoadTip() {
+    auto tip_hash = m_db->Read(ChainDb::kTipKey);
+    if (!tip_hash) return tip_hash.error();
+    if (!tip_hash->has_value() || (*tip_hash)->size() != 32) return Corrupt("missing tip");
+    TipState tip;
+    std::copy((*tip_hash)->begin(), (*tip_hash)->end(), tip.hash.begin());
+    auto block = GetBlock(tip.hash);
+    if (!block) return block.error();
+    if (!block->has_value()) return Corrupt("tip block " + HexStr(tip.hash) + " is missing");
+    tip.header = (*block)->header;
+    auto commit = m_db->Read(ChainDb::kTipCommitKey);
+    if (!commit) return commit.error();
+    if (!commit->has_value()) return Corrupt("the tip's commit certificate is missing");
+    auto cert = CommitCertificate::Decode(AsBytes(**commit));
+    if (!cert) return Corrupt("the tip's commit certificate: " + cert.error().message);
+    tip.commit = std::move(*cert);
+
+    auto recent = std::make_shared<RecentBlockHashes>();
+    const uint64_t keep = m_params.recent_block_hashes;
+    const uint64_t first = tip.header.height + 1 > keep ? tip.header.height + 1 - keep : 0;
+    for (uint64_t h = first; h <= tip.header.height; ++h) {
+        auto hash = GetBlockHash(h);
+        if (!hash) return hash.error();
+        if (!hash->has_value()) return Corrupt("no block hash at height " + std::to_string(h));
+        recent->Push(h, **hash, keep);
+    }
+    tip.recent = std::move(recent);
+    std::lock_guard<std::mutex> lock(m_tip_mutex);
+    m_tip = std::move(tip);
+    return Status::Ok();
+}
+
+void Chain::AddBlockToBatch(const Block& block, const Hash256& hash,
+                            leveldb::WriteBatch& batch) const {
     batch.Put(ChainDb::BlockKey(hash), AsString(block.Serialize()));
     batch.Put(ChainDb::HeightKey(block.header.height), AsString(hash));
     for (size_t i = 0; i < block.txs.size(); ++i) {
@@ -117,9 +183,25 @@ void Chain::AddBlockToBatch(const Block& block, leveldb::WriteBatch& batch) cons
     batch.Put(ChainDb::kTipKey, AsString(hash));
 }
 
-BlockHeader Chain::Tip() const {
+Chain::TipState Chain::Snapshot() const {
     std::lock_guard<std::mutex> lock(m_tip_mutex);
     return m_tip;
+}
+
+BlockHeader Chain::Tip() const {
+    std::lock_guard<std::mutex> lock(m_tip_mutex);
+    return m_tip.header;
+}
+
+TipView Chain::CurrentTip() const {
+    const TipState tip = Snapshot();
+    return TipView(tip.header.height, tip.header.time_ms, tip.recent,
+                   std::make_shared<StateTreeReader>(m_nodes, tip.header.state_root));
+}
+
+CommitCertificate Chain::TipCommit() const {
+    std::lock_guard<std::mutex> lock(m_tip_mutex);
+    return m_tip.commit;
 }
 
 Result<std::optional<Block>> Chain::GetBlock(const Hash256& hash) const {
@@ -141,6 +223,17 @@ Result<std::optional<Hash256>> Chain::GetBlockHash(uint64_t height) const {
     return std::optional<Hash256>(h);
 }
 
+Result<Block> Chain::BlockAt(uint64_t height) const {
+    auto hash = GetBlockHash(height);
+    if (!hash) return hash.error();
+    if (!hash->has_value()) return NoBlockAt(height, Tip().height);
+    auto block = GetBlock(**hash);
+    if (!block) return block.error();
+    if (!block->has_value())
+        return Corrupt("block at height " + std::to_string(height) + " is missing");
+    return std::move(**block);
+}
+
 Result<std::optional<TxLocation>> Chain::FindTransaction(const Hash256& txid) const {
     auto raw = m_db->Read(ChainDb::TxKey(txid));
     if (!raw) return raw.error();
@@ -153,123 +246,188 @@ Result<std::optional<TxLocation>> Chain::FindTransaction(const Hash256& txid) co
     return std::optional<TxLocation>(loc);
 }
 
-Result<Account> Chain::AccountAt(const Hash256& state_root, const XOnlyPubKey& address) const {
-    StateTree tree(m_nodes, state_root);
-    auto value = tree.Get(AccountKey(address));
-    if (!value) return value.error();
-    if (!value->has_value()) return Account{};
-    auto acct = DeserializeAccount(**value);
-    if (!acct) return Corrupt("account record: " + acct.error().message);
-    return *acct;
-}
-
-Result<Account> Chain::GetAccount(const XOnlyPubKey& address) const {
+Result<std::optional<StateValue>> Chain::Get(const Hash256& key) const {
     Hash256 root;
     {
         std::lock_guard<std::mutex> lock(m_tip_mutex);
-        root = m_tip.state_root;
+        root = m_tip.header.state_root;
     }
     // Tree nodes are immutable once written, so reading outside the lock is safe.
-    return AccountAt(root, address);
+    return GetStateValue(m_nodes, root, key);
+}
+
+Result<Account> Chain::GetAccount(const XOnlyPubKey& address) const {
+    return maillon::GetAccount(*this, address);
 }
 
 Result<AccountProof> Chain::ProveAccount(const XOnlyPubKey& address, uint64_t height) const {
-    auto hash = GetBlockHash(height);
-    if (!hash) return hash.error();
-    if (!hash->has_value()) {
-        return MakeError("not-found", "no block at height " + std::to_string(height) +
-                                          "; the chain height is " + std::to_string(Tip().height));
-    }
-    auto block = GetBlock(**hash);
+    const TipState tip = Snapshot();
+    if (height > tip.header.height) return NoBlockAt(height, tip.header.height);
+    auto block = BlockAt(height);
     if (!block) return block.error();
-    if (!block->has_value())
-        return Corrupt("block at height " + std::to_string(height) + " is missing");
     AccountProof out;
-    out.header = (*block)->header;
-    StateTree tree(m_nodes, out.header.state_root);
-    auto proof = tree.Prove(AccountKey(address));
+    out.header = block->header;
+    if (height == tip.header.height) {
+        out.certificate = tip.commit;
+    } else {
+        auto child = BlockAt(height + 1);
+        if (!child) return child.error();
+        out.certificate = std::move(child->last_commit);
+    }
+    // The set a header commits to is the one in the state before it.
+    Hash256 set_root = out.header.state_root;
+    if (height > 0) {
+        auto parent = BlockAt(height - 1);
+        if (!parent) return parent.error();
+        set_root = parent->header.state_root;
+    }
+    auto set = GetValidatorSet(StateTreeReader(m_nodes, set_root), RecordTag::kValidators);
+    if (!set) return set.error();
+    out.validators = std::move(*set);
+    auto proof = ProveStateKey(m_nodes, out.header.state_root, AccountKey(address));
     if (!proof) return proof.error();
     out.proof = std::move(*proof);
     // A membership proof carries the value itself: no second walk of the tree.
     if (const auto* leaf = std::get_if<StateProof::Leaf>(&out.proof.terminal)) {
-        auto acct = DeserializeAccount(leaf->value);
+        auto acct = Account::Decode(leaf->value);
         if (!acct) return Corrupt("account record: " + acct.error().message);
         out.account = *acct;
     }
     return out;
 }
 
-Result<Hash256> Chain::StageState(const AccountOverlay& overlay, MemoryNodeStore& staged) const {
-    StateUpdates updates;
-    for (const auto& [address, account] : overlay.Changes()) {
-        updates[AccountKey(address)] = SerializeAccount(account);
-    }
-    StateTree tree(staged, m_tip.state_root);
-    Status st = tree.Apply(updates);
-    if (!st) return st.error();
-    return tree.Root();
-}
-
-Result<Block> Chain::AssembleBlock(const std::vector<Transaction>& candidates,
-                                   const XOnlyPubKey& proposer, uint64_t time_ms) const {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    RootStateView tip_view(
-        [this, root = m_tip.state_root](const XOnlyPubKey& a) { return AccountAt(root, a); });
-    AccountOverlay overlay(tip_view);
-
-    Block block;
-    block.header.chain_id = m_params.chain_id;
-    block.header.height = m_tip.height + 1;
-    block.header.parent = m_tip.Hash();
-    block.header.time_ms = std::max(time_ms, m_tip.time_ms + 1);
-    block.header.proposer = proposer;
-
-    size_t bytes = kBlockHeaderSize + 10;
-    for (const Transaction& tx : candidates) {
-        if (block.txs.size() >= m_params.max_block_txs) break;
-        const size_t tx_bytes = tx.Serialize().size();
-        if (bytes + tx_bytes > m_params.max_block_bytes) continue;
-        if (!CheckTransaction(tx, m_params, /*check_signature=*/false)) continue;
-        if (!ApplyTransaction(tx, proposer, overlay)) continue;
-        block.txs.push_back(tx);
-        bytes += tx_bytes;
-    }
-    block.header.tx_root = block.ComputeTxRoot();
-    MemoryNodeStore staged(&m_nodes);
-    auto root = StageState(overlay, staged);
+Result<StagedBlock> Chain::Stage(const TipState& tip, Block block, StateOverlay& overlay,
+                                 std::vector<TxReceipt> receipts, HeaderRoots roots) const {
+    auto next = GetValidatorSet(overlay, RecordTag::kValidators);
+    if (!next) return next.error();
+    StagedBlock staged;
+    auto root = StageTree(m_nodes, tip.header.state_root, overlay.Changes(), staged.nodes);
     if (!root) return root.error();
-    block.header.state_root = *root;
-    return block;
-}
-
-Status Chain::ConnectBlock(const Block& block, uint64_t now_ms, const SigVerifiedFn& verified) {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    Status st = CheckBlockHeader(block.header, m_tip, m_params, now_ms);
-    if (!st) return st;
-    st = CheckBlockBody(block, m_params, verified);
-    if (!st) return st;
-
-    RootStateView tip_view(
-        [this, root = m_tip.state_root](const XOnlyPubKey& a) { return AccountAt(root, a); });
-    AccountOverlay overlay(tip_view);
-    st = ApplyBlockTransactions(block, overlay);
-    if (!st) return st;
-    MemoryNodeStore staged(&m_nodes);
-    auto root = StageState(overlay, staged);
-    if (!root) return root.error();
-    if (*root != block.header.state_root) {
-        return MakeError("bad-state-root", "state root " + HexStr(block.header.state_root) +
+    BlockHeader& h = block.header;
+    if (roots == HeaderRoots::kFill) {
+        h.next_validators_hash = next->Hash();
+        h.state_root = *root;
+    } else if (h.next_validators_hash != next->Hash()) {
+        return MakeError("bad-next-validators-hash",
+                         "next_validators_hash does not match the validator set after the block");
+    } else if (h.state_root != *root) {
+        return MakeError("bad-state-root", "state root " + HexStr(h.state_root) +
                                                " does not match the computed " + HexStr(*root));
     }
+    staged.hash = h.Hash();
+    staged.block = std::move(block);
+    staged.changes = std::move(overlay).TakeChanges();
+    staged.receipts = std::move(receipts);
+    return staged;
+}
+
+Result<StagedBlock> Chain::AssembleBlock(const std::vector<Transaction>& candidates,
+                                         const XOnlyPubKey& proposer, uint64_t time_ms,
+                                         std::vector<RejectedTx>* invalid) const {
+    const TipState tip = Snapshot();
+    Block block;
+    BlockHeader& h = block.header;
+    h.chain_id = m_params.chain_id;
+    h.height = tip.header.height + 1;
+    h.time_ms = std::max(time_ms, tip.header.time_ms + 1);
+    h.parent = tip.hash;
+    h.proposer = proposer;
+    block.last_commit = tip.commit;
+    h.last_commit_hash = block.last_commit.Hash();
+
+    const StateTreeReader base(m_nodes, tip.header.state_root);
+    auto current = GetValidatorSet(base, RecordTag::kValidators);
+    if (!current) return current.error();
+    h.validators_hash = current->Hash();
+    const BlockContext ctx{m_params, h.height, h.time_ms, proposer, *tip.recent};
+    StateOverlay overlay(base);
+    AlreadyVerified sigs;
+    auto exec = BlockExecution::Begin(ctx, block.last_commit, overlay, sigs);
+    if (!exec) return exec.error();
+    // Header, certificate and the longest tx-count varint.
+    size_t bytes = kBlockHeaderSize + block.last_commit.Encode().size() + 10;
+    for (const Transaction& tx : candidates) {
+        if (block.txs.size() >= m_params.max_block_txs) break;
+        if (bytes + tx.Size() > m_params.max_block_bytes) continue;
+        Status st = CheckTransaction(tx, m_params);
+        if (st) st = exec->Add(tx);
+        if (!st) {
+            if (st.error().IsStorageFailure()) return st.error();
+            if (invalid && st.error().code != "nonce-too-high")
+                invalid->push_back(RejectedTx{tx.Id(), st.error()});
+            continue;
+        }
+        block.txs.push_back(tx);
+        bytes += tx.Size();
+    }
+    auto receipts = std::move(*exec).End();
+    if (!receipts) return receipts.error();
+    h.tx_root = block.ComputeTxRoot();
+    return Stage(tip, std::move(block), overlay, std::move(*receipts), HeaderRoots::kFill);
+}
+
+Result<StagedBlock> Chain::ValidateBlock(const Block& block) const {
+    const TipState tip = Snapshot();
+    Status st = CheckBlockHeader(block.header, tip.header, m_params);
+    if (!st) return st.error();
+    st = CheckBlockBody(block, m_params);
+    if (!st) return st.error();
+
+    const StateTreeReader base(m_nodes, tip.header.state_root);
+    auto current = GetValidatorSet(base, RecordTag::kValidators);
+    if (!current) return current.error();
+    if (current->Hash() != block.header.validators_hash) {
+        return MakeError("bad-validators-hash",
+                         "validators_hash does not match the validator set at the parent");
+    }
+    const BlockHeader& h = block.header;
+    const BlockContext ctx{m_params, h.height, h.time_ms, h.proposer, *tip.recent};
+    StateOverlay overlay(base);
+    SignatureBatch sigs;
+    auto receipts = ApplyBlock(ctx, block, overlay, sigs);
+    if (!receipts) return receipts.error();
+    if (auto owner = sigs.FirstFailure()) {
+        if (*owner == kCommitSigOwner) {
+            return MakeError("bad-commit-signature",
+                             "a precommit signature of the block's last commit does not verify");
+        }
+        const size_t index = *owner - 1;
+        const Status alone = CheckTransactionSignatures(block.txs[index]);
+        return WithTx(
+            alone ? MakeError("bad-signature", "a signature does not verify") : alone.error(),
+            index, block.txs[index]);
+    }
+    return Stage(tip, block, overlay, std::move(*receipts), HeaderRoots::kCheck);
+}
+
+Status Chain::CommitBlock(const StagedBlock& staged, const CommitCertificate& certificate) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    TipState tip = Snapshot();
+    const BlockHeader& h = staged.block.header;
+    if (h.parent != tip.hash || h.height != tip.header.height + 1) {
+        return MakeError("stale-block", "block " + HexStr(staged.hash) + " at height " +
+                                            std::to_string(h.height) +
+                                            " was staged on another tip than " + HexStr(tip.hash));
+    }
+    auto set =
+        GetValidatorSet(StateTreeReader(m_nodes, tip.header.state_root), RecordTag::kValidators);
+    if (!set) return set.error();
+    Status st = VerifyCommit(certificate, *set, m_params.chain_id, h.height, staged.hash);
+    if (!st) return st;
 
     leveldb::WriteBatch batch;
-    for (const auto& [hash, node] : staged.Nodes())
+    for (const auto& [hash, node] : staged.nodes)
         batch.Put(ChainDb::NodeKey(hash), AsString(node));
-    AddBlockToBatch(block, batch);
+    AddBlockToBatch(staged.block, staged.hash, batch);
+    batch.Put(ChainDb::kTipCommitKey, AsString(certificate.Encode()));
     st = m_db->Write(batch);
     if (!st) return st;
+
+    auto recent = std::make_shared<RecentBlockHashes>(*tip.recent);
+    recent->Push(h.height, staged.hash, m_params.recent_block_hashes);
+    TipState next{h, staged.hash, certificate, std::move(recent)};
     std::lock_guard<std::mutex> tip_lock(m_tip_mutex);
-    m_tip = block.header;
+    m_tip = std::move(next);
     return Status::Ok();
 }
 

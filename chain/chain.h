@@ -1,19 +1,27 @@
 // Chain: the node's finalized chain and the state at its tip.
 //
-// Owns the ChainDb. ConnectBlock validates a block on top of the tip with the
-// consensus rules and commits the block, its indexes, the new state tree
-// nodes and the new tip in one synced LevelDB write batch; a crash at any
-// point leaves the last whole block. Open() resumes from the stored tip, or
-// writes the network's genesis block on first start.
+// Owns the ChainDb. A block goes through two steps:
+//   - ValidateBlock (a block from elsewhere) or AssembleBlock (the producer's
+//     own, from candidate transactions) executes it on the tip with the
+//     consensus rules (consensus/block_apply.h) and returns a StagedBlock: the
+//     block, the state changes, the new state tree nodes and the receipts.
+//     Nothing is written; the staged result can be kept while votes are
+//     collected.
+//   - CommitBlock writes a staged block with the commit certificate that
+//     finalized it, without executing anything again: the block, its indexes,
+//     the new nodes, the new tip and its certificate, in one synced LevelDB
+//     write batch, so a crash leaves the last whole block.
+// Open() resumes from the stored tip, or writes the network's genesis block.
 //
 // Thread-safety: every public method may be called from any thread.
-// AssembleBlock and ConnectBlock are serialized by one mutex, held through
-// validation and the synced write (up to hundreds of ms). Readers never wait
-// for it: Tip() and GetAccount() copy the published tip under a second mutex
-// held only for that copy, and everything else reads LevelDB, whose state
-// tree nodes are immutable once written. So RPC event-loop threads may call
-// the readers. Lock order: Mempool's lock may be held while calling into
-// Chain, never the reverse; m_mutex before m_tip_mutex.
+// Validation and assembly read a snapshot of the tip and immutable state tree
+// nodes, so they take no lock while they run; CommitBlock serializes commits
+// on m_mutex and refuses a staged block whose parent is no longer the tip.
+// Readers never wait for a commit: Tip(), the StateReader and the other
+// getters copy the published tip under m_tip_mutex, held only for that copy.
+// So RPC event-loop threads may call the readers. Lock order: Mempool's lock
+// may be held while calling into Chain, never the reverse; m_mutex before
+// m_tip_mutex.
 #pragma once
 
 #include <memory>
@@ -23,11 +31,14 @@
 #include <vector>
 
 #include "chain/chain_db.h"
-#include "consensus/block_verify.h"
+#include "chain/tip.h"
+#include "consensus/block.h"
+#include "consensus/block_apply.h"
+#include "consensus/block_context.h"
 #include "consensus/params.h"
+#include "consensus/records.h"
+#include "consensus/state.h"
 #include "consensus/state_proof.h"
-#include "consensus/state_view.h"
-#include "primitives/block.h"
 #include "util/result.h"
 
 namespace maillon {
@@ -37,55 +48,102 @@ struct TxLocation {
     uint32_t index;
 };
 
+// A candidate transaction that block assembly left out for good.
+struct RejectedTx {
+    Hash256 txid;
+    Error error;
+};
+
+// A block executed on a tip and not yet written.
+struct StagedBlock {
+    Block block;
+    Hash256 hash{};
+    StateChanges changes;                                         // by state key
+    std::vector<std::pair<Hash256, std::vector<uint8_t>>> nodes;  // new tree nodes, by hash
+    std::vector<TxReceipt> receipts;
+};
+
+// What a light client needs to check one account at one height: the header,
+// the certificate that finalized it, the validator set the header commits to
+// (which signed the certificate), and the account's Merkle proof.
 struct AccountProof {
-    BlockHeader header;              // the block whose state_root the proof is against
+    BlockHeader header;
+    CommitCertificate certificate;
+    ValidatorSet validators;
     std::optional<Account> account;  // nullopt: proven absent
     StateProof proof;
 };
 
-class Chain : public StateView {
+class Chain : public StateReader, public TipSource {
 public:
+    // cache_bytes sizes LevelDB's block cache (0: none); env as ChainDb::Open.
     static Result<std::unique_ptr<Chain>> Open(const std::string& db_path,
                                                const ChainParams& params,
-                                               size_t cache_bytes = 32 << 20);
+                                               size_t cache_bytes = 32 << 20,
+                                               leveldb::Env* env = nullptr);
 
     const ChainParams& Params() const { return m_params; }
     BlockHeader Tip() const;
+    // The certificate that finalized the tip (genesis: GenesisCommit).
+    CommitCertificate TipCommit() const;
+    TipView CurrentTip() const override;
 
     Result<std::optional<Block>> GetBlock(const Hash256& hash) const;
     Result<std::optional<Hash256>> GetBlockHash(uint64_t height) const;
     Result<std::optional<TxLocation>> FindTransaction(const Hash256& txid) const;
 
-    // The account at the tip (StateView).
-    Result<Account> GetAccount(const XOnlyPubKey& address) const override;
-    // The account with its Merkle proof against the state root of the block
-    // at `height`.
+    // The state at the tip (StateReader).
+    Result<std::optional<StateValue>> Get(const Hash256& key) const override;
+    // The account at the tip.
+    Result<Account> GetAccount(const XOnlyPubKey& address) const;
     Result<AccountProof> ProveAccount(const XOnlyPubKey& address, uint64_t height) const;
 
-    // Builds an unsigned block on the tip from candidates in order, skipping
-    // any that no longer apply, within the size and count limits.
-    Result<Block> AssembleBlock(const std::vector<Transaction>& candidates,
-                                const XOnlyPubKey& proposer, uint64_t time_ms) const;
-
-    // Validates `block` against the tip and commits it atomically.
-    Status ConnectBlock(const Block& block, uint64_t now_ms, const SigVerifiedFn& verified = {});
+    // Executes a block on the tip from candidates in order, skipping any that
+    // do not apply, within the size and count limits; time_ms is raised to
+    // just after the tip's if it is not later. The candidates' signatures
+    // must already be verified (they come from the mempool). Candidates
+    // that broke a rule other than "nonce-too-high" (which only means an
+    // earlier one was left out) go to `invalid`, if given, with the rule:
+    // they will not apply on top of this block either.
+    Result<StagedBlock> AssembleBlock(const std::vector<Transaction>& candidates,
+                                      const XOnlyPubKey& proposer, uint64_t time_ms,
+                                      std::vector<RejectedTx>* invalid = nullptr) const;
+    // Checks `block` against the tip with every rule and signature and
+    // executes it.
+    Result<StagedBlock> ValidateBlock(const Block& block) const;
+    // Writes `staged` as the new tip with the certificate that finalized it
+    // (verified here against the validator set the block commits to).
+    Status CommitBlock(const StagedBlock& staged, const CommitCertificate& certificate);
 
 private:
+    // The published tip: what readers copy.
+    struct TipState {
+        BlockHeader header;
+        Hash256 hash{};
+        CommitCertificate commit;
+        std::shared_ptr<const RecentBlockHashes> recent;
+    };
+
     Chain(std::unique_ptr<ChainDb> db, const ChainParams& params);
     Status InitGenesis();
-    Result<Account> AccountAt(const Hash256& state_root, const XOnlyPubKey& address) const;
-    // Applies the overlay's changes to the tree at the tip's root, staging new
-    // nodes in `staged`; returns the new root.
-    Result<Hash256> StageState(const AccountOverlay& overlay, MemoryNodeStore& staged) const;
-    void AddBlockToBatch(const Block& block, leveldb::WriteBatch& batch) const;
+    Status LoadTip();
+    TipState Snapshot() const;
+    Result<Block> BlockAt(uint64_t height) const;
+    // Whether Stage fills in the header's next_validators_hash and
+    // state_root (assembly) or checks them (validation).
+    enum class HeaderRoots { kFill, kCheck };
+    // Turns an executed overlay (whose changes it takes) into a staged block
+    // on top of `tip`: the new tree nodes, the roots, the block hash.
+    Result<StagedBlock> Stage(const TipState& tip, Block block, StateOverlay& overlay,
+                              std::vector<TxReceipt> receipts, HeaderRoots roots) const;
+    void AddBlockToBatch(const Block& block, const Hash256& hash, leveldb::WriteBatch& batch) const;
 
-    mutable std::mutex m_mutex;
+    mutable std::mutex m_mutex;  // serializes CommitBlock
     std::unique_ptr<ChainDb> m_db;
-    mutable DbNodeStore m_nodes;  // read-only; StateTree takes a non-const store
+    DbNodeStore m_nodes;
     const ChainParams& m_params;
     mutable std::mutex m_tip_mutex;
-    // Written under m_mutex and m_tip_mutex; read under either.
-    BlockHeader m_tip;
+    TipState m_tip;  // written under m_mutex and m_tip_mutex; read under either
 };
 
 }  // namespace maillon

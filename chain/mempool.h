@@ -1,24 +1,30 @@
 // Mempool: valid transactions waiting for a block.
 //
-// Entry rules (each rejection is an Error with a stable code):
-//  - the transaction passes CheckTransaction (signature included);
+// Entry rules (each rejection is an Error with a stable code; reasons of this
+// node's local policy have kind kPolicy, rule violations kind kInvalid):
+//  - the transaction passes CheckTransaction and every role's signature
+//    verifies;
 //  - "already-in-mempool" for the same id;
-//  - "nonce-too-low" when the nonce is below the sender's account nonce
+//  - "nonce-too-low" when the nonce is below the payer's account nonce
 //    (a replay); "nonce-gap" when it is above the next expected one
 //    (account nonce + pending count): pending nonces are contiguous;
-//  - the same sender and nonce as a pending transaction replaces it only with
+//  - the same payer and nonce as a pending transaction replaces it only with
 //    a strictly higher fee ("replacement-fee-too-low" otherwise);
-//  - "insufficient-funds" when the sender's balance cannot cover all its
-//    pending transactions' amounts and fees;
-//  - "too-many-pending" past the per-sender bound; "mempool-full" past the
+//  - it applies to the tip's state (ApplyTransaction, with the context of
+//    the next block) after the payer's pending transactions, and they all
+//    still apply with it in place: so "insufficient-funds" when the payer
+//    cannot cover every pending cost and fee, and every other state rule of
+//    its type;
+//  - "too-many-pending" past the per-payer bound; "mempool-full" past the
 //    byte bound.
+// The payer is a transaction's first signer (consensus/transaction.h).
 // Block selection takes, repeatedly, the highest-fee transaction among each
-// sender's next nonce (ties broken by id), so a block never skips a nonce.
-// Every transaction in the pool has had its signature verified, which
-// IsVerified() exposes as a signature cache for block validation.
+// payer's next nonce (ties broken by id), so a block never skips a nonce.
+// Every transaction in the pool has had every signature verified, so the
+// block producer need not verify them again.
 //
-// Thread-safety: all methods lock m_mutex. The StateView passed in may lock
-// the Chain (lock order: mempool, then chain).
+// Thread-safety: all methods lock m_mutex. The TipSource and StateReader
+// passed in may lock the Chain (lock order: mempool, then chain).
 #pragma once
 
 #include <map>
@@ -26,9 +32,10 @@
 #include <optional>
 #include <vector>
 
+#include "chain/tip.h"
 #include "consensus/params.h"
-#include "consensus/state_view.h"
-#include "primitives/block.h"
+#include "consensus/state.h"
+#include "consensus/transaction.h"
 #include "util/result.h"
 
 namespace maillon {
@@ -49,21 +56,26 @@ class Mempool {
 public:
     Mempool(const ChainParams& params, MempoolLimits limits);
 
-    // Validates and adds tx; returns its id.
-    Result<Hash256> Add(const Transaction& tx, const StateView& tip);
+    // Validates and adds tx against the current tip of `tip` (read under the
+    // mempool's lock), in the context of the block that would follow it at
+    // now_ms; returns its id.
+    Result<Hash256> Add(const Transaction& tx, const TipSource& tip, uint64_t now_ms);
 
     // Up to max_txs transactions in a valid order for the next block.
     std::vector<Transaction> Select(size_t max_txs) const;
 
+    // Drops these transactions (assembly found they no longer apply) and,
+    // since their nonces will not be used, every later one of their payers.
+    void RemoveWithDescendants(const std::vector<Hash256>& ids);
+
     // Drops what the new tip made stale: every pending transaction whose
-    // nonce is below its sender's account nonce in `tip`.
-    void RemoveStale(const std::vector<XOnlyPubKey>& senders, const StateView& tip);
+    // nonce is below its payer's account nonce in `tip`.
+    void RemoveStale(const std::vector<XOnlyPubKey>& payers, const StateReader& tip);
 
     std::optional<Transaction> Get(const Hash256& txid) const;
-    // Number of pending transactions from sender (its next nonce is the
+    // Number of pending transactions paid by `payer` (its next nonce is the
     // account nonce plus this).
-    size_t PendingCount(const XOnlyPubKey& sender) const;
-    bool IsVerified(const Hash256& txid) const;
+    size_t PendingCount(const XOnlyPubKey& payer) const;
     MempoolInfo Info() const;
 
 private:
@@ -77,9 +89,9 @@ private:
     const ChainParams& m_params;
     const MempoolLimits m_limits;
     mutable std::mutex m_mutex;
-    std::map<XOnlyPubKey, std::map<uint64_t, Entry>> m_by_sender;  // guarded by m_mutex
-    std::map<Hash256, std::pair<XOnlyPubKey, uint64_t>> m_by_id;   // guarded by m_mutex
-    size_t m_bytes = 0;                                            // guarded by m_mutex
+    std::map<XOnlyPubKey, std::map<uint64_t, Entry>> m_by_payer;  // guarded by m_mutex
+    std::map<Hash256, std::pair<XOnlyPubKey, uint64_t>> m_by_id;  // guarded by m_mutex
+    size_t m_bytes = 0;                                           // guarded by m_mutex
 };
 
 }  // namespace maillon

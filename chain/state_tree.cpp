@@ -24,8 +24,9 @@ struct Node {
 };
 
 Error Corrupt(const Hash256& hash, const std::string& what) {
-    return MakeError("state-node-corrupt", "state node " + HexStr(hash) + " " + what +
-                                               "; the state database is corrupt, reindex");
+    return MakeError(
+        ErrorKind::kCorruption, "state-node-corrupt",
+        "state node " + HexStr(hash) + " " + what + "; the state database is corrupt, reindex");
 }
 
 std::vector<uint8_t> EncodeLeaf(const Hash256& key, std::span<const uint8_t> value) {
@@ -46,9 +47,11 @@ std::vector<uint8_t> EncodeInternal(const Hash256& left, const Hash256& right) {
 
 // Reads, decodes and re-hashes the node stored under hash (never the empty hash).
 Result<Node> LoadNode(const NodeStore& store, const Hash256& hash) {
-    const std::optional<std::vector<uint8_t>> bytes = store.Get(hash);
+    auto stored = store.Get(hash);
+    if (!stored) return stored.error();
+    const std::optional<std::vector<uint8_t>>& bytes = *stored;
     if (!bytes) {
-        return MakeError("state-node-missing",
+        return MakeError(ErrorKind::kCorruption, "state-node-missing",
                          "state node " + HexStr(hash) +
                              " is missing from the store; the state database is incomplete or "
                              "corrupt, reindex");
@@ -205,22 +208,35 @@ private:
 
 }  // namespace
 
-std::optional<std::vector<uint8_t>> MemoryNodeStore::Get(const Hash256& hash) const {
+Result<std::optional<std::vector<uint8_t>>> MemoryNodeStore::Get(const Hash256& hash) const {
     auto it = m_nodes.find(hash);
-    if (it != m_nodes.end()) return it->second;
+    if (it != m_nodes.end()) return std::optional<std::vector<uint8_t>>(it->second);
     if (m_base) return m_base->Get(hash);
-    return std::nullopt;
+    return std::optional<std::vector<uint8_t>>();
 }
 
 void MemoryNodeStore::Put(const Hash256& hash, std::vector<uint8_t> node) {
     m_nodes.insert_or_assign(hash, std::move(node));
 }
 
+Result<std::optional<StateValue>> StateTreeReader::Get(const Hash256& key) const {
+    return GetStateValue(m_store, m_root, key);
+}
+
 Result<std::optional<std::vector<uint8_t>>> StateTree::Get(const Hash256& key) const {
-    Hash256 hash = m_root;
+    return GetStateValue(m_store, m_root, key);
+}
+
+Result<StateProof> StateTree::Prove(const Hash256& key) const {
+    return ProveStateKey(m_store, m_root, key);
+}
+
+Result<std::optional<StateValue>> GetStateValue(const NodeStore& store, const Hash256& root,
+                                                const Hash256& key) {
+    Hash256 hash = root;
     for (size_t depth = 0;; ++depth) {
         if (hash == kEmptyStateHash) return std::optional<std::vector<uint8_t>>{};
-        Result<Node> loaded = LoadNode(m_store, hash);
+        Result<Node> loaded = LoadNode(store, hash);
         if (!loaded) return loaded.error();
         Node& node = *loaded;
         if (node.is_leaf) {
@@ -254,15 +270,15 @@ Status StateTree::Apply(const StateUpdates& updates) {
     return Status::Ok();
 }
 
-Result<StateProof> StateTree::Prove(const Hash256& key) const {
+Result<StateProof> ProveStateKey(const NodeStore& store, const Hash256& root, const Hash256& key) {
     StateProof proof;
-    Hash256 hash = m_root;
+    Hash256 hash = root;
     for (size_t depth = 0;; ++depth) {
         if (hash == kEmptyStateHash) {
             proof.terminal = StateProof::Empty{};
             return proof;
         }
-        Result<Node> loaded = LoadNode(m_store, hash);
+        Result<Node> loaded = LoadNode(store, hash);
         if (!loaded) return loaded.error();
         Node& node = *loaded;
         if (node.is_leaf) {

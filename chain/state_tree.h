@@ -1,16 +1,18 @@
-// The authenticated account state: a compressed binary sparse Merkle tree
-// over 256-bit keys (callers pass key = TaggedHash("MaillonStateKey", address))
-// whose values are opaque byte strings of at most kMaxStateValueSize bytes.
-// Shape and hashing are described in consensus/state_proof.h.
+// The authenticated state: a compressed binary sparse Merkle tree over
+// 256-bit state keys (consensus/records.h makes them) whose values are opaque
+// byte strings of at most kMaxStateValueSize bytes. Shape and hashing are
+// described in consensus/state_proof.h.
 //
 // Nodes are stored content-addressed by their hash in a NodeStore and never
 // deleted, so a StateTree opened at any past root stays readable and provable.
 // Stored node encoding (canonical, via Writer):
-//     leaf     : u8 0x01, key (32 bytes), value (length-prefixed bytes, <= 256)
+//     leaf     : u8 0x01, key (32 bytes), value (length-prefixed bytes, <= kMaxStateValueSize)
 //     internal : u8 0x02, left hash (32 bytes), right hash (32 bytes)
 // Empty subtrees are never stored (their hash is zero). Every node read is
 // decoded and re-hashed; a missing or mismatching node is reported as
-// "state-node-missing" / "state-node-corrupt", never a crash.
+// "state-node-missing" / "state-node-corrupt" (kind corruption), and a store
+// that cannot be read passes its own error (kind I/O or corruption) on; never
+// a crash.
 //
 // Costs: Get and Prove read one node per level (O(log n) for hashed keys);
 // Apply visits each node on the paths of the updated keys once per batch and
@@ -26,6 +28,7 @@
 #include <optional>
 #include <vector>
 
+#include "consensus/state.h"
 #include "consensus/state_proof.h"
 #include "crypto/hash.h"
 #include "util/result.h"
@@ -35,8 +38,9 @@ namespace maillon {
 class NodeStore {
 public:
     virtual ~NodeStore() = default;
-    // The node stored under hash, or nullopt if there is none.
-    virtual std::optional<std::vector<uint8_t>> Get(const Hash256& hash) const = 0;
+    // The node stored under hash, or nullopt if there is none; an error
+    // (corruption or I/O) when the store itself fails.
+    virtual Result<std::optional<std::vector<uint8_t>>> Get(const Hash256& hash) const = 0;
     // Stores node under its hash; storing the same node again is harmless.
     virtual void Put(const Hash256& hash, std::vector<uint8_t> node) = 0;
 };
@@ -48,7 +52,7 @@ class MemoryNodeStore : public NodeStore {
 public:
     explicit MemoryNodeStore(const NodeStore* base = nullptr) : m_base(base) {}
 
-    std::optional<std::vector<uint8_t>> Get(const Hash256& hash) const override;
+    Result<std::optional<std::vector<uint8_t>>> Get(const Hash256& hash) const override;
     void Put(const Hash256& hash, std::vector<uint8_t> node) override;
 
     // Nodes written to this store (not those of the base).
@@ -60,7 +64,7 @@ private:
 };
 
 // key -> new value, or nullopt to delete the key (deleting an absent key is a no-op).
-using StateUpdates = std::map<Hash256, std::optional<std::vector<uint8_t>>>;
+using StateUpdates = StateChanges;
 
 class StateTree {
 public:
@@ -84,6 +88,24 @@ public:
 
 private:
     NodeStore& m_store;
+    Hash256 m_root;
+};
+
+// Get and Prove at `root` without a StateTree (which needs a writable store).
+Result<std::optional<StateValue>> GetStateValue(const NodeStore& store, const Hash256& root,
+                                                const Hash256& key);
+Result<StateProof> ProveStateKey(const NodeStore& store, const Hash256& root, const Hash256& key);
+
+// The state at one root, read through a store, as consensus rules read it.
+// Thread-safety: as the store's Get (DbNodeStore: any thread).
+class StateTreeReader final : public StateReader {
+public:
+    StateTreeReader(const NodeStore& store, const Hash256& root) : m_store(store), m_root(root) {}
+    Result<std::optional<StateValue>> Get(const Hash256& key) const override;
+    const Hash256& Root() const { return m_root; }
+
+private:
+    const NodeStore& m_store;
     Hash256 m_root;
 };
 

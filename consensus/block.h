@@ -1,44 +1,55 @@
-// Blocks: a header signed by its proposer, and the transactions.
+// Blocks, protocol v1.
 //
-// Header wire format (doc/protocol.md, "Blocks"):
-//   version u32 | chain_id u32 | height u64 | parent [32] | time_ms u64 |
-//   proposer [32] | tx_root [32] | state_root [32] | proposer_sig [64]
-// Hash() = TaggedHash("MaillonBlockHash", all fields but the signature); the
-// proposer signs that hash with BIP340. Genesis (height 0) is unsigned.
-// Block = header | tx count varint | transactions.
+// Header wire format (doc/protocol.md, "Blocks"), kBlockHeaderSize bytes:
+//   version u32 | chain_id u32 | height u64 | time_ms u64 | parent [32] |
+//   proposer [32] | validators_hash [32] | next_validators_hash [32] |
+//   last_commit_hash [32] | tx_root [32] | state_root [32]
+// Hash() = TaggedHash("MaillonBlockHash", the header encoding). A header is
+// not signed by its proposer: a block is final when a commit certificate of
+// the set in validators_hash signs its hash (consensus/commit.h). The child
+// block carries that certificate, so it is stored with the chain; the tip's
+// is stored on its own.
+//
+// Block = header | last_commit (the parent's certificate) | varint tx count |
+// transactions.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "consensus/commit.h"
+#include "consensus/transaction.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
-#include "primitives/transaction.h"
 #include "util/result.h"
 
 namespace maillon {
 
 inline constexpr uint32_t kBlockVersion = 1;
-inline constexpr size_t kBlockHeaderSize = 4 + 4 + 8 + 32 + 8 + 32 + 32 + 32 + 64;
+inline constexpr size_t kBlockHeaderSize = 4 + 4 + 8 + 8 + 7 * 32;
 
 struct BlockHeader {
     uint32_t version = kBlockVersion;
     uint32_t chain_id = 0;
     uint64_t height = 0;
-    Hash256 parent{};
     uint64_t time_ms = 0;  // milliseconds since the Unix epoch
-    XOnlyPubKey proposer{};
-    Hash256 tx_root{};     // MerkleRoot of the transaction ids
-    Hash256 state_root{};  // state tree root after applying this block
-    SchnorrSig proposer_sig{};
+    Hash256 parent{};
+    XOnlyPubKey proposer{};          // receives the block's fees (zero for genesis)
+    Hash256 validators_hash{};       // the set that must sign this block
+    Hash256 next_validators_hash{};  // the set that must sign the next one
+    Hash256 last_commit_hash{};      // Hash() of the body's last_commit
+    Hash256 tx_root{};               // MerkleRoot of the transaction ids
+    Hash256 state_root{};            // state tree root after this block
 
     Hash256 Hash() const;
     std::vector<uint8_t> Serialize() const;
+    bool operator==(const BlockHeader&) const = default;
 };
 
 struct Block {
     BlockHeader header;
+    CommitCertificate last_commit;
     std::vector<Transaction> txs;
 
     Hash256 ComputeTxRoot() const;

@@ -1,25 +1,15 @@
 #include "consensus/block_verify.h"
 
 #include <set>
+#include <string>
 
 #include "consensus/tx_verify.h"
 #include "util/strencodings.h"
 
 namespace maillon {
 
-namespace {
-
-bool IsValidator(const ChainParams& params, const XOnlyPubKey& key) {
-    for (const XOnlyPubKey& v : params.validators) {
-        if (v == key) return true;
-    }
-    return false;
-}
-
-}  // namespace
-
 Status CheckBlockHeader(const BlockHeader& header, const BlockHeader& parent,
-                        const ChainParams& params, uint64_t now_ms) {
+                        const ChainParams& params) {
     if (header.version != kBlockVersion) {
         return MakeError("bad-version", "unknown block version " + std::to_string(header.version));
     }
@@ -40,24 +30,20 @@ Status CheckBlockHeader(const BlockHeader& header, const BlockHeader& parent,
                                              " ms is not after its parent's " +
                                              std::to_string(parent.time_ms));
     }
-    if (header.time_ms > now_ms && header.time_ms - now_ms > params.max_future_block_ms) {
-        return MakeError("time-too-new", "block time is " +
+    return Status::Ok();
+}
+
+Status CheckProposalTime(const BlockHeader& header, uint64_t now_ms, const ChainParams& params) {
+    if (header.time_ms > now_ms && header.time_ms - now_ms > params.max_proposal_clock_drift_ms) {
+        return MakeError("time-too-new", "proposal time is " +
                                              std::to_string(header.time_ms - now_ms) +
                                              " ms ahead of the local clock, the limit is " +
-                                             std::to_string(params.max_future_block_ms));
-    }
-    if (!IsValidator(params, header.proposer)) {
-        return MakeError("bad-proposer",
-                         "proposer " + HexStr(header.proposer) + " is not a validator");
-    }
-    if (!VerifySchnorr(header.proposer, header.Hash(), header.proposer_sig)) {
-        return MakeError("bad-block-signature", "proposer signature does not verify");
+                                             std::to_string(params.max_proposal_clock_drift_ms));
     }
     return Status::Ok();
 }
 
-Status CheckBlockBody(const Block& block, const ChainParams& params,
-                      const SigVerifiedFn& verified) {
+Status CheckBlockBody(const Block& block, const ChainParams& params) {
     if (block.txs.size() > params.max_block_txs) {
         return MakeError("too-many-txs", std::to_string(block.txs.size()) +
                                              " transactions, the limit is " +
@@ -72,42 +58,30 @@ Status CheckBlockBody(const Block& block, const ChainParams& params,
     if (block.ComputeTxRoot() != block.header.tx_root) {
         return MakeError("bad-tx-root", "tx_root does not match the block's transactions");
     }
+    if (block.last_commit.Hash() != block.header.last_commit_hash) {
+        return MakeError("bad-last-commit-hash",
+                         "last_commit_hash does not match the block's commit certificate");
+    }
+    if (block.last_commit.height + 1 != block.header.height ||
+        block.last_commit.block_hash != block.header.parent) {
+        return MakeError("bad-commit", "the block carries a certificate for block " +
+                                           HexStr(block.last_commit.block_hash) + " at height " +
+                                           std::to_string(block.last_commit.height) +
+                                           ", not for its parent");
+    }
     std::set<Hash256> seen;
     for (size_t i = 0; i < block.txs.size(); ++i) {
         const Transaction& tx = block.txs[i];
-        const Hash256 id = tx.Id();
-        if (!seen.insert(id).second) {
-            return MakeError("duplicate-tx", "transaction " + HexStr(id) + " appears twice");
+        if (!seen.insert(tx.Id()).second) {
+            return MakeError("duplicate-tx", "transaction " + HexStr(tx.Id()) + " appears twice");
         }
-        const bool skip_sig = verified && verified(id);
-        Status st = CheckTransaction(tx, params, !skip_sig);
+        Status st = CheckTransaction(tx, params);
         if (!st) {
             return MakeError(st.error().code, "transaction " + std::to_string(i) + " (" +
-                                                  HexStr(id) + "): " + st.error().message);
+                                                  HexStr(tx.Id()) + "): " + st.error().message);
         }
     }
     return Status::Ok();
-}
-
-Status ApplyBlockTransactions(const Block& block, AccountOverlay& state) {
-    for (size_t i = 0; i < block.txs.size(); ++i) {
-        Status st = ApplyTransaction(block.txs[i], block.header.proposer, state);
-        if (!st) {
-            return MakeError(st.error().code, "transaction " + std::to_string(i) + " (" +
-                                                  HexStr(block.txs[i].Id()) +
-                                                  "): " + st.error().message);
-        }
-    }
-    return Status::Ok();
-}
-
-BlockHeader GenesisHeader(const ChainParams& params, const Hash256& state_root) {
-    BlockHeader h;
-    h.chain_id = params.chain_id;
-    h.height = 0;
-    h.time_ms = params.genesis_time_ms;
-    h.state_root = state_root;
-    return h;
 }
 
 }  // namespace maillon

@@ -1,38 +1,28 @@
-// Block validity rules. Pure functions: the caller passes the parent header,
-// the local clock reading and a state view; nothing here reads disk or time.
+// Stateless block validity rules. Pure functions: nothing here reads disk,
+// state or the clock, so whether a committed block is valid never depends on
+// the node that checks it.
 #pragma once
 
-#include <functional>
-
+#include "consensus/block.h"
 #include "consensus/params.h"
-#include "consensus/state_view.h"
-#include "primitives/block.h"
 #include "util/result.h"
 
 namespace maillon {
 
 // Header rules against the parent: version, chain id, height = parent + 1,
-// parent hash, time strictly after the parent's and at most
-// params.max_future_block_ms ahead of now_ms, a proposer from the validator
-// set, and the proposer's signature over Hash().
+// parent hash, and time strictly after the parent's.
 Status CheckBlockHeader(const BlockHeader& header, const BlockHeader& parent,
-                        const ChainParams& params, uint64_t now_ms);
+                        const ChainParams& params);
 
-// Returns true when this transaction's signature was already verified
-// (e.g. at mempool entry), so block checks can skip it.
-using SigVerifiedFn = std::function<bool(const Hash256& txid)>;
+// The clock rule for a proposal, applied when deciding whether to vote for it
+// (never to a committed block): its time is at most
+// params.max_proposal_clock_drift_ms ahead of the local clock now_ms.
+Status CheckProposalTime(const BlockHeader& header, uint64_t now_ms, const ChainParams& params);
 
 // Body rules: transaction count and serialized size within limits, tx_root
-// matches, no transaction twice, and every transaction passes
-// CheckTransaction.
-Status CheckBlockBody(const Block& block, const ChainParams& params,
-                      const SigVerifiedFn& verified = {});
-
-// Applies every transaction in order; fees go to the header's proposer.
-// The error names the failing transaction's index and id.
-Status ApplyBlockTransactions(const Block& block, AccountOverlay& state);
-
-// The genesis header of a network, given the root of its initial state.
-BlockHeader GenesisHeader(const ChainParams& params, const Hash256& state_root);
+// and last_commit_hash match the body, the last commit is for the parent
+// (its height and hash), no transaction twice, every transaction passes
+// CheckTransaction. The error names the failing transaction's index and id.
+Status CheckBlockBody(const Block& block, const ChainParams& params);
 
 }  // namespace maillon

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "crypto/hash_tags.h"
 #include "util/strencodings.h"
 
 namespace maillon {
@@ -19,8 +20,7 @@ Hash256 HashFromHex(std::string_view hex) {
 
 std::array<uint8_t, 32> DevSecret() {
     constexpr std::string_view kSeed = "maillon dev validator 0";
-    return TaggedHash("MaillonDevKey",
-                      {reinterpret_cast<const uint8_t*>(kSeed.data()), kSeed.size()});
+    return TaggedHash(Tag::kDevKey, {reinterpret_cast<const uint8_t*>(kSeed.data()), kSeed.size()});
 }
 
 ChainParams MainParams() {
@@ -34,13 +34,16 @@ ChainParams MainParams() {
     p.default_rpc_port = 7331;
     p.genesis_time_ms = 1'798'761'600'000;  // 2027-01-01T00:00:00Z
     p.genesis_hash =
-        HashFromHex("27f963b39342fa6a1acf68b1ff2e0e76d0f5ad635d6ff318d71c4bb1f4bc19f2");
+        HashFromHex("4a2ce44414600ebadecaa13489cb378ed66b901d79c526c06eabf40a5a1df8b7");
     // Launch allocations and the initial validator set are fixed at launch,
     // with the P2P and staking work; until then main has an empty state.
     p.max_block_bytes = 2 * 1024 * 1024;
     p.max_block_txs = 10'000;
-    p.max_future_block_ms = 15'000;
+    p.epoch_blocks = 17'280;  // a day of 5 s blocks
+    p.recent_block_hashes = 256;
     p.min_tx_fee = 1'000;
+    p.device_bond = 100 * kCoin;
+    p.max_proposal_clock_drift_ms = 15'000;
     p.default_block_interval_ms = 5'000;
     return p;
 }
@@ -56,7 +59,7 @@ ChainParams TestParams() {
     p.default_rpc_port = 17331;
     p.genesis_time_ms = 1'795'046'400'000;  // 2026-11-19T00:00:00Z
     p.genesis_hash =
-        HashFromHex("d224e6f5e2eb5874f6a71d01d00b65f847e6639e3d60d344b1216b27af8a3c94");
+        HashFromHex("e242449e0a78fc30f0e46cf3089425e25cf64502eea543b2d2828b8f0878a2e5");
     return p;
 }
 
@@ -71,10 +74,12 @@ ChainParams DevParams() {
     p.default_rpc_port = 27331;
     p.genesis_time_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
     p.genesis_hash =
-        HashFromHex("a765f0e7ae6b7922b2abb56c91501a9afa629f94b488986640159e46844f898e");
+        HashFromHex("d6e8a43be33a010ada51e65c723a8c47728c7a81dd9dca6358ace30407df458d");
     const XOnlyPubKey dev = DevKey().PubKey();
     p.genesis_allocations = {{dev, 1'000'000 * kCoin}};
-    p.validators = {dev};
+    p.genesis_validators = {{dev, 10'000 * kCoin}};
+    p.epoch_blocks = 60;  // a minute of 1 s blocks
+    p.device_bond = 10 * kCoin;
     p.default_block_interval_ms = 1'000;
     return p;
 }

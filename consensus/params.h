@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "consensus/validator_set.h"
 #include "crypto/key.h"
 #include "primitives/amount.h"
 
@@ -23,7 +24,7 @@ struct ChainParams {
     Network network;
     std::string name;      // "main", "test", "dev"
     std::string hrp;       // address prefix
-    uint32_t chain_id;     // signed into every transaction and header
+    uint32_t chain_id;     // signed into every transaction, vote and header
     std::string data_dir;  // sub-directory of -datadir ("" for main)
     uint16_t default_port;
     uint16_t default_rpc_port;
@@ -31,12 +32,20 @@ struct ChainParams {
     uint64_t genesis_time_ms;
     Hash256 genesis_hash;  // hash of the genesis header; checked when a chain is created
     std::vector<GenesisAllocation> genesis_allocations;  // sorted by address, unique
-    std::vector<XOnlyPubKey> validators;                 // who may propose blocks
+    // The first validator set; each validator's power is stake locked at
+    // genesis (counted in the supply's genesis and locked amounts).
+    std::vector<Validator> genesis_validators;
 
-    uint64_t max_block_bytes;            // serialized block size limit
-    uint64_t max_block_txs;              // transaction count limit
-    uint64_t max_future_block_ms;        // how far a header's time may run ahead of the local clock
-    Amount min_tx_fee;                   // per transaction, in base units
+    uint64_t max_block_bytes;  // serialized block size limit
+    uint64_t max_block_txs;    // transaction count limit
+    uint64_t epoch_blocks;     // blocks per epoch (>= 1)
+    // How many of the latest block hashes rules may refer to (BlockContext).
+    uint64_t recent_block_hashes;
+    Amount min_tx_fee;   // per transaction, in base units
+    Amount device_bond;  // locked from the owner by register_device
+    // A proposal whose time runs further ahead of the local clock gets no
+    // vote (CheckProposalTime). Never applied to committed blocks.
+    uint64_t max_proposal_clock_drift_ms;
     uint64_t default_block_interval_ms;  // block production timer
 };
 

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "crypto/hash_tags.h"
 #include "serialize/codec.h"
 
 namespace maillon {
@@ -30,11 +31,11 @@ bool StateKeysSharePrefix(const Hash256& a, const Hash256& b, size_t bits) {
 }
 
 Hash256 StateLeafHash(const Hash256& key, const Hash256& value_hash) {
-    return TaggedHasher("MaillonStateLeaf").Write(key).Write(value_hash).Finalize();
+    return TaggedHasher(Tag::kStateLeaf).Write(key).Write(value_hash).Finalize();
 }
 
 Hash256 StateNodeHash(const Hash256& left, const Hash256& right) {
-    return TaggedHasher("MaillonStateNode").Write(left).Write(right).Finalize();
+    return TaggedHasher(Tag::kStateNode).Write(left).Write(right).Finalize();
 }
 
 std::vector<uint8_t> StateProof::Serialize() const {

@@ -22,7 +22,7 @@
 //     varint n (<= 256), n x 32-byte sibling hashes (root level first),
 //     u8 terminal kind, then
 //         0x00 empty        : nothing
-//         0x01 leaf         : value as length-prefixed bytes (<= 256)
+//         0x01 leaf         : value as length-prefixed bytes (<= kMaxStateValueSize)
 //         0x02 other leaf   : other key (32 bytes), Sha256(other value) (32 bytes)
 //
 // Everything here is pure: no I/O, no globals.
@@ -40,8 +40,9 @@
 
 namespace maillon {
 
-// Largest serialized account value the state tree accepts.
-inline constexpr size_t kMaxStateValueSize = 256;
+// Largest value the state holds under one key (the largest record, a full
+// validator set, needs about 5 KiB).
+inline constexpr size_t kMaxStateValueSize = 8192;
 // Deepest possible position: two keys differing only in bit 255 sit at 256.
 inline constexpr size_t kMaxStateDepth = 256;
 

@@ -1,6 +1,51 @@
 #include "rpc/errors.h"
 
+#include <array>
+
 namespace maillon {
+
+namespace {
+
+struct ReasonCode {
+    std::string_view reason;
+    int code;
+};
+
+constexpr std::array<ReasonCode, 7> kByReason = {{
+    {"already-in-mempool", kRpcTxAlreadyKnown},
+    {"already-in-chain", kRpcTxAlreadyKnown},
+    {"insufficient-funds", kRpcInsufficientFunds},
+    {"invalid-address", kRpcInvalidAddress},
+    {"decode-error", kRpcDeserializationError},
+    {"bad-hash", kRpcTypeError},
+    {"not-hex", kRpcTypeError},
+}};
+
+int CodeForKind(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::kInvalid:
+            return kRpcVerifyError;
+        case ErrorKind::kPolicy:
+            return kRpcTxRejected;
+        case ErrorKind::kNotFound:
+            return kRpcNotFound;
+        case ErrorKind::kCorruption:
+        case ErrorKind::kIo:
+            return kRpcDatabaseError;
+    }
+    return kRpcMisc;
+}
+
+}  // namespace
+
+RpcError RpcErrorFor(const Error& e) {
+    int code = CodeForKind(e.kind);
+    for (const ReasonCode& r : kByReason) {
+        if (r.reason == e.code) code = r.code;
+    }
+    if (e.kind == ErrorKind::kNotFound) return {code, e.message};
+    return {code, e.code + ": " + e.message};
+}
 
 std::string_view RpcErrorCodeName(int code) {
     switch (code) {
@@ -34,6 +79,8 @@ std::string_view RpcErrorCodeName(int code) {
             return "TxRejected";
         case kRpcTxAlreadyKnown:
             return "TxAlreadyKnown";
+        case kRpcDatabaseError:
+            return "DatabaseError";
         case kRpcReplyTooLarge:
             return "ReplyTooLarge";
     }

@@ -23,13 +23,36 @@
 // | -25    | kRpcVerifyError           | transaction failed a validity check                      |
 // | -26    | kRpcTxRejected            | rejected by mempool policy (fee, size, nonce gap, ...)   |
 // | -27    | kRpcTxAlreadyKnown        | already in the mempool or in a block                     |
+// | -20    | kRpcDatabaseError         | the node's database is corrupt or unreadable             |
 // | -100   | kRpcReplyTooLarge         | batch reply over the size limit; resend the rest apart   |
 //
 // Application codes are > -32000; the JSON-RPC reserved range -32768..-32000 is
 // never used for them.
+//
+// An Error from the node's modules (src/util/result.h) gets its code from its
+// reason code where this table names one, else from its kind:
+//
+// | error                                     | code | meaning                            |
+// |-------------------------------------------|------|------------------------------------|
+// | `already-in-mempool`, `already-in-chain`  | -27  | the transaction is known already   |
+// | `insufficient-funds`                      | -6   | the payer cannot cover cost + fee  |
+// | `invalid-address`                         | -5   | not an address of this network     |
+// | `decode-error`                            | -22  | bytes that do not decode           |
+// | `bad-hash`, `not-hex`                     | -3   | a hash or hex string malformed     |
+// | any other of kind `invalid`               | -25  | a consensus rule is broken         |
+// | any other of kind `policy`                | -26  | this node's mempool policy refuses |
+// | kind `not-found`                          | -8   | no such block, tx, device...       |
+// | kind `corruption` or `io`                 | -20  | the node's storage failed          |
+//
+// The message is "<reason code>: <what to fix>", except for kind not-found
+// (the sentence alone). rpc_errors_tests checks this table against
+// RpcErrorFor.
 #pragma once
 
+#include <string>
 #include <string_view>
+
+#include "util/result.h"
 
 namespace maillon {
 
@@ -51,7 +74,17 @@ inline constexpr int kRpcDeserializationError = -22;
 inline constexpr int kRpcVerifyError = -25;
 inline constexpr int kRpcTxRejected = -26;
 inline constexpr int kRpcTxAlreadyKnown = -27;
+inline constexpr int kRpcDatabaseError = -20;
 inline constexpr int kRpcReplyTooLarge = -100;
+
+// A JSON-RPC error: the reply's "error" member.
+struct RpcError {
+    int code;
+    std::string message;
+};
+
+// The JSON-RPC error for an Error of the node's modules, by the table above.
+RpcError RpcErrorFor(const Error& e);
 
 // The constant's name without the "kRpc" prefix ("ParseError", "NotFound"), or
 // "" for a code not in the table. For logs and documentation.

@@ -96,11 +96,6 @@ struct RpcParam {
     std::string default_json{};
 };
 
-struct RpcError {
-    int code;
-    std::string message;
-};
-
 // The parameters of one call, already mapped to the method's positional order
 // and type-checked against its RpcParam list: for a parameter that Has(), the
 // value is of the declared type.

@@ -1,11 +1,14 @@
 // maillon-cli: call any RPC method of a running maillond, and manage keys and
-// transfers (create an encrypted key file, sign offline, send, wait).
+// transactions (create an encrypted key file, build and sign any transaction
+// type offline, send it, wait for it, verify account proofs).
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "client/cli_params.h"
@@ -14,8 +17,9 @@
 #include "client/rpc_client.h"
 #include "common/key_file.h"
 #include "common/options.h"
+#include "consensus/tx/register_device.h"
+#include "consensus/tx/transfer.h"
 #include "primitives/address.h"
-#include "primitives/transaction.h"
 #include "util/strencodings.h"
 
 using namespace maillon;
@@ -31,14 +35,22 @@ constexpr const char* kUsage = R"(Usage:
                                                 sign a transfer offline; prints the raw hex
   maillon-cli -keyfile=FILE transfer <to> <amount> [fee] [-wait]
                                                 sign with the next nonce, send, optionally wait
+  maillon-cli -keyfile=OWNER -devicekeyfile=DEVICE signregisterdevice <kinds> <nonce> [fee]
+  maillon-cli -keyfile=OWNER -devicekeyfile=DEVICE registerdevice <kinds> [fee] [-wait]
+                                                register a device (both keys sign; the owner
+                                                pays the fee and the bond); kinds: uptime,
+                                                bandwidth, storage, comma-separated
   maillon-cli waittx <txid>                     wait until a transaction is in a block
-  maillon-cli verifyproof <address> [height]    fetch getproof and verify it locally against a
-                                                validator-signed header (at that height, if
-                                                given); prints the height and proven account
-Amounts and fees are in MLN (e.g. 1.5; 8 decimals at most). Parameters true, false, null,
-JSON objects and arrays, and integers (that fit in 64 bits) are sent as JSON; everything
-else, including 1.5 and long digit strings, as a string. Options may come anywhere; -1 is
-a parameter, not an option, and every word after -- is a parameter.
+  maillon-cli verifyproof <address> [height]    fetch getproof and verify it locally: the
+                                                header's commit certificate (more than 2/3
+                                                of the validators' power) and the Merkle
+                                                proof; prints the height and proven account
+Amounts and fees are in MLN (e.g. 1.5; 8 decimals at most). Passphrases come from the
+terminal, -passphrasefile / -devicepassphrasefile, or one line each on standard input
+(the owner's first). Parameters true, false, null, JSON objects and arrays, and integers
+(that fit in 64 bits) are sent as JSON; everything else, including 1.5 and long digit
+strings, as a string. Options may come anywhere; -1 is a parameter, not an option, and
+every word after -- is a parameter.
 
 )";
 
@@ -59,6 +71,76 @@ void PrintJson(const rapidjson::Value& v) {
     std::cout << buf.GetString() << "\n";
 }
 
+using Words = std::vector<std::string>;
+
+// "uptime,bandwidth,storage" (any non-empty subset) or the bit mask 1..7.
+Result<uint8_t> ParseKinds(const std::string& text) {
+    static const std::map<std::string, uint8_t> kNames = {
+        {"uptime", kDeviceUptime}, {"bandwidth", kDeviceBandwidth}, {"storage", kDeviceStorage}};
+    if (auto n = ParseUInt64(text); n && *n >= 1 && *n <= kDeviceKindsMask) {
+        return static_cast<uint8_t>(*n);
+    }
+    uint8_t kinds = 0;
+    size_t start = 0;
+    for (;;) {
+        const size_t comma = text.find(',', start);
+        const std::string name = text.substr(start, comma - start);
+        auto it = kNames.find(name);
+        if (it == kNames.end()) {
+            return MakeError("bad-kinds", "kinds '" + text +
+                                              "': use uptime, bandwidth and storage, "
+                                              "comma-separated, or a bit mask 1..7");
+        }
+        kinds |= it->second;
+        if (comma == std::string::npos) return kinds;
+        start = comma + 1;
+    }
+}
+
+// The keys a transaction is signed with, by role: the payer's (-keyfile)
+// first, then the device's (-devicekeyfile) where the type has that role.
+struct Signers {
+    std::vector<PrivKey> keys;
+    XOnlyPubKey Payer() const { return keys[0].PubKey(); }
+};
+
+// A transaction kind the CLI builds: its own arguments, then the nonce and
+// an optional fee. sign<name> prints it; <name> also sends it.
+struct TxCommand {
+    std::string name;
+    std::string args;  // usage of its own arguments
+    size_t nargs;
+    bool device_key;  // also signed by -devicekeyfile
+    std::function<Result<Transaction>(const ChainParams&, const Words&, const Signers&,
+                                      uint64_t nonce, Amount fee)>
+        build;
+};
+
+Result<Transaction> BuildTransfer(const ChainParams& params, const Words& args, const Signers& s,
+                                  uint64_t nonce, Amount fee) {
+    auto to = DecodeAddress(params.hrp, args[0]);
+    if (!to) return to.error();
+    auto amount = ParseCliAmount("amount", args[1], /*positive=*/true);
+    if (!amount) return amount.error();
+    return UnsignedTransfer(params.chain_id, s.Payer(), *to, *amount, fee, nonce);
+}
+
+Result<Transaction> BuildRegisterDevice(const ChainParams& params, const Words& args,
+                                        const Signers& s, uint64_t nonce, Amount fee) {
+    auto kinds = ParseKinds(args[0]);
+    if (!kinds) return kinds.error();
+    return UnsignedRegisterDevice(params.chain_id, s.Payer(), s.keys[1].PubKey(), *kinds,
+                                  params.device_bond, fee, nonce);
+}
+
+const std::vector<TxCommand>& TxCommands() {
+    static const std::vector<TxCommand> kCommands = {
+        {"transfer", "<to> <amount>", 2, false, BuildTransfer},
+        {"registerdevice", "<kinds>", 1, true, BuildRegisterDevice},
+    };
+    return kCommands;
+}
+
 struct Cli {
     const Args& args;
     const ChainParams& params;
@@ -77,52 +159,98 @@ struct Cli {
         return 0;
     }
 
-    Result<std::string> KeyFile() const {
-        if (!args.IsSet("keyfile"))
-            return MakeError("bad-option", "this command needs -keyfile=FILE");
-        return args.GetString("keyfile");
+    int CallRpc1(const std::string& method, const std::string& param,
+                 rapidjson::Document& out) const {
+        rapidjson::Document p(rapidjson::kArrayType);
+        p.PushBack(rapidjson::Value(param.c_str(), p.GetAllocator()), p.GetAllocator());
+        return CallRpc(method, p, out);
     }
 
-    Result<PrivKey> LoadKey() const {
-        auto path = KeyFile();
+    Result<std::string> FileOption(const char* name) const {
+        if (!args.IsSet(name))
+            return MakeError("bad-option", std::string("this command needs -") + name + "=FILE");
+        return args.GetString(name);
+    }
+
+    Result<PrivKey> LoadKey(const char* file_option, const char* pass_option) const {
+        auto path = FileOption(file_option);
         if (!path) return path.error();
-        auto pass = ReadPassphrase(args, "Passphrase for " + *path + ": ");
+        auto pass = ReadPassphrase(args, "Passphrase for " + *path + ": ", pass_option);
         if (!pass) return pass.error();
         return ReadKeyFile(*path, *pass);
     }
 
-    Result<Transaction> BuildTransfer(const PrivKey& key, const std::string& to,
-                                      const std::string& amount, uint64_t nonce,
-                                      const std::string& fee) const {
-        auto recipient = DecodeAddress(params.hrp, to);
-        if (!recipient) return recipient.error();
-        auto units = ParseCliAmount("amount", amount, /*positive=*/true);
-        if (!units) return units.error();
-        Transaction tx;
-        tx.type = TxType::kTransfer;
-        tx.chain_id = params.chain_id;
-        tx.sender = key.PubKey();
-        tx.nonce = nonce;
-        if (fee.empty()) {
-            tx.fee = params.min_tx_fee;
-        } else {
-            auto f = ParseCliAmount("fee", fee, /*positive=*/false);
-            if (!f) return f.error();
-            tx.fee = *f;
+    Result<Signers> LoadSigners(bool device_key) const {
+        Signers s;
+        auto payer = LoadKey("keyfile", "passphrasefile");
+        if (!payer) return payer.error();
+        s.keys.push_back(std::move(*payer));
+        if (device_key) {
+            auto device = LoadKey("devicekeyfile", "devicepassphrasefile");
+            if (!device) return device.error();
+            s.keys.push_back(std::move(*device));
         }
-        tx.payload = SerializeTransfer({*recipient, *units});
-        tx.Sign(key);
+        return s;
+    }
+
+    Result<Amount> Fee(const Words& rest, size_t index) const {
+        if (rest.size() <= index) return params.min_tx_fee;
+        return ParseCliAmount("fee", rest[index], /*positive=*/false);
+    }
+
+    // Builds and signs with every role's key.
+    Result<Transaction> Build(const TxCommand& c, const Words& rest, const Signers& s,
+                              uint64_t nonce, Amount fee) const {
+        auto tx = c.build(params, rest, s, nonce, fee);
+        if (!tx) return tx;
+        for (size_t i = 0; i < s.keys.size(); ++i)
+            *tx = tx->Sign(i, s.keys[i]);
         return tx;
+    }
+
+    // sign<name> <args> <nonce> [fee]
+    int SignOffline(const TxCommand& c, const Words& rest) const {
+        if (rest.size() < c.nargs + 1 || rest.size() > c.nargs + 2) {
+            return Fail("usage: sign" + c.name + " " + c.args + " <nonce> [fee]");
+        }
+        auto nonce = ParseUInt64(rest[c.nargs]);
+        if (!nonce) return Fail("nonce '" + rest[c.nargs] + "' is not a non-negative integer");
+        auto fee = Fee(rest, c.nargs + 1);
+        if (!fee) return Fail(fee.error().message);
+        auto signers = LoadSigners(c.device_key);
+        if (!signers) return Fail(signers.error().message);
+        auto tx = Build(c, rest, *signers, *nonce, *fee);
+        if (!tx) return Fail(tx.error().message);
+        std::cout << HexStr(tx->Serialize()) << "\n";
+        return 0;
+    }
+
+    // <name> <args> [fee] [-wait]: with the payer's next nonce, sent.
+    int SignAndSend(const TxCommand& c, const Words& rest) const {
+        if (rest.size() < c.nargs || rest.size() > c.nargs + 1) {
+            return Fail("usage: " + c.name + " " + c.args + " [fee]");
+        }
+        auto fee = Fee(rest, c.nargs);
+        if (!fee) return Fail(fee.error().message);
+        auto signers = LoadSigners(c.device_key);
+        if (!signers) return Fail(signers.error().message);
+        rapidjson::Document acct, txid;
+        if (int rc = CallRpc1("getaccount", EncodeAddress(params.hrp, signers->Payer()), acct))
+            return rc;
+        auto tx = Build(c, rest, *signers, acct["next_nonce"].GetUint64(), *fee);
+        if (!tx) return Fail(tx.error().message);
+        if (int rc = CallRpc1("sendrawtransaction", HexStr(tx->Serialize()), txid)) return rc;
+        if (args.GetBool("wait")) return WaitTx(txid.GetString());
+        std::cout << txid.GetString() << "\n";
+        return 0;
     }
 
     int WaitTx(const std::string& txid) const {
         const auto deadline =
             std::chrono::steady_clock::now() + std::chrono::seconds(args.GetInt("timeout", 60));
-        rapidjson::Document p(rapidjson::kArrayType);
-        p.PushBack(rapidjson::Value(txid.c_str(), p.GetAllocator()), p.GetAllocator());
         for (;;) {
             rapidjson::Document out;
-            if (int rc = CallRpc("gettransaction", p, out)) return rc;
+            if (int rc = CallRpc1("gettransaction", txid, out)) return rc;
             if (out.IsObject() && out.HasMember("status") && out["status"] == "confirmed") {
                 PrintJson(out);
                 return 0;
@@ -134,90 +262,58 @@ struct Cli {
         }
     }
 
-    int Run(const std::vector<std::string>& words) const {
-        const std::string& cmd = words[0];
-        const std::vector<std::string> rest(words.begin() + 1, words.end());
-        if (cmd == "keygen") {
-            auto path = KeyFile();
-            if (!path) return Fail(path.error().message);
-            auto pass = ReadPassphrase(args, "New passphrase for " + *path + ": ");
-            if (!pass) return Fail(pass.error().message);
-            const PrivKey key = PrivKey::Generate();
-            Status st = WriteKeyFile(*path, key, *pass);
-            if (!st) return Fail(st.error().message);
-            std::cout << EncodeAddress(params.hrp, key.PubKey()) << "\n";
-            return 0;
+    int Keygen(const Words&) const {
+        auto path = FileOption("keyfile");
+        if (!path) return Fail(path.error().message);
+        auto pass = ReadPassphrase(args, "New passphrase for " + *path + ": ");
+        if (!pass) return Fail(pass.error().message);
+        const PrivKey key = PrivKey::Generate();
+        Status st = WriteKeyFile(*path, key, *pass);
+        if (!st) return Fail(st.error().message);
+        std::cout << EncodeAddress(params.hrp, key.PubKey()) << "\n";
+        return 0;
+    }
+
+    int Address(const Words&) const {
+        auto path = FileOption("keyfile");
+        if (!path) return Fail(path.error().message);
+        auto pub = ReadKeyFilePubKey(*path);
+        if (!pub) return Fail(pub.error().message);
+        std::cout << EncodeAddress(params.hrp, *pub) << "\n";
+        return 0;
+    }
+
+    int VerifyProof(const Words& rest) const {
+        if (rest.empty() || rest.size() > 2) return Fail("usage: verifyproof <address> [height]");
+        auto addr = DecodeAddress(params.hrp, rest[0]);
+        if (!addr) return Fail(addr.error().message);
+        std::optional<uint64_t> height;
+        rapidjson::Document p(rapidjson::kArrayType), reply;
+        p.PushBack(rapidjson::Value(rest[0].c_str(), p.GetAllocator()), p.GetAllocator());
+        if (rest.size() > 1) {
+            height = ParseUInt64(rest[1]);
+            if (!height) return Fail("height '" + rest[1] + "' is not a non-negative integer");
+            p.PushBack(*height, p.GetAllocator());
         }
-        if (cmd == "address") {
-            auto path = KeyFile();
-            if (!path) return Fail(path.error().message);
-            auto pub = ReadKeyFilePubKey(*path);
-            if (!pub) return Fail(pub.error().message);
-            std::cout << EncodeAddress(params.hrp, *pub) << "\n";
-            return 0;
-        }
-        if (cmd == "signtransfer") {
-            if (rest.size() < 3 || rest.size() > 4)
-                return Fail("usage: signtransfer <to> <amount> <nonce> [fee]");
-            auto nonce = ParseUInt64(rest[2]);
-            if (!nonce) return Fail("nonce '" + rest[2] + "' is not a non-negative integer");
-            auto key = LoadKey();
-            if (!key) return Fail(key.error().message);
-            auto tx = BuildTransfer(*key, rest[0], rest[1], *nonce, rest.size() > 3 ? rest[3] : "");
-            if (!tx) return Fail(tx.error().message);
-            std::cout << HexStr(tx->Serialize()) << "\n";
-            return 0;
-        }
-        if (cmd == "transfer") {
-            if (rest.size() < 2 || rest.size() > 3)
-                return Fail("usage: transfer <to> <amount> [fee]");
-            auto key = LoadKey();
-            if (!key) return Fail(key.error().message);
-            rapidjson::Document p(rapidjson::kArrayType), acct;
-            const std::string from = EncodeAddress(params.hrp, key->PubKey());
-            p.PushBack(rapidjson::Value(from.c_str(), p.GetAllocator()), p.GetAllocator());
-            if (int rc = CallRpc("getaccount", p, acct)) return rc;
-            auto tx = BuildTransfer(*key, rest[0], rest[1], acct["next_nonce"].GetUint64(),
-                                    rest.size() > 2 ? rest[2] : "");
-            if (!tx) return Fail(tx.error().message);
-            rapidjson::Document sp(rapidjson::kArrayType), txid;
-            const std::string hex = HexStr(tx->Serialize());
-            sp.PushBack(rapidjson::Value(hex.c_str(), sp.GetAllocator()), sp.GetAllocator());
-            if (int rc = CallRpc("sendrawtransaction", sp, txid)) return rc;
-            if (args.GetBool("wait")) return WaitTx(txid.GetString());
-            std::cout << txid.GetString() << "\n";
-            return 0;
-        }
-        if (cmd == "verifyproof") {
-            if (rest.empty() || rest.size() > 2)
-                return Fail("usage: verifyproof <address> [height]");
-            auto addr = DecodeAddress(params.hrp, rest[0]);
-            if (!addr) return Fail(addr.error().message);
-            std::optional<uint64_t> height;
-            rapidjson::Document p(rapidjson::kArrayType), reply;
-            p.PushBack(rapidjson::Value(rest[0].c_str(), p.GetAllocator()), p.GetAllocator());
-            if (rest.size() > 1) {
-                height = ParseUInt64(rest[1]);
-                if (!height) return Fail("height '" + rest[1] + "' is not a non-negative integer");
-                p.PushBack(*height, p.GetAllocator());
-            }
-            if (int rc = CallRpc("getproof", p, reply)) return rc;
-            auto verified = VerifyProofReply(params, *addr, reply, height);
-            if (!verified) return Fail(verified.error().message);
-            const Account acct = verified->account.value_or(Account{});
-            std::cout << "{\n  \"verified\": true,\n  \"address\": \"" << rest[0]
-                      << "\",\n  \"height\": " << verified->header.height
-                      << ",\n  \"blockhash\": \"" << HexStr(verified->header.Hash())
-                      << "\",\n  \"present\": " << (verified->account ? "true" : "false")
-                      << ",\n  \"balance\": " << acct.balance << ",\n  \"nonce\": " << acct.nonce
-                      << ",\n  \"bonded\": " << acct.bonded << ",\n  \"credits\": " << acct.credits
-                      << "\n}\n";
-            return 0;
-        }
-        if (cmd == "waittx") {
-            if (rest.size() != 1) return Fail("usage: waittx <txid>");
-            return WaitTx(rest[0]);
-        }
+        if (int rc = CallRpc("getproof", p, reply)) return rc;
+        auto verified = VerifyProofReply(params, *addr, reply, height);
+        if (!verified) return Fail(verified.error().message);
+        const Account acct = verified->account.value_or(Account{});
+        std::cout << "{\n  \"verified\": true,\n  \"address\": \"" << rest[0]
+                  << "\",\n  \"height\": " << verified->header.height << ",\n  \"blockhash\": \""
+                  << HexStr(verified->header.Hash())
+                  << "\",\n  \"present\": " << (verified->account ? "true" : "false")
+                  << ",\n  \"balance\": " << acct.balance << ",\n  \"nonce\": " << acct.nonce
+                  << ",\n  \"credits\": " << acct.credits << "\n}\n";
+        return 0;
+    }
+
+    int WaitTxCommand(const Words& rest) const {
+        if (rest.size() != 1) return Fail("usage: waittx <txid>");
+        return WaitTx(rest[0]);
+    }
+
+    int CallMethod(const std::string& method, const Words& rest) const {
         rapidjson::Document p;
         auto& a = p.GetAllocator();
         if (args.GetBool("named")) {
@@ -236,9 +332,27 @@ struct Cli {
                 p.PushBack(ParseCliParam(w, a), a);
         }
         rapidjson::Document out;
-        if (int rc = CallRpc(cmd, p, out)) return rc;
+        if (int rc = CallRpc(method, p, out)) return rc;
         PrintJson(out);
         return 0;
+    }
+
+    int Run(const Words& words) const {
+        const std::string& cmd = words[0];
+        const Words rest(words.begin() + 1, words.end());
+        using Local = int (Cli::*)(const Words&) const;
+        static const std::map<std::string, Local> kLocal = {
+            {"keygen", &Cli::Keygen},
+            {"address", &Cli::Address},
+            {"verifyproof", &Cli::VerifyProof},
+            {"waittx", &Cli::WaitTxCommand},
+        };
+        if (auto it = kLocal.find(cmd); it != kLocal.end()) return (this->*it->second)(rest);
+        for (const TxCommand& c : TxCommands()) {
+            if (cmd == c.name) return SignAndSend(c, rest);
+            if (cmd == "sign" + c.name) return SignOffline(c, rest);
+        }
+        return CallMethod(cmd, rest);
     }
 };
 

@@ -34,7 +34,8 @@ int main(int argc, char* argv[]) {
         return 1;
     }
     (*node)->WaitForShutdown();
+    const int status = (*node)->Failed() ? 1 : 0;
     node->reset();
     LogClose();
-    return 0;
+    return status;
 }

@@ -17,10 +17,11 @@ void StripNewline(std::string& s) {
 
 }  // namespace
 
-Result<std::string> ReadPassphrase(const Args& args, const std::string& prompt) {
+Result<std::string> ReadPassphrase(const Args& args, const std::string& prompt,
+                                   const std::string& file_option) {
     std::string pass;
-    if (args.IsSet("passphrasefile")) {
-        const std::string path = args.GetString("passphrasefile");
+    if (args.IsSet(file_option)) {
+        const std::string path = args.GetString(file_option);
         std::ifstream in(path);
         if (!in) return MakeError("passphrase", "cannot read passphrase file " + path);
         std::getline(in, pass);

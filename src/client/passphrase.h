@@ -1,5 +1,7 @@
-// Reading a key file passphrase: from -passphrasefile=FILE (first line), else
-// from the terminal with echo off, else the first line of standard input.
+// Reading a key file passphrase: from the file named by option `file_option`
+// (-passphrasefile=FILE by default; first line), else from the terminal with
+// echo off, else the next line of standard input (so two passphrases can be
+// piped in one after the other).
 #pragma once
 
 #include <string>
@@ -9,6 +11,7 @@
 
 namespace maillon {
 
-Result<std::string> ReadPassphrase(const Args& args, const std::string& prompt);
+Result<std::string> ReadPassphrase(const Args& args, const std::string& prompt,
+                                   const std::string& file_option = "passphrasefile");
 
 }  // namespace maillon

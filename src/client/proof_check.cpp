@@ -20,11 +20,34 @@ Result<std::vector<uint8_t>> HexField(const rapidjson::Value& reply, const char*
     return *bytes;
 }
 
-bool IsValidator(const ChainParams& params, const XOnlyPubKey& key) {
-    for (const XOnlyPubKey& v : params.validators) {
-        if (v == key) return true;
+// The header's finality: genesis is fixed by the parameters; any other
+// header needs a certificate of the trusted set it commits to.
+Status CheckFinal(const ChainParams& params, const BlockHeader& header, const Hash256& hash,
+                  const rapidjson::Value& reply) {
+    if (header.height == 0) {
+        if (hash != params.genesis_hash)
+            return Bad("height-0 header is not this network's genesis");
+        return Status::Ok();
     }
-    return false;
+    auto set_bytes = HexField(reply, "validators");
+    if (!set_bytes) return set_bytes.error();
+    auto set = ValidatorSet::Decode(*set_bytes);
+    if (!set) return Bad("validators: " + set.error().message);
+    if (set->Hash() != header.validators_hash) {
+        return Bad("the validator set does not hash to the header's validators_hash");
+    }
+    auto trusted = ValidatorSet::Make(params.genesis_validators);
+    if (!trusted || *set != *trusted) {
+        return Bad("the header's validator set is not the " + params.name +
+                   " network's genesis set, the one this client trusts");
+    }
+    auto cert_bytes = HexField(reply, "certificate");
+    if (!cert_bytes) return cert_bytes.error();
+    auto cert = CommitCertificate::Decode(*cert_bytes);
+    if (!cert) return Bad("certificate: " + cert.error().message);
+    Status st = VerifyCommit(*cert, *set, params.chain_id, header.height, hash);
+    if (!st) return Bad(st.error().message);
+    return Status::Ok();
 }
 
 }  // namespace
@@ -48,18 +71,8 @@ Result<VerifiedAccount> VerifyProofReply(const ChainParams& params, const XOnlyP
         return Bad("the node returned a proof for height " + std::to_string(header->height) +
                    ", not the requested " + std::to_string(*height));
     }
-    if (header->height == 0) {
-        // Genesis is unsigned; it is fixed by the network's parameters.
-        if (computed != params.genesis_hash) {
-            return Bad("height-0 header is not this network's genesis");
-        }
-    } else {
-        if (!IsValidator(params, header->proposer))
-            return Bad("header proposer is not a validator");
-        if (!VerifySchnorr(header->proposer, computed, header->proposer_sig)) {
-            return Bad("header signature does not verify");
-        }
-    }
+    Status final_st = CheckFinal(params, *header, computed, reply);
+    if (!final_st) return final_st.error();
     auto proof_bytes = HexField(reply, "proof");
     if (!proof_bytes) return proof_bytes.error();
     auto proof = StateProof::Deserialize(*proof_bytes);
@@ -69,7 +82,7 @@ Result<VerifiedAccount> VerifyProofReply(const ChainParams& params, const XOnlyP
 
     VerifiedAccount out{*header, std::nullopt};
     if (value->has_value()) {
-        auto acct = DeserializeAccount(**value);
+        auto acct = Account::Decode(**value);
         if (!acct) return Bad("proven account: " + acct.error().message);
         out.account = *acct;
     }
@@ -87,8 +100,7 @@ Result<VerifiedAccount> VerifyProofReply(const ChainParams& params, const XOnlyP
             return f->value.GetUint64();
         };
         if (!v.IsObject() || field("balance") != out.account->balance ||
-            field("nonce") != out.account->nonce || field("bonded") != out.account->bonded ||
-            field("credits") != out.account->credits) {
+            field("nonce") != out.account->nonce || field("credits") != out.account->credits) {
             return Bad("reported account differs from the proven one");
         }
     }

@@ -1,8 +1,15 @@
 // Client-side verification of a `getproof` reply, so a wallet need not trust
-// the node it asks: the header must hash to the reported block hash and carry
-// a valid signature of a validator of the network (genesis: the network's own
-// genesis header), and the Merkle proof must prove the reported account (or
-// its absence) against that header's state root.
+// the node it asks (doc/protocol.md, "Verifying a proof"):
+//  - the header hashes to the reported block hash and is of this network
+//    (height 0: it is the network's own genesis);
+//  - the reported validator set hashes to the header's validators_hash and is
+//    the set this client trusts: the network's genesis validators (no
+//    transaction changes the set yet; when staking does, a client follows
+//    next_validators_hash from a header it trusts);
+//  - the commit certificate is for that header and carries valid precommits
+//    of more than two thirds of that set's voting power;
+//  - the Merkle proof proves the reported account (or its absence) against
+//    the header's state root.
 #pragma once
 
 #include <rapidjson/document.h>
@@ -10,9 +17,9 @@
 #include <cstdint>
 #include <optional>
 
+#include "consensus/block.h"
 #include "consensus/params.h"
-#include "primitives/account.h"
-#include "primitives/block.h"
+#include "consensus/records.h"
 #include "util/result.h"
 
 namespace maillon {

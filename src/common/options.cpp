@@ -63,9 +63,11 @@ po::options_description CliOptions() {
         ("rpcpassword", po::value<std::string>(), "RPC password")
         ("rpcclienttimeout", po::value<int64_t>(), "Seconds to wait for an RPC reply (default 900)")
         ("named", po::value<bool>()->implicit_value(true), "Pass parameters as name=value")
-        ("keyfile", po::value<std::string>(), "Encrypted key file for keygen/address/signtransfer/transfer")
+        ("keyfile", po::value<std::string>(), "Encrypted key file that signs (and pays) a transaction; for keygen, the file to create")
         ("passphrasefile", po::value<std::string>(), "Read the key passphrase from this file's first line")
-        ("wait", po::value<bool>()->implicit_value(true), "transfer: wait until the transaction is in a block")
+        ("devicekeyfile", po::value<std::string>(), "registerdevice: the device's encrypted key file")
+        ("devicepassphrasefile", po::value<std::string>(), "Read the device key's passphrase from this file's first line")
+        ("wait", po::value<bool>()->implicit_value(true), "transfer, registerdevice: wait until the transaction is in a block")
         ("timeout", po::value<int64_t>(), "Seconds to wait with -wait / waittx (default 60)");
     // clang-format on
     return desc;

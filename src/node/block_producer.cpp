@@ -1,7 +1,6 @@
 #include "node/block_producer.h"
 
 #include <chrono>
-#include <set>
 
 #include "util/log.h"
 #include "util/strencodings.h"
@@ -14,8 +13,13 @@ uint64_t NowMs() {
                                      .count());
 }
 
-BlockProducer::BlockProducer(Chain& chain, Mempool& mempool, PrivKey key, uint64_t interval_ms)
-    : m_chain(chain), m_mempool(mempool), m_key(std::move(key)), m_interval_ms(interval_ms) {}
+BlockProducer::BlockProducer(Chain& chain, Mempool& mempool, PrivKey key, uint64_t interval_ms,
+                             FatalHandler on_fatal)
+    : m_chain(chain),
+      m_mempool(mempool),
+      m_key(std::move(key)),
+      m_interval_ms(interval_ms),
+      m_on_fatal(std::move(on_fatal)) {}
 
 BlockProducer::~BlockProducer() {
     Stop();
@@ -42,38 +46,61 @@ void BlockProducer::Run() {
                             [this] { return m_stopping; });
         if (m_stopping) break;
         lock.unlock();
-        auto block = ProduceBlock();
-        if (!block) LogPrint("producer", "block production failed: " + block.error().message);
+        const bool failed = !ProduceBlock();
         lock.lock();
+        if (failed) break;  // ProduceBlock reported it; nothing is retried
     }
 }
 
 Result<Block> BlockProducer::ProduceBlock() {
     std::lock_guard<std::mutex> lock(m_produce_mutex);
+    if (m_failure) return *m_failure;
+    return Produce();
+}
+
+Error BlockProducer::Fail(Error e) {
+    m_failure = e;
+    m_on_fatal(e);
+    return e;
+}
+
+Result<Block> BlockProducer::Produce() {
     const ChainParams& params = m_chain.Params();
     const std::vector<Transaction> candidates = m_mempool.Select(params.max_block_txs);
-    auto block = m_chain.AssembleBlock(candidates, m_key.PubKey(), NowMs());
-    if (!block) return block.error();
-    block->header.proposer_sig = m_key.Sign(block->header.Hash());
-    // Resolved before ConnectBlock: the chain's lock must not be held while
-    // taking the mempool's (lock order: mempool, then chain).
-    std::set<Hash256> verified;
-    for (const Transaction& tx : block->txs) {
-        const Hash256 id = tx.Id();
-        if (m_mempool.IsVerified(id)) verified.insert(id);
-    }
-    Status st = m_chain.ConnectBlock(*block, NowMs(),
-                                     [&](const Hash256& id) { return verified.count(id) > 0; });
-    if (!st) return st.error();
+    std::vector<RejectedTx> invalid;
+    auto staged = m_chain.AssembleBlock(candidates, m_key.PubKey(), NowMs(), &invalid);
+    if (!staged) return Fail(staged.error());
+    // The set that must sign the staged block is the one at the tip it was
+    // built on; only this producer moves the tip, under m_produce_mutex.
+    auto set = GetValidatorSet(m_chain, RecordTag::kValidators);
+    if (!set) return Fail(set.error());
+    const PrivKey keys[] = {m_key};
+    auto commit = SignCommit(*set, params.chain_id, staged->block.header.height, /*round=*/0,
+                             staged->hash, keys);
+    if (!commit) return Fail(commit.error());
+    Status st = m_chain.CommitBlock(*staged, *commit);
+    if (!st) return Fail(st.error());
 
-    std::vector<XOnlyPubKey> senders;
-    for (const Transaction& tx : block->txs)
-        senders.push_back(tx.sender);
-    m_mempool.RemoveStale(senders, m_chain);
-    LogPrint("chain", "new block height=" + std::to_string(block->header.height) +
-                          " hash=" + HexStr(block->header.Hash()) +
-                          " txs=" + std::to_string(block->txs.size()));
-    return block;
+    std::vector<XOnlyPubKey> payers;
+    payers.reserve(staged->receipts.size());
+    for (const TxReceipt& r : staged->receipts)
+        payers.push_back(r.payer);
+    m_mempool.RemoveStale(payers, m_chain);
+    if (!invalid.empty()) {
+        std::vector<Hash256> ids;
+        for (const RejectedTx& r : invalid)
+            ids.push_back(r.txid);
+        m_mempool.RemoveWithDescendants(ids);
+        LogPrint("mempool", "dropped " + std::to_string(ids.size()) +
+                                " transaction(s) that no longer apply, and their payers' later "
+                                "ones; first: " +
+                                HexStr(invalid[0].txid) + " " + invalid[0].error.code + ": " +
+                                invalid[0].error.message);
+    }
+    LogPrint("chain", "new block height=" + std::to_string(staged->block.header.height) +
+                          " hash=" + HexStr(staged->hash) +
+                          " txs=" + std::to_string(staged->block.txs.size()));
+    return std::move(staged->block);
 }
 
 }  // namespace maillon

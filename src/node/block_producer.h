@@ -1,15 +1,22 @@
-// BlockProducer: the single validator of a dev chain. Builds a block from the
-// mempool, signs it with the validator key, connects it to the chain and
-// prunes the mempool — on a timer (interval_ms > 0) and on demand
-// (ProduceBlock, used by the `generateblock` RPC).
+// BlockProducer: the single validator of a dev chain. Assembles a block from
+// the mempool (executing it once), precommits it with the validator key,
+// commits it with that certificate and prunes the mempool — on a timer
+// (interval_ms > 0) and on demand (ProduceBlock, used by `generateblock`).
+//
+// A block that cannot be assembled or committed is never retried: the first
+// failure calls on_fatal (the node then stops) and every later ProduceBlock
+// returns that failure.
 //
 // Thread-safety: ProduceBlock may be called from any thread; production is
 // serialized by m_produce_mutex. Lock order: m_produce_mutex, then mempool,
-// then chain. Start/Stop are called by the owner's thread only.
+// then chain. Start/Stop are called by the owner's thread only. on_fatal runs
+// on the producing thread, at most once.
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "chain/chain.h"
@@ -20,7 +27,9 @@ namespace maillon {
 
 class BlockProducer {
 public:
-    BlockProducer(Chain& chain, Mempool& mempool, PrivKey key, uint64_t interval_ms);
+    using FatalHandler = std::function<void(const Error&)>;
+    BlockProducer(Chain& chain, Mempool& mempool, PrivKey key, uint64_t interval_ms,
+                  FatalHandler on_fatal);
     ~BlockProducer();
 
     void Start();
@@ -29,13 +38,17 @@ public:
 
 private:
     void Run();
+    Result<Block> Produce();
+    Error Fail(Error e);
 
     Chain& m_chain;
     Mempool& m_mempool;
     const PrivKey m_key;
     const uint64_t m_interval_ms;
+    const FatalHandler m_on_fatal;
 
     std::mutex m_produce_mutex;
+    std::optional<Error> m_failure;  // guarded by m_produce_mutex
     std::mutex m_timer_mutex;
     std::condition_variable m_timer_cv;
     bool m_stopping = false;  // guarded by m_timer_mutex

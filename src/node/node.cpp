@@ -41,6 +41,21 @@ struct Node::Impl {
     std::unique_ptr<RpcTable> rpc_table;
     std::unique_ptr<HttpServer> http;
     std::atomic<bool> stop_requested_by_rpc{false};
+    std::atomic<bool> failed{false};
+
+    // Logs one fatal line for an error that leaves the node unable to go on
+    // (a block that cannot be produced or stored) and starts the shutdown.
+    void Fatal(const Error& e) {
+        if (failed.exchange(true)) return;
+        const std::string advice =
+            e.IsStorageFailure()
+                ? "the chain database cannot be read or written; check the disk, then restore " +
+                      datadir + " from a backup or move it away and resync"
+                : "this is a bug in block production; please report it with " + datadir +
+                      "/debug.log";
+        LogPrint("init", "fatal: " + e.message + "; the node is stopping: " + advice);
+        kill(getpid(), SIGTERM);
+    }
 
     ~Impl() {
         // Reverse of start-up: stop taking requests, stop producing, then
@@ -95,7 +110,8 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
         if (interval < 0 || interval > 3'600'000)
             return OptionError("-blockinterval must be 0..3600000 (ms)");
         n.producer = std::make_unique<BlockProducer>(*n.chain, *n.mempool, DevKey(),
-                                                     static_cast<uint64_t>(interval));
+                                                     static_cast<uint64_t>(interval),
+                                                     [&n](const Error& e) { n.Fatal(e); });
     }
 
     n.ctx.chain = n.chain.get();
@@ -202,10 +218,15 @@ void Node::WaitForShutdown() {
     sigaddset(&set, SIGTERM);
     int sig = 0;
     sigwait(&set, &sig);
-    const char* by = m_impl->stop_requested_by_rpc ? "the stop RPC"
-                     : sig == SIGINT               ? "SIGINT"
-                                                   : "SIGTERM";
+    const char* by = m_impl->failed                  ? "a fatal error"
+                     : m_impl->stop_requested_by_rpc ? "the stop RPC"
+                     : sig == SIGINT                 ? "SIGINT"
+                                                     : "SIGTERM";
     LogPrint("init", std::string("shutdown requested (") + by + ")");
+}
+
+bool Node::Failed() const {
+    return m_impl->failed;
 }
 
 }  // namespace maillon

@@ -21,6 +21,9 @@ public:
     // blocked those signals in every thread (BlockShutdownSignals) before
     // Start(), so that only this wait receives them.
     void WaitForShutdown();
+    // True when the node stopped because of a fatal error (logged as such);
+    // maillond then exits with status 1.
+    bool Failed() const;
 
     static void BlockShutdownSignals();
 

@@ -1,6 +1,8 @@
-// The node's JSON-RPC methods (chain, wallet, control), registered into an
-// RpcTable. Handlers run on RPC worker threads and only call thread-safe
-// Chain / Mempool / BlockProducer methods.
+// The node's JSON-RPC methods, registered into an RpcTable: one table of
+// methods per family (rpc_chain.cpp, rpc_wallet.cpp, rpc_devices.cpp,
+// rpc_control.cpp), sharing the JSON and parsing helpers of rpc_util.h.
+// Handlers run on RPC worker threads (or, for `quick` ones, on the HTTP loop
+// threads) and only call thread-safe Chain / Mempool / BlockProducer methods.
 #pragma once
 
 #include <cstdint>

@@ -3,13 +3,14 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "consensus/block.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
 #include "crypto/merkle.h"
-#include "primitives/block.h"
 #include "serialize/codec.h"
 #include "test/util/setup.h"
 
@@ -28,22 +29,43 @@ BlockHeader MakeHeader() {
     BlockHeader h;
     h.chain_id = 3;
     h.height = 0x0102030405060708ULL;
-    h.parent = H(1);
     h.time_ms = 1'767'225'600'123ULL;
+    h.parent = H(1);
     h.proposer = TestKey(9).PubKey();
+    h.validators_hash = H(4);
+    h.next_validators_hash = H(5);
+    h.last_commit_hash = H(6);
     h.tx_root = H(2);
     h.state_root = H(3);
-    h.proposer_sig = TestKey(9).Sign(h.Hash());
     return h;
 }
 
-Block MakeBlock(size_t ntx) {
+// A certificate with `n` (made-up) signatures.
+CommitCertificate MakeCommit(size_t n) {
+    CommitCertificate c;
+    c.height = 0x0102030405060707ULL;
+    c.round = 2;
+    c.block_hash = H(1);
+    for (size_t i = 0; i < n; ++i)
+        c.signatures.push_back({i * 3, TestKey(20 + i).Sign(H(7))});
+    return c;
+}
+
+Block MakeBlock(size_t ntx, size_t nsigs = 1) {
     Block b;
     b.header = MakeHeader();
+    b.last_commit = MakeCommit(nsigs);
     for (size_t i = 0; i < ntx; ++i)
         b.txs.push_back(test::MakeTransfer(TestKey(1), TestKey(2).PubKey(), 100 + i, 1000 + i, i));
     b.header.tx_root = b.ComputeTxRoot();
+    b.header.last_commit_hash = b.last_commit.Hash();
     return b;
+}
+
+// Encoded size of MakeCommit(n) for n < 128: 44 fixed bytes, the count, and
+// per signature a 1-byte index and 64 bytes.
+size_t CommitSize(size_t n) {
+    return 8 + 4 + 32 + 1 + n * (1 + 64);
 }
 
 Hash256 Leaf(const Hash256& h) {
@@ -56,10 +78,6 @@ Hash256 Node(const Hash256& l, const Hash256& r) {
     return TaggedHash("MaillonMerkleNode", cat);
 }
 
-bool SameHeader(const BlockHeader& a, const BlockHeader& b) {
-    return a.Serialize() == b.Serialize();
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(block_tests)
@@ -68,23 +86,23 @@ BOOST_AUTO_TEST_CASE(header_round_trip) {
     const BlockHeader h = MakeHeader();
     const auto bytes = h.Serialize();
     BOOST_REQUIRE_EQUAL(bytes.size(), kBlockHeaderSize);
-    BOOST_REQUIRE_EQUAL(kBlockHeaderSize, 216U);
-    // version 1, chain id 3, height little-endian
+    BOOST_REQUIRE_EQUAL(kBlockHeaderSize, 248U);
+    // version 1, chain id 3, height and time little-endian, then the hashes
+    // in the documented order.
     BOOST_CHECK_EQUAL(bytes[0], 1);
     BOOST_CHECK_EQUAL(bytes[4], 3);
     BOOST_CHECK_EQUAL(bytes[8], 0x08);
     BOOST_CHECK_EQUAL(bytes[15], 0x01);
+    BOOST_CHECK_EQUAL(bytes[16], 1'767'225'600'123ULL & 0xff);
+    BOOST_CHECK(std::equal(h.parent.begin(), h.parent.end(), bytes.begin() + 24));
+    BOOST_CHECK(std::equal(h.proposer.begin(), h.proposer.end(), bytes.begin() + 56));
+    BOOST_CHECK(std::equal(h.validators_hash.begin(), h.validators_hash.end(), bytes.begin() + 88));
+    BOOST_CHECK(
+        std::equal(h.last_commit_hash.begin(), h.last_commit_hash.end(), bytes.begin() + 152));
+    BOOST_CHECK(std::equal(h.state_root.begin(), h.state_root.end(), bytes.begin() + 216));
     auto back = DecodeBlockHeader(bytes);
     BOOST_REQUIRE_MESSAGE(back, (back ? "" : back.error().message));
-    BOOST_CHECK_EQUAL(back->version, kBlockVersion);
-    BOOST_CHECK_EQUAL(back->chain_id, 3U);
-    BOOST_CHECK_EQUAL(back->height, h.height);
-    BOOST_CHECK(back->parent == h.parent);
-    BOOST_CHECK_EQUAL(back->time_ms, h.time_ms);
-    BOOST_CHECK(back->proposer == h.proposer);
-    BOOST_CHECK(back->tx_root == h.tx_root);
-    BOOST_CHECK(back->state_root == h.state_root);
-    BOOST_CHECK(back->proposer_sig == h.proposer_sig);
+    BOOST_CHECK(*back == h);
     BOOST_CHECK(back->Hash() == h.Hash());
     BOOST_CHECK(back->Serialize() == bytes);
 }
@@ -112,13 +130,15 @@ BOOST_AUTO_TEST_CASE(header_decode_rejects_bad_input) {
 
 BOOST_AUTO_TEST_CASE(block_round_trip) {
     for (size_t ntx : {0, 1, 3}) {
-        const Block b = MakeBlock(ntx);
+        const Block b = MakeBlock(ntx, 2);
         const auto bytes = b.Serialize();
-        BOOST_CHECK_EQUAL(bytes.size(), kBlockHeaderSize + 1 + ntx * 158);
-        BOOST_CHECK_EQUAL(bytes[kBlockHeaderSize], ntx);
+        const size_t body = kBlockHeaderSize + CommitSize(2);
+        BOOST_CHECK_EQUAL(bytes.size(), body + 1 + ntx * 160);
+        BOOST_CHECK_EQUAL(bytes[body], ntx);
         auto back = DecodeBlock(bytes, 10);
         BOOST_REQUIRE_MESSAGE(back, (back ? "" : back.error().message));
-        BOOST_CHECK(SameHeader(back->header, b.header));
+        BOOST_CHECK(back->header == b.header);
+        BOOST_CHECK(back->last_commit == b.last_commit);
         BOOST_REQUIRE_EQUAL(back->txs.size(), ntx);
         for (size_t i = 0; i < ntx; ++i)
             BOOST_CHECK(back->txs[i].Id() == b.txs[i].Id());
@@ -140,9 +160,10 @@ BOOST_AUTO_TEST_CASE(block_decode_rejects_truncated_and_trailing) {
     BOOST_REQUIRE(!r);
     BOOST_CHECK(r.error().message.find("trailing") != std::string::npos);
 
+    const size_t count_at = kBlockHeaderSize + CommitSize(1);
     // A count larger than the transactions that follow.
     auto more = MakeBlock(3).Serialize();
-    more[kBlockHeaderSize] = 4;
+    more[count_at] = 4;
     r = DecodeBlock(more, 10);
     BOOST_REQUIRE(!r);
     BOOST_CHECK_MESSAGE(r.error().message.find("truncated") != std::string::npos,
@@ -150,10 +171,11 @@ BOOST_AUTO_TEST_CASE(block_decode_rejects_truncated_and_trailing) {
 
     // A bad transaction inside the block fails the block.
     auto bad_tx = MakeBlock(2).Serialize();
-    bad_tx[kBlockHeaderSize + 1] = 9;  // first transaction's type
+    bad_tx[count_at + 2] = 9;  // first transaction's type
     r = DecodeBlock(bad_tx, 10);
     BOOST_REQUIRE(!r);
-    BOOST_CHECK(r.error().message.find("unknown transaction type") != std::string::npos);
+    BOOST_CHECK_MESSAGE(r.error().message.find("unknown transaction type") != std::string::npos,
+                        r.error().message);
 }
 
 BOOST_AUTO_TEST_CASE(block_decode_enforces_max_txs) {
@@ -165,9 +187,12 @@ BOOST_AUTO_TEST_CASE(block_decode_enforces_max_txs) {
         r.error().message.find("block.tx_count: count 3 exceeds limit 2") != std::string::npos,
         r.error().message);
 
+    Writer prefix;
+    prefix.Raw(MakeHeader().Serialize());
+    MakeCommit(1).Write(prefix);
     // A huge declared count behind a valid header fails on the limit.
     Writer w;
-    w.Raw(MakeHeader().Serialize());
+    w.Raw(prefix.Data());
     w.VarInt(uint64_t{1} << 60);
     r = DecodeBlock(w.Data(), 10'000);
     BOOST_REQUIRE(!r);
@@ -176,47 +201,36 @@ BOOST_AUTO_TEST_CASE(block_decode_enforces_max_txs) {
     // A count within the limit but far beyond the bytes present fails as
     // truncated.
     Writer w2;
-    w2.Raw(MakeHeader().Serialize());
+    w2.Raw(prefix.Data());
     w2.VarInt(10'000);
     r = DecodeBlock(w2.Data(), 10'000);
     BOOST_REQUIRE(!r);
     BOOST_CHECK(r.error().message.find("truncated") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(hash_excludes_proposer_sig) {
-    BlockHeader h = MakeHeader();
+BOOST_AUTO_TEST_CASE(hash_covers_the_whole_header) {
+    const BlockHeader h = MakeHeader();
     const auto bytes = h.Serialize();
-    BOOST_CHECK(h.Hash() ==
-                TaggedHash("MaillonBlockHash", std::span(bytes.data(), bytes.size() - 64)));
+    BOOST_CHECK(h.Hash() == TaggedHash("MaillonBlockHash", bytes));
     const Hash256 hash = h.Hash();
-    BOOST_CHECK(VerifySchnorr(h.proposer, hash, h.proposer_sig));
-
-    h.proposer_sig[0] ^= 1;
-    BOOST_CHECK(h.Hash() == hash);
-    BOOST_CHECK(h.Serialize() != bytes);
-
-    // Every other field is covered.
-    BlockHeader h2 = MakeHeader();
-    h2.state_root[31] ^= 1;
-    BOOST_CHECK(h2.Hash() != hash);
-    h2 = MakeHeader();
-    h2.tx_root[0] ^= 1;
-    BOOST_CHECK(h2.Hash() != hash);
-    h2 = MakeHeader();
-    h2.time_ms += 1;
-    BOOST_CHECK(h2.Hash() != hash);
-    h2 = MakeHeader();
-    h2.height += 1;
-    BOOST_CHECK(h2.Hash() != hash);
-    h2 = MakeHeader();
-    h2.parent[5] ^= 1;
-    BOOST_CHECK(h2.Hash() != hash);
-    h2 = MakeHeader();
-    h2.chain_id = 2;
-    BOOST_CHECK(h2.Hash() != hash);
-    h2 = MakeHeader();
-    h2.proposer = TestKey(8).PubKey();
-    BOOST_CHECK(h2.Hash() != hash);
+    // Every field is covered.
+    const std::vector<std::function<void(BlockHeader&)>> changes = {
+        [](BlockHeader& x) { x.chain_id = 2; },
+        [](BlockHeader& x) { x.height += 1; },
+        [](BlockHeader& x) { x.time_ms += 1; },
+        [](BlockHeader& x) { x.parent[5] ^= 1; },
+        [](BlockHeader& x) { x.proposer = TestKey(8).PubKey(); },
+        [](BlockHeader& x) { x.validators_hash[0] ^= 1; },
+        [](BlockHeader& x) { x.next_validators_hash[0] ^= 1; },
+        [](BlockHeader& x) { x.last_commit_hash[0] ^= 1; },
+        [](BlockHeader& x) { x.tx_root[0] ^= 1; },
+        [](BlockHeader& x) { x.state_root[31] ^= 1; },
+    };
+    for (size_t i = 0; i < changes.size(); ++i) {
+        BlockHeader changed = MakeHeader();
+        changes[i](changed);
+        BOOST_CHECK_MESSAGE(changed.Hash() != hash, "field " << i << " is not hashed");
+    }
 }
 
 BOOST_AUTO_TEST_CASE(merkle_root_empty_and_single) {

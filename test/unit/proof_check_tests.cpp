@@ -2,9 +2,12 @@
 // methods over a LevelDB chain), and against doctored copies of them.
 #include <boost/test/unit_test.hpp>
 
+#include <functional>
+
 #include "chain/chain.h"
 #include "chain/mempool.h"
 #include "client/proof_check.h"
+#include "consensus/commit.h"
 #include "node/rpc_methods.h"
 #include "primitives/address.h"
 #include "test/util/setup.h"
@@ -38,9 +41,8 @@ struct ProofFixture {
         // One block paying carol, so she has a leaf.
         const Transaction tx = test::MakeTransfer(DevKey(), carol, 5 * kCoin);
         const uint64_t now = chain->Tip().time_ms + 1000;
-        auto block = test::DevBlock(*chain, {tx}, now);
+        auto block = test::ProduceDevBlock(*chain, {tx}, now);
         BOOST_REQUIRE_MESSAGE(block.ok(), ErrorText(block));
-        BOOST_REQUIRE(chain->ConnectBlock(*block, now).ok());
     }
 
     rapidjson::Document GetProof(const XOnlyPubKey& who, std::optional<uint64_t> height = {}) {
@@ -101,21 +103,59 @@ BOOST_AUTO_TEST_CASE(doctored_replies_fail) {
     {  // a header with another state root no longer hashes to the block hash
         auto d = GetProof(carol);
         std::string header = d["header"].GetString();
-        header[200] = header[200] == '0' ? '1' : '0';
+        header[440] = header[440] == '0' ? '1' : '0';
         SetString(d, "header", header);
         BOOST_CHECK(ErrorText(VerifyProofReply(Dev(), carol, d)).find("does not hash") !=
                     std::string::npos);
     }
-    {  // a forged header signed by a non-validator
-        auto d = GetProof(carol);
+    const PrivKey forger = PrivKey::Generate();
+    auto forged_header = [&](rapidjson::Document& d, const std::function<void(BlockHeader&)>& f) {
         auto header = DecodeBlockHeader(*ParseHex(d["header"].GetString()));
         BOOST_REQUIRE(header.ok());
-        const PrivKey forger = PrivKey::Generate();
-        header->proposer = forger.PubKey();
-        header->proposer_sig = forger.Sign(header->Hash());
+        f(*header);
         SetString(d, "header", HexStr(header->Serialize()));
         SetString(d, "blockhash", HexStr(header->Hash()));
-        BOOST_CHECK(ErrorText(VerifyProofReply(Dev(), carol, d)).find("not a validator") !=
+        return *header;
+    };
+    {  // a header with another state root, rehashed: the certificate is not for it
+        auto d = GetProof(carol);
+        forged_header(d, [](BlockHeader& h) { h.state_root[0] ^= 1; });
+        BOOST_CHECK(ErrorText(VerifyProofReply(Dev(), carol, d)).find("commit certificate") !=
+                    std::string::npos);
+    }
+    {  // a forged header and certificate, signed by a set of the forger's own
+        auto d = GetProof(carol);
+        auto set = ValidatorSet::Make({{forger.PubKey(), 1}});
+        BOOST_REQUIRE(set.ok());
+        const BlockHeader h =
+            forged_header(d, [&](BlockHeader& x) { x.validators_hash = set->Hash(); });
+        const PrivKey keys[] = {forger};
+        auto cert = SignCommit(*set, Dev().chain_id, h.height, 0, h.Hash(), keys);
+        BOOST_REQUIRE(cert.ok());
+        SetString(d, "validators", HexStr(set->Encode()));
+        SetString(d, "certificate", HexStr(cert->Encode()));
+        BOOST_CHECK_MESSAGE(ErrorText(VerifyProofReply(Dev(), carol, d))
+                                    .find("not the dev network's genesis set") != std::string::npos,
+                            ErrorText(VerifyProofReply(Dev(), carol, d)));
+    }
+    {  // the right set, but the certificate's signature is not the validator's
+        auto d = GetProof(carol);
+        auto cert = CommitCertificate::Decode(*ParseHex(d["certificate"].GetString()));
+        BOOST_REQUIRE(cert.ok());
+        cert->signatures[0].sig = forger.Sign(Sha256(std::vector<uint8_t>{1}));
+        SetString(d, "certificate", HexStr(cert->Encode()));
+        BOOST_CHECK(ErrorText(VerifyProofReply(Dev(), carol, d)).find("does not verify") !=
+                    std::string::npos);
+        cert->signatures.clear();
+        SetString(d, "certificate", HexStr(cert->Encode()));
+        BOOST_CHECK(ErrorText(VerifyProofReply(Dev(), carol, d)).find("two thirds") !=
+                    std::string::npos);
+    }
+    {  // a validator set that does not hash to the header's
+        auto d = GetProof(carol);
+        auto set = ValidatorSet::Make({{forger.PubKey(), 1}});
+        SetString(d, "validators", HexStr(set->Encode()));
+        BOOST_CHECK(ErrorText(VerifyProofReply(Dev(), carol, d)).find("validators_hash") !=
                     std::string::npos);
     }
     {  // a tampered proof

@@ -156,13 +156,15 @@ StateProof MustProve(const StateTree& tree, const Hash256& key) {
     return *r;
 }
 
-// A store that forwards to another and can hide or replace one node.
+// A store that forwards to another and can hide, replace or fail to read
+// one node.
 class FaultyStore : public NodeStore {
 public:
     explicit FaultyStore(NodeStore& inner) : m_inner(inner) {}
-    std::optional<Bytes> Get(const Hash256& hash) const override {
-        if (hash == m_hidden) return std::nullopt;
-        if (hash == m_replaced) return m_replacement;
+    Result<std::optional<Bytes>> Get(const Hash256& hash) const override {
+        if (hash == m_hidden) return std::optional<Bytes>();
+        if (hash == m_replaced) return std::optional<Bytes>(m_replacement);
+        if (hash == m_unreadable) return MakeError(ErrorKind::kIo, "db-io", "read failed");
         return m_inner.Get(hash);
     }
     void Put(const Hash256& hash, Bytes node) override {
@@ -172,6 +174,7 @@ public:
     NodeStore& m_inner;
     Hash256 m_hidden{};
     Hash256 m_replaced{};
+    Hash256 m_unreadable{};
     Bytes m_replacement;
     int m_puts = 0;
 };
@@ -179,7 +182,7 @@ public:
 // A store that counts reads and writes.
 class CountingStore : public NodeStore {
 public:
-    std::optional<Bytes> Get(const Hash256& hash) const override {
+    Result<std::optional<Bytes>> Get(const Hash256& hash) const override {
         ++m_reads;
         return m_inner.Get(hash);
     }
@@ -258,16 +261,16 @@ BOOST_AUTO_TEST_CASE(known_answer) {
     const Hash256 key_c = KeyStartingWith(0x80);
     const Hash256 leaf_c = StateLeafHash(key_c, Sha256(B("c")));
     const auto stored_leaf = store.Get(leaf_c);
-    BOOST_REQUIRE(stored_leaf);
-    BOOST_CHECK_EQUAL(HexStr(*stored_leaf), "01" + HexStr(key_c) + "0163");
+    BOOST_REQUIRE(stored_leaf && stored_leaf->has_value());
+    BOOST_CHECK_EQUAL(HexStr(**stored_leaf), "01" + HexStr(key_c) + "0163");
     const Hash256 key_a = KeyStartingWith(0x00);
     const Hash256 key_b = KeyStartingWith(0x40);
     const Hash256 left =
         StateNodeHash(StateLeafHash(key_a, Sha256(B("a"))), StateLeafHash(key_b, Sha256(B("b"))));
     const auto stored_node = store.Get(left);
-    BOOST_REQUIRE(stored_node);
-    BOOST_CHECK_EQUAL(HexStr(*stored_node), "02" + HexStr(StateLeafHash(key_a, Sha256(B("a")))) +
-                                                HexStr(StateLeafHash(key_b, Sha256(B("b")))));
+    BOOST_REQUIRE(stored_node && stored_node->has_value());
+    BOOST_CHECK_EQUAL(HexStr(**stored_node), "02" + HexStr(StateLeafHash(key_a, Sha256(B("a")))) +
+                                                 HexStr(StateLeafHash(key_b, Sha256(B("b")))));
 }
 
 BOOST_AUTO_TEST_CASE(insert_get_update_delete) {
@@ -608,16 +611,18 @@ BOOST_AUTO_TEST_CASE(tampered_proofs_fail) {
     too_many.insert(too_many.end(), 257 * 32, 0x11);
     too_many.push_back(0x00);
     BOOST_CHECK(!StateProof::Deserialize(too_many).ok());
-    // Value length: 256 is the limit, 257 is rejected even when the bytes are there.
+    // Value length: kMaxStateValueSize (8192) is the limit, one more is
+    // rejected even when the bytes are there.
+    static_assert(kMaxStateValueSize == 8192);
     Bytes too_long = *ParseHex("0001");  // no siblings, leaf
-    too_long.push_back(0x81);            // varint 257
-    too_long.push_back(0x02);
-    too_long.insert(too_long.end(), 257, 0);
+    too_long.push_back(0x81);            // varint 8193
+    too_long.push_back(0x40);
+    too_long.insert(too_long.end(), 8193, 0);
     BOOST_CHECK(!StateProof::Deserialize(too_long).ok());
     Bytes max_len = *ParseHex("0001");
-    max_len.push_back(0x80);  // varint 256
-    max_len.push_back(0x02);
-    max_len.insert(max_len.end(), 256, 0);
+    max_len.push_back(0x80);  // varint 8192
+    max_len.push_back(0x40);
+    max_len.insert(max_len.end(), 8192, 0);
     BOOST_CHECK(StateProof::Deserialize(max_len).ok());
     BOOST_CHECK(!StateProof::Deserialize(*ParseHex("00018000")).ok());  // non-minimal length
 
@@ -728,6 +733,21 @@ BOOST_AUTO_TEST_CASE(missing_or_corrupt_node_is_an_error) {
         BOOST_CHECK(tree.Root() == root);
         BOOST_CHECK_EQUAL(store.m_puts, 0);
         BOOST_CHECK(!tree.Apply(One(key, std::nullopt)).ok());
+        BOOST_CHECK(tree.Root() == root);
+        BOOST_CHECK(got.error().kind == ErrorKind::kCorruption);
+    }
+
+    // A store that cannot read a node: its own error comes through, kind and
+    // all, rather than a claim that the node is missing.
+    for (const Hash256& unreadable : path) {
+        FaultyStore store(base);
+        store.m_unreadable = unreadable;
+        StateTree tree(store, root);
+        auto got = tree.Get(key);
+        BOOST_REQUIRE_EQUAL(Code(got), "db-io");
+        BOOST_CHECK(got.error().kind == ErrorKind::kIo);
+        BOOST_CHECK_EQUAL(Code(tree.Prove(key)), "db-io");
+        BOOST_CHECK_EQUAL(Code(tree.Apply(One(key, B("v")))), "db-io");
         BOOST_CHECK(tree.Root() == root);
     }
 

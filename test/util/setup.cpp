@@ -21,6 +21,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "consensus/genesis.h"
+#include "consensus/tx/register_device.h"
+#include "consensus/tx/transfer.h"
 #include "crypto/hash.h"
 
 namespace maillon::test {
@@ -38,36 +41,94 @@ PrivKey TestKey(uint64_t n) {
     return *key;
 }
 
-Transaction UnsignedTransfer(const XOnlyPubKey& sender, const XOnlyPubKey& to, Amount amount,
-                             Amount fee, uint64_t nonce, uint32_t chain_id) {
-    Transaction tx;
-    tx.type = TxType::kTransfer;
-    tx.chain_id = chain_id;
-    tx.sender = sender;
-    tx.nonce = nonce;
-    tx.fee = fee;
-    tx.payload = SerializeTransfer({to, amount});
-    return tx;
-}
-
 Transaction MakeTransfer(const PrivKey& from, const XOnlyPubKey& to, Amount amount, Amount fee,
                          uint64_t nonce, uint32_t chain_id) {
-    Transaction tx = UnsignedTransfer(from.PubKey(), to, amount, fee, nonce, chain_id);
-    tx.Sign(from);
-    return tx;
+    return UnsignedTransfer(chain_id, from.PubKey(), to, amount, fee, nonce).Sign(0, from);
 }
 
-Result<Block> DevBlock(const Chain& chain, const std::vector<Transaction>& candidates,
-                       uint64_t time_ms) {
-    const PrivKey dev = DevKey();
-    auto block = chain.AssembleBlock(candidates, dev.PubKey(), time_ms);
-    if (block) block->header.proposer_sig = dev.Sign(block->header.Hash());
-    return block;
+Transaction MakeRegisterDevice(const PrivKey& owner, const PrivKey& device, uint8_t kinds,
+                               uint64_t nonce, Amount fee) {
+    return UnsignedRegisterDevice(Dev().chain_id, owner.PubKey(), device.PubKey(), kinds,
+                                  Dev().device_bond, fee, nonce)
+        .Sign(0, owner)
+        .Sign(1, device);
 }
 
-Result<Account> MapState::GetAccount(const XOnlyPubKey& address) const {
-    auto it = accounts.find(address);
-    return it == accounts.end() ? Account{} : it->second;
+Result<StagedBlock> DevBlock(const Chain& chain, const std::vector<Transaction>& candidates,
+                             uint64_t time_ms) {
+    return chain.AssembleBlock(candidates, DevKey().PubKey(), time_ms);
+}
+
+CommitCertificate DevCommit(const StagedBlock& staged) {
+    auto set = ValidatorSet::Make(Dev().genesis_validators);
+    const PrivKey keys[] = {DevKey()};
+    auto cert = SignCommit(*set, Dev().chain_id, staged.block.header.height, 0, staged.hash, keys);
+    if (!cert) std::abort();  // the dev key is the dev network's only validator
+    return *cert;
+}
+
+Result<Block> ProduceDevBlock(Chain& chain, const std::vector<Transaction>& candidates,
+                              uint64_t time_ms) {
+    auto staged = DevBlock(chain, candidates, time_ms);
+    if (!staged) return staged.error();
+    Status st = chain.CommitBlock(*staged, DevCommit(*staged));
+    if (!st) return st.error();
+    return staged->block;
+}
+
+Result<std::optional<StateValue>> MapState::Get(const Hash256& key) const {
+    auto it = values.find(key);
+    if (it == values.end()) return std::optional<StateValue>();
+    return std::optional<StateValue>(it->second);
+}
+
+void MapState::Apply(const StateChanges& changes) {
+    for (const auto& [key, value] : changes) {
+        if (value) {
+            values[key] = *value;
+        } else {
+            values.erase(key);
+        }
+    }
+}
+
+void MapState::SetAccount(const XOnlyPubKey& address, const Account& account) {
+    StateOverlay overlay(*this);
+    if (!PutAccount(overlay, address, account)) std::abort();
+    Apply(overlay.Changes());
+}
+
+Account MapState::AccountAt(const XOnlyPubKey& address) const {
+    auto acct = GetAccount(*this, address);
+    if (!acct) std::abort();  // a MapState never fails to read, and tests write valid records
+    return *acct;
+}
+
+Result<std::optional<StateValue>> AccountState::Get(const Hash256& key) const {
+    for (const auto& [address, account] : accounts) {
+        if (AccountKey(address) == key && !account.IsEmpty())
+            return std::optional<StateValue>(account.Encode());
+    }
+    return std::optional<StateValue>();
+}
+
+MapState DevGenesisState() {
+    MapState state;
+    StateOverlay overlay(state);
+    if (!WriteGenesisState(Dev(), overlay)) std::abort();
+    state.Apply(overlay.Changes());
+    return state;
+}
+
+TestBlockContext::TestBlockContext(uint64_t height, uint64_t time_ms)
+    : ctx{Dev(), height, time_ms, DevKey().PubKey(), recent} {
+    const uint64_t keep = Dev().recent_block_hashes;
+    for (uint64_t h = height > keep ? height - keep : 0; h < height; ++h) {
+        std::array<uint8_t, 8> seed{};
+        for (size_t i = 0; i < seed.size(); ++i)
+            seed[i] = static_cast<uint8_t>(h >> (8 * i));
+        recent.Push(h, TaggedHash("MaillonTestBlock", seed), keep);
+    }
 }
 
 std::string ReadFile(const std::filesystem::path& path) {

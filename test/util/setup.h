@@ -1,6 +1,6 @@
 // Helpers shared by the unit tests (test/unit) and bench_maillon: the dev
 // network's parameters, deterministic keys, transfer and block builders, an
-// in-memory StateView, a temporary directory, the path of the shared test
+// in-memory StateReader, a temporary directory, the path of the shared test
 // vectors, JSON comparison, the JSON-RPC 2.0 specification's example methods
 // and raw HTTP over loopback sockets. No Boost.Test here (the benchmark links
 // this library too): helpers that cannot fail in practice abort, as DevKey()
@@ -19,13 +19,13 @@
 #include <rapidjson/document.h>
 
 #include "chain/chain.h"
+#include "consensus/block.h"
 #include "consensus/params.h"
-#include "consensus/state_view.h"
+#include "consensus/records.h"
+#include "consensus/state.h"
+#include "consensus/transaction.h"
 #include "crypto/key.h"
-#include "primitives/account.h"
 #include "primitives/amount.h"
-#include "primitives/block.h"
-#include "primitives/transaction.h"
 #include "rpc/json_rpc.h"
 #include "util/result.h"
 
@@ -39,25 +39,56 @@ const ChainParams& Dev();
 // test and run, different n give different keys, none of them is DevKey().
 PrivKey TestKey(uint64_t n);
 
-// A transfer of `amount` from `sender` to `to`, not signed (all-zero signature).
-Transaction UnsignedTransfer(const XOnlyPubKey& sender, const XOnlyPubKey& to, Amount amount,
-                             Amount fee, uint64_t nonce, uint32_t chain_id = Dev().chain_id);
-
-// The same transfer from `from`'s public key, signed by `from`.
+// A transfer of `amount` from `from`'s public key to `to`, signed by `from`.
 Transaction MakeTransfer(const PrivKey& from, const XOnlyPubKey& to, Amount amount,
                          Amount fee = Dev().min_tx_fee, uint64_t nonce = 0,
                          uint32_t chain_id = Dev().chain_id);
 
-// A block of `candidates` assembled on the chain's tip at `time_ms` (those that
-// no longer apply are skipped), proposed and signed by the dev validator.
-Result<Block> DevBlock(const Chain& chain, const std::vector<Transaction>& candidates,
-                       uint64_t time_ms);
+// A device registration by `owner` of `device` (both sign), with the dev
+// network's bond.
+Transaction MakeRegisterDevice(const PrivKey& owner, const PrivKey& device, uint8_t kinds,
+                               uint64_t nonce = 0, Amount fee = Dev().min_tx_fee);
 
-// An in-memory StateView: the accounts in `accounts`, every other address empty.
-class MapState : public StateView {
+// A block of `candidates` staged on the chain's tip at `time_ms` (those that
+// no longer apply are skipped), proposed by the dev validator.
+Result<StagedBlock> DevBlock(const Chain& chain, const std::vector<Transaction>& candidates,
+                             uint64_t time_ms);
+// The dev validator's commit certificate for a staged block.
+CommitCertificate DevCommit(const StagedBlock& staged);
+// DevBlock, then CommitBlock with DevCommit: the block as the dev producer
+// makes it.
+Result<Block> ProduceDevBlock(Chain& chain, const std::vector<Transaction>& candidates,
+                              uint64_t time_ms);
+
+// An in-memory StateReader: the values in `values`, every other key absent.
+class MapState : public StateReader {
 public:
-    Result<Account> GetAccount(const XOnlyPubKey& address) const override;
+    Result<std::optional<StateValue>> Get(const Hash256& key) const override;
+    // Writes changes (an overlay's) as a store would.
+    void Apply(const StateChanges& changes);
+    void SetAccount(const XOnlyPubKey& address, const Account& account);
+    Account AccountAt(const XOnlyPubKey& address) const;
+
+    std::map<Hash256, StateValue> values;
+};
+
+// A StateReader holding accounts only, set by address, for rules that read
+// nothing else (the mempool). Every other record is absent.
+class AccountState : public StateReader {
+public:
+    Result<std::optional<StateValue>> Get(const Hash256& key) const override;
     std::map<XOnlyPubKey, Account> accounts;
+};
+
+// The dev network's genesis state.
+MapState DevGenesisState();
+
+// A BlockContext for block `height` on the dev network, proposed by the dev
+// validator, with made-up hashes for the blocks before it.
+struct TestBlockContext {
+    explicit TestBlockContext(uint64_t height, uint64_t time_ms = Dev().genesis_time_ms + 1000);
+    RecentBlockHashes recent;
+    BlockContext ctx;
 };
 
 // "ok" for a successful Result or Status, else its error code: lets a test

@@ -1,0 +1,33 @@
+// The transaction type registry: one line per type, by ascending id.
+#include <array>
+
+#include "consensus/tx/register_device.h"
+#include "consensus/tx/transfer.h"
+#include "consensus/tx_type.h"
+
+namespace maillon {
+
+namespace {
+
+const std::array<const TxType*, 2>& Registry() {
+    static const std::array<const TxType*, 2> kTypes = {
+        &TransferType(),
+        &RegisterDeviceType(),
+    };
+    return kTypes;
+}
+
+}  // namespace
+
+const TxType* FindTxType(uint8_t id) {
+    for (const TxType* t : Registry()) {
+        if (t->Id() == id) return t;
+    }
+    return nullptr;
+}
+
+std::span<const TxType* const> AllTxTypes() {
+    return Registry();
+}
+
+}  // namespace maillon

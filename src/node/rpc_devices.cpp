@@ -1,0 +1,53 @@
+// Device methods: registered devices.
+#include "consensus/records.h"
+#include "node/rpc_util.h"
+
+namespace maillon {
+
+namespace {
+
+using rapidjson::Document;
+using T = RpcResult::Type;
+using namespace rpc_result;
+using Rpc = std::shared_ptr<const RpcContext>;
+
+RpcMethod GetDeviceMethod(const Rpc& rpc) {
+    return {
+        "getdevice",
+        "devices",
+        "Returns a registered device at the tip.",
+        {{"device", RpcType::kString, true, "the device's key, as an address"}},
+        Object({Member("device", T::kString), Member("owner", T::kString, "address"),
+                Member("kinds", T::kUInt64, "bit mask: 1 uptime, 2 bandwidth, 4 storage"),
+                Member("bond", T::kUInt64, "base units locked from the owner"),
+                Member("registered_height", T::kUInt64),
+                Member("height", T::kUInt64, "the tip these values are read at")}),
+        [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+            auto& a = r.GetAllocator();
+            auto key = rpc->Address(req.GetString(0));
+            if (!key) return RpcErrorFor(key.error());
+            const uint64_t height = rpc->node.chain->Tip().height;
+            auto device = GetDevice(*rpc->node.chain, *key);
+            if (!device) return RpcErrorFor(device.error());
+            if (!device->has_value()) {
+                return RpcError{kRpcNotFound, "no device " + req.GetString(0) + " is registered"};
+            }
+            const Device& d = **device;
+            r.SetObject();
+            r.AddMember("device", JsonString(req.GetString(0), a), a);
+            r.AddMember("owner", JsonString(rpc->Addr(d.owner), a), a);
+            r.AddMember("kinds", d.kinds, a);
+            r.AddMember("bond", d.bond, a);
+            r.AddMember("registered_height", d.registered_height, a);
+            r.AddMember("height", height, a);
+            return std::nullopt;
+        }};
+}
+
+}  // namespace
+
+MethodList DeviceRpcMethods(const Rpc& rpc) {
+    return {GetDeviceMethod(rpc)};
+}
+
+}  // namespace maillon

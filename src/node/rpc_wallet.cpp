@@ -1,0 +1,249 @@
+// Wallet methods: accounts, proofs, sending and finding transactions.
+#include "consensus/records.h"
+#include "node/rpc_util.h"
+#include "util/strencodings.h"
+
+namespace maillon {
+
+namespace {
+
+using rapidjson::Document;
+using rapidjson::Value;
+using T = RpcResult::Type;
+using namespace rpc_result;
+using Rpc = std::shared_ptr<const RpcContext>;
+
+const RpcParam kAddressParam{"address", RpcType::kString, true, "account address"};
+const RpcParam kTxHexParam{"hex", RpcType::kString, true, "the serialized transaction, hex"};
+
+// A transaction from the hex the caller sent.
+Result<Transaction> ParseTxHex(const std::string& hex) {
+    auto bytes = ParseHex(hex);
+    if (!bytes) {
+        return MakeError("not-hex",
+                         "hex must be the transaction's bytes as hex digits (an even number of "
+                         "0-9a-f characters)");
+    }
+    return DecodeTransaction(*bytes);
+}
+
+RpcMethod GetAccountMethod(const Rpc& rpc) {
+    return {"getaccount",
+            "wallet",
+            "Returns an account's state at the tip, and the nonce its next transaction should use "
+            "(counting pending ones).",
+            {kAddressParam},
+            Object({Member("address", T::kString), Member("balance", T::kUInt64, "base units"),
+                    Member("nonce", T::kUInt64, "transactions sent and included"),
+                    Member("next_nonce", T::kUInt64,
+                           "nonce for the next transaction, counting pending ones"),
+                    Member("credits", T::kUInt64, "data credits"),
+                    Member("height", T::kUInt64, "the tip these values are read at")}),
+            [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+                auto& a = r.GetAllocator();
+                const std::string text = req.GetString(0);
+                auto addr = rpc->AddressSkippingCurveCheck(text);
+                if (!addr) return RpcErrorFor(addr.error());
+                const uint64_t height = rpc->node.chain->Tip().height;
+                auto acct = rpc->AccountOf(text, *addr);
+                if (!acct) return RpcErrorFor(acct.error());
+                const uint64_t pending = rpc->node.mempool->PendingCount(*addr);
+                r.SetObject();
+                r.AddMember("address", JsonString(text, a), a);
+                r.AddMember("balance", acct->balance, a);
+                r.AddMember("nonce", acct->nonce, a);
+                r.AddMember("next_nonce", acct->nonce + pending, a);
+                r.AddMember("credits", acct->credits, a);
+                r.AddMember("height", height, a);
+                return std::nullopt;
+            }};
+}
+
+RpcMethod GetBalanceMethod(const Rpc& rpc) {
+    return {"getbalance",
+            "wallet",
+            "Returns an account's balance at the tip, in base units (1 MLN = 10^8).",
+            {kAddressParam},
+            Shape(T::kUInt64, "balance in base units"),
+            [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+                const std::string text = req.GetString(0);
+                auto addr = rpc->AddressSkippingCurveCheck(text);
+                if (!addr) return RpcErrorFor(addr.error());
+                auto acct = rpc->AccountOf(text, *addr);
+                if (!acct) return RpcErrorFor(acct.error());
+                r.SetUint64(acct->balance);
+                return std::nullopt;
+            },
+            /*quick=*/true};
+}
+
+RpcMethod GetProofMethod(const Rpc& rpc) {
+    return {
+        "getproof",
+        "wallet",
+        "Returns an account's state with what a light client needs to check it without trusting "
+        "this node (default: at the tip): the block header, the commit certificate that finalized "
+        "it, the validator set the header commits to, and the account's Merkle proof against the "
+        "header's state_root. doc/protocol.md gives the algorithm; `maillon-cli verifyproof` runs "
+        "it.",
+        {kAddressParam, {"height", RpcType::kUInt64, false, "block height (default: the tip)"}},
+        Object({Member("address", T::kString), Member("height", T::kUInt64),
+                Member("blockhash", T::kHex), Member("state_root", T::kHex),
+                Member("header", T::kHex, "the serialized block header"),
+                Member("certificate", T::kHex, "the serialized commit certificate of the block"),
+                Member("validators", T::kHex, "the serialized validator set that signed it"),
+                Member("key", T::kHex, "the account's state key"),
+                Nullable(Member("account",
+                                Object({Member("balance", T::kUInt64), Member("nonce", T::kUInt64),
+                                        Member("credits", T::kUInt64)},
+                                       "null: proven absent"))),
+                Member("proof", T::kHex, "serialized state proof (doc/protocol.md)")}),
+        [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+            auto& a = r.GetAllocator();
+            auto addr = rpc->Address(req.GetString(0));
+            if (!addr) return RpcErrorFor(addr.error());
+            const uint64_t height = req.GetUInt64(1, rpc->node.chain->Tip().height);
+            auto proof = rpc->node.chain->ProveAccount(*addr, height);
+            if (!proof) return RpcErrorFor(proof.error());
+            r.SetObject();
+            r.AddMember("address", JsonString(req.GetString(0), a), a);
+            r.AddMember("height", proof->header.height, a);
+            r.AddMember("blockhash", JsonHex(proof->header.Hash(), a), a);
+            r.AddMember("state_root", JsonHex(proof->header.state_root, a), a);
+            r.AddMember("header", JsonHex(proof->header.Serialize(), a), a);
+            r.AddMember("certificate", JsonHex(proof->certificate.Encode(), a), a);
+            r.AddMember("validators", JsonHex(proof->validators.Encode(), a), a);
+            r.AddMember("key", JsonHex(AccountKey(*addr), a), a);
+            if (proof->account) {
+                Value acct(rapidjson::kObjectType);
+                acct.AddMember("balance", proof->account->balance, a);
+                acct.AddMember("nonce", proof->account->nonce, a);
+                acct.AddMember("credits", proof->account->credits, a);
+                r.AddMember("account", acct, a);
+            } else {
+                r.AddMember("account", Value(rapidjson::kNullType), a);
+            }
+            r.AddMember("proof", JsonHex(proof->proof.Serialize(), a), a);
+            return std::nullopt;
+        }};
+}
+
+RpcMethod SendRawTransactionMethod(const Rpc& rpc) {
+    return {"sendrawtransaction",
+            "wallet",
+            "Checks a signed, serialized transaction and adds it to the mempool. Returns its id.",
+            {kTxHexParam},
+            Shape(T::kHex, "transaction id"),
+            [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+                auto tx = ParseTxHex(req.GetString(0));
+                if (!tx) return RpcErrorFor(tx.error());
+                auto found = rpc->node.chain->FindTransaction(tx->Id());
+                if (!found) return RpcErrorFor(found.error());
+                if (found->has_value()) {
+                    return RpcErrorFor(MakeError(
+                        "already-in-chain", "transaction " + HexStr(tx->Id()) + " is in block " +
+                                                std::to_string((*found)->height)));
+                }
+                auto id = rpc->node.mempool->Add(*tx, *rpc->node.chain, NowMs());
+                if (!id) return RpcErrorFor(id.error());
+                r.SetString(HexStr(*id).c_str(), r.GetAllocator());
+                return std::nullopt;
+            }};
+}
+
+RpcMethod DecodeRawTransactionMethod(const Rpc& rpc) {
+    return {"decoderawtransaction",
+            "wallet",
+            "Decodes a serialized transaction without checking or sending it: what a wallet "
+            "author compares a transaction builder against.",
+            {kTxHexParam},
+            TxShape(),
+            [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+                auto tx = ParseTxHex(req.GetString(0));
+                if (!tx) return RpcErrorFor(tx.error());
+                Value o = rpc->TxJson(*tx, r.GetAllocator());
+                r.CopyFrom(o, r.GetAllocator());
+                return std::nullopt;
+            }};
+}
+
+RpcMethod GetTransactionMethod(const Rpc& rpc) {
+    return {"gettransaction",
+            "wallet",
+            "Returns a transaction from the chain or the mempool, with its status.",
+            {{"txid", RpcType::kString, true, "transaction id (hex)"}},
+            TxShape({Member("status", T::kString, "pending or confirmed"),
+                     Optional(Member("height", T::kUInt64, "confirmed only")),
+                     Optional(Member("blockhash", T::kHex, "confirmed only")),
+                     Optional(Member("index", T::kUInt64, "position in the block, confirmed only")),
+                     Member("confirmations", T::kUInt64, "0 while pending")}),
+            [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+                auto& a = r.GetAllocator();
+                const Chain& chain = *rpc->node.chain;
+                auto id = ParseHash(req.GetString(0), "txid");
+                if (!id) return RpcErrorFor(id.error());
+                auto loc = chain.FindTransaction(*id);
+                if (!loc) return RpcErrorFor(loc.error());
+                if (loc->has_value()) {
+                    const TxLocation where = **loc;
+                    auto hash = chain.GetBlockHash(where.height);
+                    if (!hash) return RpcErrorFor(hash.error());
+                    auto block = hash->has_value() ? chain.GetBlock(**hash)
+                                                   : Result<std::optional<Block>>(std::nullopt);
+                    if (!block) return RpcErrorFor(block.error());
+                    if (!block->has_value() || (*block)->txs.size() <= where.index) {
+                        return RpcErrorFor(MakeError(ErrorKind::kCorruption, "db-corrupt",
+                                                     "the transaction index names a block position "
+                                                     "that does not exist"));
+                    }
+                    Value o = rpc->TxJson((*block)->txs[where.index], a);
+                    o.AddMember("status", "confirmed", a);
+                    o.AddMember("height", where.height, a);
+                    o.AddMember("blockhash", JsonHex(**hash, a), a);
+                    o.AddMember("index", where.index, a);
+                    o.AddMember("confirmations", chain.Tip().height - where.height + 1, a);
+                    r.CopyFrom(o, a);
+                    return std::nullopt;
+                }
+                if (auto tx = rpc->node.mempool->Get(*id)) {
+                    Value o = rpc->TxJson(*tx, a);
+                    o.AddMember("status", "pending", a);
+                    o.AddMember("confirmations", 0, a);
+                    r.CopyFrom(o, a);
+                    return std::nullopt;
+                }
+                return RpcError{kRpcNotFound,
+                                "no transaction " + HexStr(*id) + " in the chain or the mempool"};
+            }};
+}
+
+RpcMethod GetMempoolInfoMethod(const Rpc& rpc) {
+    return {"getmempoolinfo",
+            "wallet",
+            "Returns the mempool's size and limits.",
+            {},
+            Object({Member("size", T::kUInt64, "transactions"), Member("bytes", T::kUInt64),
+                    Member("max_bytes", T::kUInt64, "limit (-maxmempool)"),
+                    Member("senders", T::kUInt64, "distinct payers")}),
+            [rpc](const RpcRequest&, Document& r) -> std::optional<RpcError> {
+                auto& a = r.GetAllocator();
+                const MempoolInfo info = rpc->node.mempool->Info();
+                r.SetObject();
+                r.AddMember("size", static_cast<uint64_t>(info.size), a);
+                r.AddMember("bytes", static_cast<uint64_t>(info.bytes), a);
+                r.AddMember("max_bytes", static_cast<uint64_t>(info.max_bytes), a);
+                r.AddMember("senders", static_cast<uint64_t>(info.senders), a);
+                return std::nullopt;
+            }};
+}
+
+}  // namespace
+
+MethodList WalletRpcMethods(const Rpc& rpc) {
+    return {
+        GetAccountMethod(rpc),         GetBalanceMethod(rpc),           GetProofMethod(rpc),
+        SendRawTransactionMethod(rpc), DecodeRawTransactionMethod(rpc), GetTransactionMethod(rpc),
+        GetMempoolInfoMethod(rpc)};
+}
+
+}  // namespace maillon
