@@ -181,8 +181,9 @@ bool ReadTransaction(Reader& r, std::optional<Transaction>& out) {
 
 Result<Transaction> DecodeTransaction(std::span<const uint8_t> bytes) {
     if (bytes.size() > kMaxTxSize) {
-        return MakeError("decode-error", "transaction is " + std::to_string(bytes.size()) +
-                                             " bytes, the limit is " + std::to_string(kMaxTxSize));
+        return MakeError("decode-error", "tx: " + std::to_string(bytes.size()) +
+                                             " bytes, the limit is " + std::to_string(kMaxTxSize) +
+                                             " (at byte " + std::to_string(kMaxTxSize) + ")");
     }
     Reader r(bytes);
     std::optional<Transaction> tx;

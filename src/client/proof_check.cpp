@@ -1,5 +1,8 @@
 #include "client/proof_check.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "consensus/state_proof.h"
 #include "util/strencodings.h"
 
@@ -84,7 +87,19 @@ Result<VerifiedAccount> VerifyProofReply(const ChainParams& params, const XOnlyP
     if (value->has_value()) {
         auto acct = Account::Decode(**value);
         if (!acct) return Bad("proven account: " + acct.error().message);
+        if (acct->IsEmpty()) return Bad("the proven account is all zero, which no state stores");
         out.account = *acct;
+    }
+    // The informative copies must say what was checked.
+    const Hash256 key = AccountKey(address);
+    for (const auto& [name, expected] :
+         {std::pair{"key", std::span<const uint8_t>(key)},
+          std::pair{"state_root", std::span<const uint8_t>(header->state_root)}}) {
+        auto reported = HexField(reply, name);
+        if (!reported) return reported.error();
+        if (!std::equal(reported->begin(), reported->end(), expected.begin(), expected.end())) {
+            return Bad(std::string("the reported ") + name + " is not the one proven");
+        }
     }
     // The reply's readable account must be the proven one.
     auto reported = reply.FindMember("account");

@@ -120,10 +120,12 @@ bool Reader::VarInt(uint64_t& out, const char* field) {
 }
 
 bool Reader::Count(uint64_t& out, uint64_t max, const char* field) {
+    const size_t start = m_pos;
     uint64_t n;
     if (!VarInt(n, field)) return false;
     if (n > max) {
-        return Fail(field, "count " + std::to_string(n) + " exceeds limit " + std::to_string(max));
+        return FailAt(start, field,
+                      "count " + std::to_string(n) + " exceeds limit " + std::to_string(max));
     }
     out = n;
     return true;
@@ -137,15 +139,17 @@ bool Reader::Bytes(std::vector<uint8_t>& out, uint64_t max_len, const char* fiel
 }
 
 bool Reader::BytesView(std::span<const uint8_t>& out, uint64_t max_len, const char* field) {
+    const size_t start = m_pos;
     uint64_t n;
     if (!VarInt(n, field)) return false;
     if (n > max_len) {
-        return Fail(field,
-                    "length " + std::to_string(n) + " exceeds limit " + std::to_string(max_len));
+        return FailAt(start, field,
+                      "length " + std::to_string(n) + " exceeds limit " + std::to_string(max_len));
     }
     if (n > Remaining()) {
-        return Fail(field, "truncated: length " + std::to_string(n) + " but " +
-                               std::to_string(Remaining()) + " bytes left");
+        return FailAt(start, field,
+                      "truncated: length " + std::to_string(n) + " but " +
+                          std::to_string(Remaining()) + " bytes left");
     }
     out = m_data.subspan(m_pos, n);
     m_pos += n;

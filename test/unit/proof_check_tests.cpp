@@ -165,6 +165,16 @@ BOOST_AUTO_TEST_CASE(doctored_replies_fail) {
         SetString(d, "proof", proof);
         BOOST_CHECK(!VerifyProofReply(Dev(), carol, d).ok());
     }
+    {  // informative copies that say something else than what is proven
+        auto d = GetProof(carol);
+        SetString(d, "state_root", std::string(64, 'a'));
+        BOOST_CHECK(ErrorText(VerifyProofReply(Dev(), carol, d)).find("state_root is not") !=
+                    std::string::npos);
+        d = GetProof(carol);
+        SetString(d, "key", HexStr(AccountKey(DevKey().PubKey())));
+        BOOST_CHECK(ErrorText(VerifyProofReply(Dev(), carol, d)).find("key is not") !=
+                    std::string::npos);
+    }
     {  // another network
         BOOST_CHECK(ErrorText(VerifyProofReply(GetParams(Network::kTest), carol, GetProof(carol)))
                         .find("another network") != std::string::npos);
