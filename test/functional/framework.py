@@ -31,6 +31,7 @@ import http.client
 import itertools
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -215,13 +216,28 @@ def _die_with_parent():
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def _spawn(argv, **kwargs):
+def _limit_file_size(limit):
+    """preexec_fn part: files the child writes may not grow past `limit` bytes; a write past it
+    fails with EFBIG (SIGXFSZ, whose default would kill the child, is ignored, and an ignored
+    signal stays ignored across exec)."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def _spawn(argv, file_size_limit=None, **kwargs):
     # PR_SET_PDEATHSIG fires when the spawning *thread* ends, so it is only
     # safe for processes started from the main thread.
-    preexec = None
+    steps = []
     if sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread():
-        preexec = _die_with_parent
-    proc = subprocess.Popen(argv, preexec_fn=preexec, **kwargs)
+        steps.append(_die_with_parent)
+    if file_size_limit is not None:
+        steps.append(lambda: _limit_file_size(file_size_limit))
+
+    def preexec():
+        for step in steps:
+            step()
+
+    proc = subprocess.Popen(argv, preexec_fn=preexec if steps else None, **kwargs)
     with _live_lock:
         _live_processes.add(proc)
     return proc
@@ -280,6 +296,9 @@ class Node:
         self.process = None
         self.started_once = False
         self.rpc_timeout = 60
+        # When set, no file the node writes may grow past this many bytes (a full disk, as far
+        # as the node can tell); takes effect at the next start.
+        self.file_size_limit = None
         self._ids = itertools.count(1)
         self._stdout = None
         self._stderr = None
@@ -381,8 +400,8 @@ class Node:
         self._stderr = open(self.stderr_path, "ab")
         self._stderr_offset = self._stderr.tell()
         self._log_offset = _file_size(self.debug_log_path)
-        self.process = _spawn(argv, stdin=subprocess.DEVNULL, stdout=self._stdout,
-                              stderr=self._stderr, cwd=self.datadir)
+        self.process = _spawn(argv, file_size_limit=self.file_size_limit, stdin=subprocess.DEVNULL,
+                              stdout=self._stdout, stderr=self._stderr, cwd=self.datadir)
         self.started_once = True
 
     def _port_collision(self):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""getproof gives proofs that maillon-cli verifyproof checks against signed headers, at any height."""
+"""getproof gives proofs that maillon-cli verifyproof checks against the commit certificate of their block, at any height."""
 import http.server
 import json
 import os
@@ -49,7 +49,7 @@ def run(t):
     assert_equal(verify(dev, "0")["balance"], 1_000_000 * 100_000_000)
 
     proof = node.rpc("getproof", carol)
-    assert_equal(proof["account"], {"balance": 700_000_000, "nonce": 0, "bonded": 0, "credits": 0})
+    assert_equal(proof["account"], {"balance": 700_000_000, "nonce": 0, "credits": 0})
     assert_equal(proof["state_root"], node.rpc("getblock", 1)["state_root"])
     assert_equal(node.rpc("getproof", address=carol, height=0)["account"], None)
     assert_raises_rpc_error(-8, "no block at height", node.rpc, "getproof", carol, 99)
@@ -58,7 +58,7 @@ def run(t):
     assert rc != 0 and "invalid address" in err, err
 
     # The whole proven account is printed, and the height (any, without one requested).
-    assert_equal({k: after[k] for k in ("balance", "nonce", "bonded", "credits")},
+    assert_equal({k: after[k] for k in ("balance", "nonce", "credits")},
                  proof["account"])
     assert_equal(verify(dev, "0")["height"], 0)
     rc, _, err = node.cli("verifyproof", carol, "x")

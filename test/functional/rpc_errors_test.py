@@ -38,8 +38,10 @@ def run(t):
 
     # Malformed raw transactions get -22 with what is wrong, and where.
     assert_raises_rpc_error(-3, "hex digits", node.rpc, "sendrawtransaction", "zz")
-    assert_raises_rpc_error(-22, "tx.type: unknown transaction type 0", node.rpc, "sendrawtransaction", "00")
-    assert_raises_rpc_error(-22, "truncated", node.rpc, "sendrawtransaction", "01030000")
+    assert_raises_rpc_error(-22, "tx.version: unknown transaction version 0", node.rpc, "sendrawtransaction", "00")
+    assert_raises_rpc_error(-22, "tx.type: unknown transaction type 9 (known: 1 = transfer, 2 = register_device) (at byte 1)",
+                            node.rpc, "sendrawtransaction", "0109")
+    assert_raises_rpc_error(-22, "tx.chain_id: truncated", node.rpc, "sendrawtransaction", "010103")
     # A real transaction with a flipped signature bit, and with a trailing byte.
     rc, dev, _ = node.cli(f"-keyfile={node.dev_key_path}", "address")
     rc, raw, err = node.cli(f"-keyfile={node.dev_key_path}", "signtransfer", dev.strip(), "1", "0",
@@ -55,7 +57,7 @@ def run(t):
     flipped = raw[:-2] + format(int(raw[-2:], 16) ^ 1, "02x")
     assert_raises_rpc_error(-25, "bad-signature", node.rpc, "sendrawtransaction", flipped)
     # The same bytes on another chain id are refused as such.
-    other_chain = raw[:2] + "02000000" + raw[10:]
+    other_chain = raw[:4] + "02000000" + raw[12:]
     assert_raises_rpc_error(-25, "wrong-chain", node.rpc, "sendrawtransaction", other_chain)
     assert_equal(node.rpc("getmempoolinfo")["size"], 0)
 

@@ -25,6 +25,11 @@ def run(t):
     nonce = node.rpc("getaccount", dev)["next_nonce"]
     raw = node.cli_ok(f"-keyfile={node.dev_key_path}", "signtransfer", carol, "1", str(nonce),
                       input=DEV_KEY_PASSPHRASE + "\n")
+    device_key = os.path.join(t.tmpdir, "device.key")
+    device = node.new_key(device_key, "d")
+    registration = node.cli_ok(f"-keyfile={node.dev_key_path}", f"-devicekeyfile={device_key}",
+                               "signregisterdevice", "uptime", str(nonce + 1),
+                               input=DEV_KEY_PASSPHRASE + "\nd\n")
 
     # (method, params) in call order; several entries for methods whose
     # result has several shapes. `stop` comes last.
@@ -35,9 +40,12 @@ def run(t):
         ("getaccount", [dev]), ("getaccount", [carol]),
         ("getbalance", [dev]), ("getbalance", [carol]),
         ("getproof", [carol]), ("getproof", [dev, 0]),
+        ("decoderawtransaction", [raw]), ("decoderawtransaction", [registration]),
         ("sendrawtransaction", [raw]),
         ("gettransaction", ["TXID"]),  # pending
+        ("sendrawtransaction", [registration]),
         ("generateblock", []),
+        ("getdevice", [device]),
         ("gettransaction", ["TXID"]),  # confirmed
         ("getblock", [1, 0]), ("getblock", [1, 1]), ("getblock", [1, 2]), ("getblock", [0, 2]),
         ("getproof", [carol, 1]),
@@ -51,7 +59,7 @@ def run(t):
     for method, params in calls:
         params = [txid if p == "TXID" else p for p in params]
         result = node.rpc(method, *params)  # -32603 on a shape mismatch
-        if method == "sendrawtransaction":
+        if method == "sendrawtransaction" and txid is None:
             txid = result
         if method == "gettransaction":
             statuses.append(result["status"])

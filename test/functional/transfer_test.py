@@ -6,6 +6,7 @@ from framework import DEV_KEY_PASSPHRASE, assert_equal, assert_raises_rpc_error,
 
 MIN_FEE = 1000
 COIN = 100_000_000
+BOND = 10 * COIN  # the dev network's device bond
 
 
 def run(t):
@@ -35,11 +36,12 @@ def run(t):
     confirmed = node.rpc("gettransaction", txid)
     assert_equal(confirmed["status"], "confirmed")
     assert_equal(confirmed["height"], block["height"])
-    assert_equal(confirmed["amount"], 1_250_000_000)
+    assert_equal(confirmed["payload"], {"to": alice, "amount": 1_250_000_000})
+    assert_equal([(s["role"], s["address"]) for s in confirmed["signers"]], [("sender", dev)])
     assert_equal(node.rpc("getmempoolinfo")["size"], 0)
     full = node.rpc("getblock", block["height"], 2)
     assert_equal([tx["txid"] for tx in full["txs"]], [txid])
-    assert_equal((full["txs"][0]["sender"], full["txs"][0]["to"]), (dev, alice))
+    assert_equal((full["txs"][0]["signers"][0]["address"], full["txs"][0]["payload"]["to"]), (dev, alice))
 
     # The dev key is both sender and proposer: it pays the amount and gets its fee back.
     assert_equal(node.rpc("getbalance", alice), 1_250_000_000)
@@ -74,11 +76,44 @@ def run(t):
     rc, _, err = node.cli(f"-keyfile={alice_key}", "signtransfer", "tmln1xyz", "1", "1", input="alice secret\n")
     assert rc != 0 and "invalid address" in err, err
 
+    # A device registration: signed by the owner (alice) and the device; the
+    # owner pays the fee and the bond, which is locked in the device's record.
+    device_key = os.path.join(t.tmpdir, "device.key")
+    device = cli_ok(f"-keyfile={device_key}", "keygen", input="device secret\n")
+    before = node.rpc("getaccount", alice)
+    regid = cli_ok(f"-keyfile={alice_key}", f"-devicekeyfile={device_key}", "registerdevice",
+                   "uptime,storage", input="alice secret\ndevice secret\n")
+    pending = node.rpc("gettransaction", regid)
+    assert_equal(pending["type"], "register_device")
+    assert_equal([(s["role"], s["address"]) for s in pending["signers"]],
+                 [("owner", alice), ("device", device)])
+    assert_equal(pending["payload"], {"kinds": 5, "bond": BOND})
+    node.rpc("generateblock")
+    assert_equal(node.rpc("getdevice", device)["owner"], alice)
+    assert_equal(node.rpc("getdevice", device)["kinds"], 5)
+    after = node.rpc("getaccount", alice)
+    assert_equal(after["balance"], before["balance"] - BOND - MIN_FEE)
+    assert_equal(after["nonce"], before["nonce"] + 1)
+    # Once only, whoever asks: a second registration is refused at the door,
+    # with the reason.
+    dev_nonce = node.rpc("getaccount", dev)["next_nonce"]
+    again = cli_ok(f"-keyfile={dev_key}", f"-devicekeyfile={device_key}", "signregisterdevice",
+                   "bandwidth", str(dev_nonce), input=DEV_KEY_PASSPHRASE + "\ndevice secret\n")
+    assert_raises_rpc_error(-25, "device-already-registered", node.rpc, "sendrawtransaction", again)
+    assert_raises_rpc_error(-8, "is registered", node.rpc, "getdevice", alice)
+    # Without the device's signature it is not a registration at all.
+    rc, _, err = node.cli(f"-keyfile={alice_key}", "registerdevice", "uptime", input="alice secret\n")
+    assert rc != 0 and "-devicekeyfile" in err, err
+    rc, _, err = node.cli(f"-keyfile={alice_key}", f"-devicekeyfile={device_key}", "registerdevice",
+                          "radio", input="alice secret\ndevice secret\n")
+    assert rc != 0 and "kinds 'radio'" in err, err
+    spent = BOND + MIN_FEE
+
     # -wait blocks until a block includes the transaction (timer on this time).
     node.restart(extra_args=["-blockinterval=100"])
     out = cli_ok(f"-keyfile={dev_key}", "transfer", alice, "1", "-wait", input=DEV_KEY_PASSPHRASE + "\n")
     assert '"status": "confirmed"' in out, out
-    assert_equal(node.rpc("getbalance", alice), 1_250_000_000 - 2 * COIN - fee + COIN)
+    assert_equal(node.rpc("getbalance", alice), 1_250_000_000 - 2 * COIN - fee + COIN - spent)
 
 
 if __name__ == "__main__":
