@@ -70,8 +70,20 @@ edit by hand.
 """
 
 
-def error_table():
-    lines = []
+MAPPING_INTRO = """
+An error from the node's own modules gets its code from its reason code where this table names
+one, else from its kind (`invalid`, `policy`, `not-found`, `corruption`, `io`); the message is
+`<reason code>: <what to fix>`, except for kind `not-found` (the sentence alone).
+`doc/protocol.md` (section 8) lists every reason code with its code.
+
+"""
+
+
+def error_tables():
+    """The markdown tables of rpc/errors.h's header comment: the codes, then
+    how the node's errors map to them. A comment line that is not a row ends a
+    table."""
+    tables, rows = [], []
     with open(os.path.join(ROOT, "rpc", "errors.h"), encoding="utf-8") as f:
         for line in f:
             if line.startswith("// |"):
@@ -80,13 +92,17 @@ def error_table():
                 # splits a row in two: refuse to publish a broken table.
                 if not (row.endswith("|") and row.count("|") == 4):
                     sys.exit(f"gen-rpc-doc: rpc/errors.h: malformed error table row: {row}")
-                lines.append(row)
-    return "\n".join(lines) + "\n"
+                rows.append(row)
+            elif rows:
+                tables.append("\n".join(rows) + "\n")
+                rows = []
+    return tables
 
 
 def render(node):
     """The markdown text of doc/rpc.md, from a running dev node."""
-    out = [INTRO, error_table(), "\n## Methods\n"]
+    codes, mapping = error_tables()
+    out = [INTRO, codes, MAPPING_INTRO, mapping, "\n## Methods\n"]
     overview = node.rpc("help")
     category = None
     names = []
