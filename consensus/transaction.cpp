@@ -1,5 +1,6 @@
 #include "consensus/transaction.h"
 
+#include <cstdlib>
 #include <string>
 
 #include "consensus/tx_type.h"
@@ -100,6 +101,20 @@ Result<Transaction> Transaction::Make(TxFields fields) {
     tx.m_type = type;
     tx.m_fields = std::move(fields);
     return tx;
+}
+
+Transaction MakeUnsigned(uint8_t type, uint32_t chain_id, std::vector<XOnlyPubKey> signers,
+                         std::shared_ptr<const TxPayload> payload, Amount fee, uint64_t nonce) {
+    TxFields f;
+    f.type = type;
+    f.chain_id = chain_id;
+    f.fee = fee;
+    f.nonce = nonce;
+    f.signers = std::move(signers);
+    f.payload = std::move(payload);
+    auto tx = Transaction::Make(std::move(f));
+    if (!tx) std::abort();
+    return std::move(*tx);
 }
 
 std::vector<uint8_t> Transaction::Serialize() const {

@@ -125,6 +125,12 @@ private:
     size_t m_size = 0;
 };
 
+// An unsigned transaction of a type's own making: the type's builders
+// (UnsignedTransfer, ...) call this with fields that have the type's shape
+// by construction, so a shape error is a bug and aborts.
+Transaction MakeUnsigned(uint8_t type, uint32_t chain_id, std::vector<XOnlyPubKey> signers,
+                         std::shared_ptr<const TxPayload> payload, Amount fee, uint64_t nonce);
+
 // Decodes exactly one transaction of at most kMaxTxSize bytes: rejects
 // truncation, trailing bytes, an unknown version or type, a signer count that
 // is not the type's, and an oversized or malformed payload, naming the field

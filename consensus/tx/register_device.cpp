@@ -1,7 +1,6 @@
 #include "consensus/tx/register_device.h"
 
 #include <array>
-#include <cstdlib>
 #include <string>
 
 #include "consensus/records.h"
@@ -104,16 +103,8 @@ Transaction UnsignedRegisterDevice(uint32_t chain_id, const XOnlyPubKey& owner,
     auto payload = std::make_shared<RegisterDevicePayload>();
     payload->kinds = kinds;
     payload->bond = bond;
-    TxFields f;
-    f.type = kRegisterDeviceTypeId;
-    f.chain_id = chain_id;
-    f.fee = fee;
-    f.nonce = nonce;
-    f.signers = {owner, device};
-    f.payload = std::move(payload);
-    auto tx = Transaction::Make(std::move(f));
-    if (!tx) std::abort();  // the fields above have the shape of a registration by construction
-    return std::move(*tx);
+    return MakeUnsigned(kRegisterDeviceTypeId, chain_id, {owner, device}, std::move(payload), fee,
+                        nonce);
 }
 
 }  // namespace maillon

@@ -1,7 +1,6 @@
 #include "consensus/tx/transfer.h"
 
 #include <array>
-#include <cstdlib>
 
 #include "consensus/records.h"
 #include "consensus/tx_type.h"
@@ -87,16 +86,7 @@ Transaction UnsignedTransfer(uint32_t chain_id, const XOnlyPubKey& sender, const
     auto payload = std::make_shared<TransferPayload>();
     payload->to = to;
     payload->amount = amount;
-    TxFields f;
-    f.type = kTransferTypeId;
-    f.chain_id = chain_id;
-    f.fee = fee;
-    f.nonce = nonce;
-    f.signers = {sender};
-    f.payload = std::move(payload);
-    auto tx = Transaction::Make(std::move(f));
-    if (!tx) std::abort();  // the fields above have the shape of a transfer by construction
-    return std::move(*tx);
+    return MakeUnsigned(kTransferTypeId, chain_id, {sender}, std::move(payload), fee, nonce);
 }
 
 }  // namespace maillon

@@ -10,7 +10,6 @@ using rapidjson::Document;
 using rapidjson::Value;
 using T = RpcResult::Type;
 using namespace rpc_result;
-using Rpc = std::shared_ptr<const RpcContext>;
 
 RpcMethod GetBlockchainInfoMethod(const Rpc& rpc) {
     return {"getblockchaininfo",

@@ -9,7 +9,6 @@ namespace {
 using rapidjson::Document;
 using T = RpcResult::Type;
 using namespace rpc_result;
-using Rpc = std::shared_ptr<const RpcContext>;
 
 RpcMethod GetDeviceMethod(const Rpc& rpc) {
     return {

@@ -52,10 +52,12 @@ rapidjson::Value JsonString(const std::string& s, JsonAllocator& a);
 rapidjson::Value JsonHex(std::span<const uint8_t> bytes, JsonAllocator& a);
 // 64 hex characters; code "bad-hash" otherwise.
 Result<Hash256> ParseHash(const std::string& hex, const char* what);
+// Each family's methods, sharing one context.
+using Rpc = std::shared_ptr<const RpcContext>;
 using MethodList = std::vector<RpcMethod>;
-MethodList ChainRpcMethods(const std::shared_ptr<const RpcContext>& rpc);
-MethodList WalletRpcMethods(const std::shared_ptr<const RpcContext>& rpc);
-MethodList DeviceRpcMethods(const std::shared_ptr<const RpcContext>& rpc);
-MethodList ControlRpcMethods(const std::shared_ptr<const RpcContext>& rpc);
+MethodList ChainRpcMethods(const Rpc& rpc);
+MethodList WalletRpcMethods(const Rpc& rpc);
+MethodList DeviceRpcMethods(const Rpc& rpc);
+MethodList ControlRpcMethods(const Rpc& rpc);
 
 }  // namespace maillon

@@ -11,7 +11,6 @@ using rapidjson::Document;
 using rapidjson::Value;
 using T = RpcResult::Type;
 using namespace rpc_result;
-using Rpc = std::shared_ptr<const RpcContext>;
 
 const RpcParam kAddressParam{"address", RpcType::kString, true, "account address"};
 const RpcParam kTxHexParam{"hex", RpcType::kString, true, "the serialized transaction, hex"};
