@@ -77,7 +77,7 @@ BENCHMARK(BM_TaggedHash)->Threads(1)->Threads(2)->UseRealTime();
 void BM_StateTreeUpdate(benchmark::State& state) {
     MemoryNodeStore store;
     StateTree tree(store, kEmptyStateHash);
-    StateUpdates init;
+    StateChanges init;
     const uint64_t n = static_cast<uint64_t>(state.range(0));
     for (uint64_t i = 0; i < n; ++i)
         init[StateKeyN(i)] = Account{i, 0, 0}.Encode();
@@ -85,7 +85,7 @@ void BM_StateTreeUpdate(benchmark::State& state) {
     uint64_t round = 0;
     for (auto _ : state) {
         const uint64_t i = round++ % n;
-        StateUpdates u;
+        StateChanges u;
         u[StateKeyN(i)] = Account{round, 1, 0}.Encode();
         if (!tree.Apply(u)) state.SkipWithError("apply");
     }

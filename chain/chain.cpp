@@ -329,7 +329,13 @@ Result<StagedBlock> Chain::AssembleBlock(const std::vector<Transaction>& candida
     BlockHeader& h = block.header;
     h.chain_id = m_params.chain_id;
     h.height = tip.header.height + 1;
-    h.time_ms = std::max(time_ms, tip.header.time_ms + 1);
+    const auto time = ProposalTime(tip.header.time_ms, time_ms);
+    if (!time) {
+        return MakeError("time-too-old",
+                         "the tip's time is the largest there is; no block can "
+                         "follow it");
+    }
+    h.time_ms = *time;
     h.parent = tip.hash;
     h.proposer = proposer;
     block.last_commit = tip.commit;

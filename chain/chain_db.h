@@ -43,7 +43,6 @@ public:
     // nullopt if absent; an error if LevelDB fails to read.
     Result<std::optional<std::string>> Read(const std::string& key) const;
     Status Write(leveldb::WriteBatch& batch);
-    const std::string& Path() const { return m_path; }
 
     static std::string BlockKey(const Hash256& hash);
     static std::string HeightKey(uint64_t height);

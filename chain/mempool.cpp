@@ -62,11 +62,32 @@ Result<Hash256> Mempool::Add(const Transaction& tx, const TipSource& source, uin
          stale = m_by_payer.find(payer)) {
         EraseLocked(payer, stale->second.begin()->first);
     }
-    static const std::map<uint64_t, Entry> kNone;
+    static const Pending kNone;
     auto sit = m_by_payer.find(payer);
-    const auto& pending = sit == m_by_payer.end() ? kNone : sit->second;
-    const uint64_t next_nonce = account->nonce + pending.size();
-    if (tx.Nonce() < account->nonce) {
+    const Pending& pending = sit == m_by_payer.end() ? kNone : sit->second;
+    st = CheckNoncePolicy(tx, account->nonce, pending);
+    if (!st) return st.error();
+    st = CheckPendingChain(tx, pending, tip, next);
+    if (!st) return st.error();
+    auto existing = pending.find(tx.Nonce());
+    const size_t bytes = tx.Size();
+    const size_t replaced_bytes = existing != pending.end() ? existing->second.bytes : 0;
+    if (m_bytes - replaced_bytes + bytes > m_limits.max_bytes) {
+        return MakeError(ErrorKind::kPolicy, "mempool-full",
+                         "the mempool is full (" + std::to_string(m_limits.max_bytes) +
+                             " bytes); try again after the next block");
+    }
+    if (existing != pending.end()) EraseLocked(payer, tx.Nonce());
+    m_by_payer[payer].insert_or_assign(tx.Nonce(), Entry{tx, bytes});
+    m_by_id[id] = {payer, tx.Nonce()};
+    m_bytes += bytes;
+    return id;
+}
+
+Status Mempool::CheckNoncePolicy(const Transaction& tx, uint64_t account_nonce,
+                                 const Pending& pending) const {
+    const uint64_t next_nonce = account_nonce + pending.size();
+    if (tx.Nonce() < account_nonce) {
         return MakeError("nonce-too-low", "nonce " + std::to_string(tx.Nonce()) +
                                               " was already used; the next nonce for this "
                                               "sender is " +
@@ -76,8 +97,7 @@ Result<Hash256> Mempool::Add(const Transaction& tx, const TipSource& source, uin
     if (existing == pending.end() && tx.Nonce() != next_nonce) {
         return MakeError(ErrorKind::kPolicy, "nonce-gap",
                          "nonce " + std::to_string(tx.Nonce()) +
-                             " leaves a gap; the next nonce for "
-                             "this sender is " +
+                             " leaves a gap; the next nonce for this sender is " +
                              std::to_string(next_nonce));
     }
     if (existing != pending.end() && tx.Fee() <= existing->second.tx.Fee()) {
@@ -91,31 +111,27 @@ Result<Hash256> Mempool::Add(const Transaction& tx, const TipSource& source, uin
                          "sender already has " + std::to_string(pending.size()) +
                              " pending transactions; wait for some to be included");
     }
+    return Status::Ok();
+}
+
+Status Mempool::CheckPendingChain(const Transaction& tx, const Pending& pending,
+                                  const StateReader& tip, const BlockContext& next) const {
     // Every pending transaction of the payer, in nonce order with the new one
     // in its place, must still apply to the tip: the new one must not break
     // those after it (a replacement that costs more), nor fail itself.
     StateOverlay scratch(tip);
+    bool placed = false;
     for (const auto& [nonce, entry] : pending) {
         const bool replaced = nonce == tx.Nonce();
+        placed = placed || replaced;
         Status applied = ApplyTransaction(next, replaced ? tx : entry.tx, scratch);
         if (!applied) return PendingConflict(applied.error(), replaced ? nullptr : &entry.tx);
     }
-    if (existing == pending.end()) {
+    if (!placed) {
         Status applied = ApplyTransaction(next, tx, scratch);
         if (!applied) return PendingConflict(applied.error(), nullptr);
     }
-    const size_t bytes = tx.Size();
-    const size_t replaced_bytes = existing != pending.end() ? existing->second.bytes : 0;
-    if (m_bytes - replaced_bytes + bytes > m_limits.max_bytes) {
-        return MakeError(ErrorKind::kPolicy, "mempool-full",
-                         "the mempool is full (" + std::to_string(m_limits.max_bytes) +
-                             " bytes); try again after the next block");
-    }
-    if (existing != pending.end()) EraseLocked(payer, tx.Nonce());
-    m_by_payer[payer].insert_or_assign(tx.Nonce(), Entry{tx, id, bytes});
-    m_by_id[id] = {payer, tx.Nonce()};
-    m_bytes += bytes;
-    return id;
+    return Status::Ok();
 }
 
 void Mempool::EraseLocked(const XOnlyPubKey& sender, uint64_t nonce) {
@@ -124,7 +140,7 @@ void Mempool::EraseLocked(const XOnlyPubKey& sender, uint64_t nonce) {
     auto it = sit->second.find(nonce);
     if (it == sit->second.end()) return;
     m_bytes -= it->second.bytes;
-    m_by_id.erase(it->second.id);
+    m_by_id.erase(it->second.tx.Id());
     sit->second.erase(it);
     if (sit->second.empty()) m_by_payer.erase(sit);
 }
@@ -145,7 +161,7 @@ std::vector<Transaction> Mempool::Select(size_t max_txs) const {
     std::priority_queue<Head, std::vector<Head>, decltype(lower)> heads(lower);
     for (const auto& [sender, pending] : m_by_payer) {
         auto it = pending.begin();
-        heads.push(Head{it->second.tx.Fee(), it->second.id, it, pending.end()});
+        heads.push(Head{it->second.tx.Fee(), it->second.tx.Id(), it, pending.end()});
     }
     std::vector<Transaction> out;
     while (!heads.empty() && out.size() < max_txs) {
@@ -154,7 +170,7 @@ std::vector<Transaction> Mempool::Select(size_t max_txs) const {
         out.push_back(h.it->second.tx);
         auto next = std::next(h.it);
         if (next != h.end && next->first == h.it->first + 1) {
-            heads.push(Head{next->second.tx.Fee(), next->second.id, next, h.end});
+            heads.push(Head{next->second.tx.Fee(), next->second.tx.Id(), next, h.end});
         }
     }
     return out;
@@ -202,6 +218,18 @@ size_t Mempool::PendingCount(const XOnlyPubKey& payer) const {
     std::lock_guard<std::mutex> lock(m_mutex);
     auto it = m_by_payer.find(payer);
     return it == m_by_payer.end() ? 0 : it->second.size();
+}
+
+Result<uint64_t> Mempool::NextNonce(const XOnlyPubKey& payer, const TipSource& source) const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    auto account = GetAccount(source.CurrentTip().State(), payer);
+    if (!account) return account.error();
+    uint64_t next = account->nonce;
+    if (auto it = m_by_payer.find(payer); it != m_by_payer.end()) {
+        for (auto e = it->second.lower_bound(next); e != it->second.end() && e->first == next; ++e)
+            ++next;
+    }
+    return next;
 }
 
 MempoolInfo Mempool::Info() const {

@@ -73,23 +73,35 @@ public:
     void RemoveStale(const std::vector<XOnlyPubKey>& payers, const StateReader& tip);
 
     std::optional<Transaction> Get(const Hash256& txid) const;
-    // Number of pending transactions paid by `payer` (its next nonce is the
-    // account nonce plus this).
+    // Number of pending transactions paid by `payer`.
     size_t PendingCount(const XOnlyPubKey& payer) const;
+    // The nonce the payer's next transaction should use: its account nonce
+    // at the current tip of `tip` (read under the lock, as Add does) plus its
+    // pending transactions at or above it.
+    Result<uint64_t> NextNonce(const XOnlyPubKey& payer, const TipSource& tip) const;
     MempoolInfo Info() const;
 
 private:
     struct Entry {
         Transaction tx;
-        Hash256 id;
         size_t bytes;
     };
+    using Pending = std::map<uint64_t, Entry>;  // one payer's, by nonce
+
+    // The nonce rules and the per-payer bound, for tx against its payer's
+    // account nonce and pending transactions.
+    Status CheckNoncePolicy(const Transaction& tx, uint64_t account_nonce,
+                            const Pending& pending) const;
+    // tx and the payer's pending transactions all apply, in nonce order, to
+    // the tip's state in the next block's context.
+    Status CheckPendingChain(const Transaction& tx, const Pending& pending, const StateReader& tip,
+                             const BlockContext& next) const;
     void EraseLocked(const XOnlyPubKey& sender, uint64_t nonce);
 
     const ChainParams& m_params;
     const MempoolLimits m_limits;
     mutable std::mutex m_mutex;
-    std::map<XOnlyPubKey, std::map<uint64_t, Entry>> m_by_payer;  // guarded by m_mutex
+    std::map<XOnlyPubKey, Pending> m_by_payer;                    // guarded by m_mutex
     std::map<Hash256, std::pair<XOnlyPubKey, uint64_t>> m_by_id;  // guarded by m_mutex
     size_t m_bytes = 0;                                           // guarded by m_mutex
 };

@@ -24,9 +24,8 @@ struct Node {
 };
 
 Error Corrupt(const Hash256& hash, const std::string& what) {
-    return MakeError(
-        ErrorKind::kCorruption, "state-node-corrupt",
-        "state node " + HexStr(hash) + " " + what + "; the state database is corrupt, reindex");
+    return MakeError(ErrorKind::kCorruption, "state-node-corrupt",
+                     "state node " + HexStr(hash) + " " + what + "; the state database is corrupt");
 }
 
 std::vector<uint8_t> EncodeLeaf(const Hash256& key, std::span<const uint8_t> value) {
@@ -54,7 +53,7 @@ Result<Node> LoadNode(const NodeStore& store, const Hash256& hash) {
         return MakeError(ErrorKind::kCorruption, "state-node-missing",
                          "state node " + HexStr(hash) +
                              " is missing from the store; the state database is incomplete or "
-                             "corrupt, reindex");
+                             "corrupt");
     }
     Reader r(*bytes);
     Node node;
@@ -249,7 +248,7 @@ Result<std::optional<StateValue>> GetStateValue(const NodeStore& store, const Ha
     }
 }
 
-Status StateTree::Apply(const StateUpdates& updates) {
+Status StateTree::Apply(const StateChanges& updates) {
     std::vector<Change> changes;
     changes.reserve(updates.size());
     for (const auto& [key, value] : updates) {

@@ -63,9 +63,6 @@ private:
     std::map<Hash256, std::vector<uint8_t>> m_nodes;
 };
 
-// key -> new value, or nullopt to delete the key (deleting an absent key is a no-op).
-using StateUpdates = StateChanges;
-
 class StateTree {
 public:
     // Opens the tree with the given root (kEmptyStateHash for an empty tree).
@@ -80,7 +77,9 @@ public:
     // Sets or deletes a batch of keys, writes the new nodes to the store and
     // moves Root() to the new root. On error ("state-value-too-large",
     // "state-node-missing", "state-node-corrupt") nothing changes.
-    Status Apply(const StateUpdates& updates);
+    // `updates` maps keys to new values, or to nullopt to delete a key
+    // (deleting an absent key is a no-op).
+    Status Apply(const StateChanges& updates);
 
     // A proof of the key's value (or absence) against Root(); check it with
     // VerifyStateProof.

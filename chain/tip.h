@@ -10,11 +10,11 @@
 // was told about (lock order: mempool, then the source's).
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <memory>
 
 #include "consensus/block_context.h"
+#include "consensus/block_verify.h"
 #include "consensus/params.h"
 #include "consensus/state.h"
 
@@ -31,13 +31,14 @@ public:
 
     uint64_t Height() const { return m_height; }
     const StateReader& State() const { return *m_state; }
-    // The context of the next block at now_ms (raised to just after the
-    // tip's time, as the producer does), with no proposer chosen yet. It
-    // refers to this view, which must outlive it.
-    BlockContext NextBlock(const ChainParams& params, uint64_t now_ms) const {
-        return BlockContext{params, m_height + 1, std::max(now_ms, m_time_ms + 1), XOnlyPubKey{},
-                            *m_recent};
+    // The context of the next block at now_ms, stamped as the producer
+    // would (ProposalTime), with no proposer chosen yet. It refers to this
+    // view, which must outlive it (hence no call on a temporary).
+    BlockContext NextBlock(const ChainParams& params, uint64_t now_ms) const& {
+        const uint64_t time = ProposalTime(m_time_ms, now_ms).value_or(m_time_ms);
+        return BlockContext{params, m_height + 1, time, XOnlyPubKey{}, *m_recent};
     }
+    BlockContext NextBlock(const ChainParams&, uint64_t) const&& = delete;
 
 private:
     uint64_t m_height;

@@ -33,7 +33,7 @@ Result<BlockExecution> BlockExecution::Begin(const BlockContext& ctx,
         return MakeError("bad-proposer",
                          "proposer " + HexStr(ctx.proposer) + " is not in the validator set");
     }
-    return BlockExecution(ctx, state, sigs);
+    return BlockExecution(ctx, std::move(*current), state, sigs);
 }
 
 Status BlockExecution::Add(const Transaction& tx) {
@@ -45,12 +45,10 @@ Status BlockExecution::Add(const Transaction& tx) {
 }
 
 Result<std::vector<TxReceipt>> BlockExecution::End() && {
-    auto current = GetValidatorSet(*m_state, RecordTag::kValidators);
-    if (!current) return current.error();
     auto last = GetValidatorSet(*m_state, RecordTag::kLastValidators);
     if (!last) return last.error();
-    if (*last != *current) {
-        Status st = PutValidatorSet(*m_state, RecordTag::kLastValidators, *current);
+    if (*last != m_signers) {
+        Status st = PutValidatorSet(*m_state, RecordTag::kLastValidators, m_signers);
         if (!st) return st.error();
     }
     return std::move(m_receipts);

@@ -44,8 +44,9 @@ public:
     // Begin-block: at height 1 the last commit must be genesis's (no
     // signatures); above it, its signers must be a quorum of the state's
     // last validator set, and their precommits are queued in `sigs`. The
-    // proposer must be in the state's current validator set. `ctx`, `state`
-    // and `sigs` must outlive the execution.
+    // proposer must be in the state's current validator set. `state` and
+    // `sigs` must outlive the execution (`ctx` is copied; what it refers to,
+    // the parameters and recent hashes, must outlive it too).
     static Result<BlockExecution> Begin(const BlockContext& ctx,
                                         const CommitCertificate& last_commit, StateOverlay& state,
                                         SignatureSink& sigs);
@@ -55,16 +56,19 @@ public:
     Status Add(const Transaction& tx);
     size_t Count() const { return m_receipts.size(); }
 
-    // End-block: the validator set that must sign this block becomes the
-    // last validator set; at the end of an epoch, epoch work runs here.
-    // Returns the receipts, one per transaction.
+    // End-block: the validator set that had to sign this block (read by
+    // Begin, before any transaction) becomes the last validator set; epoch
+    // work, when there is some, goes after that. Returns the receipts, one
+    // per transaction.
     Result<std::vector<TxReceipt>> End() &&;
 
 private:
-    BlockExecution(const BlockContext& ctx, StateOverlay& state, SignatureSink& sigs)
-        : m_ctx(ctx), m_state(&state), m_sigs(&sigs) {}
+    BlockExecution(const BlockContext& ctx, ValidatorSet signers, StateOverlay& state,
+                   SignatureSink& sigs)
+        : m_ctx(ctx), m_signers(std::move(signers)), m_state(&state), m_sigs(&sigs) {}
 
-    const BlockContext& m_ctx;
+    BlockContext m_ctx;      // a copy: the caller's may be a temporary
+    ValidatorSet m_signers;  // the "validators" record as Begin found it
     StateOverlay* m_state;
     SignatureSink* m_sigs;
     std::vector<TxReceipt> m_receipts;

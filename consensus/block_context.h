@@ -37,6 +37,12 @@ private:
     std::vector<Hash256> m_hashes;
 };
 
+// Epoch e holds the blocks e * epoch_blocks .. (e + 1) * epoch_blocks - 1
+// (genesis is block 0 of epoch 0).
+inline uint64_t EpochOf(uint64_t height, const ChainParams& params) {
+    return height / params.epoch_blocks;
+}
+
 struct BlockContext {
     const ChainParams& params;
     uint64_t height;
@@ -44,9 +50,7 @@ struct BlockContext {
     XOnlyPubKey proposer;  // receives the fees; zero at mempool entry, where no one is chosen yet
     const RecentBlockHashes& recent;  // must hold at least the parent (height - 1)
 
-    // Epoch e holds the blocks e * epoch_blocks .. (e + 1) * epoch_blocks - 1
-    // (genesis is block 0 of epoch 0).
-    uint64_t Epoch() const { return height / params.epoch_blocks; }
+    uint64_t Epoch() const { return EpochOf(height, params); }
     // True for the last block of its epoch, where end-block does epoch work.
     bool IsEpochEnd() const { return (height + 1) % params.epoch_blocks == 0; }
     // The hash of block h if it is one of the params.recent_block_hashes

@@ -1,9 +1,11 @@
 #include "consensus/block_verify.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 
 #include "consensus/tx_verify.h"
+#include "util/overflow.h"
 #include "util/strencodings.h"
 
 namespace maillon {
@@ -31,6 +33,12 @@ Status CheckBlockHeader(const BlockHeader& header, const BlockHeader& parent,
                                              std::to_string(parent.time_ms));
     }
     return Status::Ok();
+}
+
+std::optional<uint64_t> ProposalTime(uint64_t parent_time_ms, uint64_t now_ms) {
+    const auto after = CheckedAdd(parent_time_ms, 1);
+    if (!after) return std::nullopt;
+    return std::max(now_ms, *after);
 }
 
 Status CheckProposalTime(const BlockHeader& header, uint64_t now_ms, const ChainParams& params) {

@@ -3,6 +3,8 @@
 // the node that checks it.
 #pragma once
 
+#include <optional>
+
 #include "consensus/block.h"
 #include "consensus/params.h"
 #include "util/result.h"
@@ -13,6 +15,12 @@ namespace maillon {
 // parent hash, and time strictly after the parent's.
 Status CheckBlockHeader(const BlockHeader& header, const BlockHeader& parent,
                         const ChainParams& params);
+
+// The time the proposer gives the block after a parent stamped
+// parent_time_ms, at local time now_ms: max(now_ms, parent_time_ms + 1), or
+// nullopt when the parent's time is the largest there is (no block can
+// follow it).
+std::optional<uint64_t> ProposalTime(uint64_t parent_time_ms, uint64_t now_ms);
 
 // The clock rule for a proposal, applied when deciding whether to vote for it
 // (never to a committed block): its time is at most

@@ -99,7 +99,13 @@ Status CheckCommitQuorum(const CommitCertificate& cert, const ValidatorSet& set,
                          " at height " + std::to_string(height));
     }
     uint64_t power = 0;
-    for (const CommitSignature& s : cert.signatures) {
+    for (size_t i = 0; i < cert.signatures.size(); ++i) {
+        const CommitSignature& s = cert.signatures[i];
+        // The decoder enforces this for bytes; a certificate built in memory
+        // (from gathered votes) must not count a validator twice either.
+        if (i > 0 && s.validator_index <= cert.signatures[i - 1].validator_index) {
+            return BadCommit("validator indices must be strictly ascending, each once");
+        }
         if (s.validator_index >= set.Size()) {
             return BadCommit("validator index " + std::to_string(s.validator_index) +
                              " is outside the set of " + std::to_string(set.Size()));
@@ -155,6 +161,11 @@ Result<CommitCertificate> SignCommit(const ValidatorSet& set, uint32_t chain_id,
               [](const CommitSignature& a, const CommitSignature& b) {
                   return a.validator_index < b.validator_index;
               });
+    for (size_t i = 1; i < c.signatures.size(); ++i) {
+        if (c.signatures[i].validator_index == c.signatures[i - 1].validator_index) {
+            return BadCommit("a validator's key is given twice");
+        }
+    }
     return c;
 }
 

@@ -64,8 +64,9 @@ struct CommitCertificate {
 CommitCertificate GenesisCommit(const Hash256& genesis_hash);
 
 // Every rule but the signatures: the certificate is for `height` and
-// `block_hash`, every index is inside `set`, and the signers' power is a
-// quorum of it. Code "bad-commit".
+// `block_hash`, its indices ascend strictly (no validator counted twice) and
+// are inside `set`, and the signers' power is a quorum of it. Code
+// "bad-commit".
 Status CheckCommitQuorum(const CommitCertificate& cert, const ValidatorSet& set, uint64_t height,
                          const Hash256& block_hash);
 
@@ -80,7 +81,8 @@ Status VerifyCommit(const CommitCertificate& cert, const ValidatorSet& set, uint
                     uint64_t height, const Hash256& block_hash);
 
 // A certificate for the block, with a precommit by each of `keys` (each must
-// be in `set`; "bad-commit" otherwise). Signatures are ordered by index.
+// be in `set`, and appear once; "bad-commit" otherwise). Signatures are
+// ordered by index.
 Result<CommitCertificate> SignCommit(const ValidatorSet& set, uint32_t chain_id, uint64_t height,
                                      uint32_t round, const Hash256& block_hash,
                                      std::span<const PrivKey> keys);

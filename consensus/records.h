@@ -17,9 +17,11 @@
 // carries). A stored record that does not decode is reported as corruption.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "consensus/state.h"
@@ -80,6 +82,16 @@ inline constexpr uint8_t kDeviceUptime = 1;
 inline constexpr uint8_t kDeviceBandwidth = 2;
 inline constexpr uint8_t kDeviceStorage = 4;
 inline constexpr uint8_t kDeviceKindsMask = kDeviceUptime | kDeviceBandwidth | kDeviceStorage;
+
+struct DeviceKindName {
+    std::string_view name;
+    uint8_t bit;
+};
+inline constexpr std::array<DeviceKindName, 3> kDeviceKindNames = {{
+    {"uptime", kDeviceUptime},
+    {"bandwidth", kDeviceBandwidth},
+    {"storage", kDeviceStorage},
+}};
 
 // A registered device. Encoding: u8 version (1) | owner [32] | kinds u8 |
 // bond u64 | registered_height u64.

@@ -1,5 +1,6 @@
-// Proofs against the account-state root (the sparse Merkle tree of
-// chain/state_tree.h), and the hashing rules that tree and proofs share.
+// Proofs against the state root (the sparse Merkle tree of
+// chain/state_tree.h, over the records of consensus/records.h), and the
+// hashing rules that tree and proofs share.
 //
 // Tree shape (doc/protocol.md is the normative description):
 //  - keys are 32-byte hashes; bit i of a key is bit (7 - i % 8) of byte i / 8

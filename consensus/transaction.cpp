@@ -59,6 +59,10 @@ std::string_view RoleName(Role role) {
             return "owner";
         case Role::kDevice:
             return "device";
+        case Role::kConsumer:
+            return "consumer";
+        case Role::kClient:
+            return "client";
     }
     return "unknown";
 }

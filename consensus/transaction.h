@@ -49,12 +49,14 @@ inline constexpr size_t kMaxTxSize =
 
 // The part a signer plays in a transaction. Declared by each type.
 enum class Role : uint8_t {
-    kSender,  // moves its own funds (transfer)
-    kOwner,   // owns a device and pays its bond
-    kDevice,  // the device's own key: proves possession
+    kSender,    // moves its own funds (transfer)
+    kOwner,     // owns a device and pays its bond
+    kDevice,    // the device's own key: proves possession
+    kConsumer,  // used a device's service and pays for it in credits
+    kClient,    // has a device store its data
 };
 
-// "sender", "owner", "device".
+// "sender", "owner", "device", "consumer", "client".
 std::string_view RoleName(Role role);
 
 // A decoded payload. Each transaction type defines its own (consensus/tx/).

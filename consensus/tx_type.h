@@ -47,7 +47,6 @@ enum class JsonKind : uint8_t {
     kAddress,  // an x-only key as this network's address
     kAmount,   // base units, a JSON integer
     kUInt64,   // a JSON integer
-    kString,
 };
 
 struct JsonField {

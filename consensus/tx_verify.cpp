@@ -17,12 +17,17 @@ namespace {
 Status ApplyUnchecked(const BlockContext& ctx, const Transaction& tx, StateOverlay& state) {
     auto payer = GetAccount(state, tx.Payer());
     if (!payer) return payer.error();
-    if (tx.Nonce() != payer->nonce) {
-        const bool replay = tx.Nonce() < payer->nonce;
-        return MakeError(replay ? "nonce-too-low" : "nonce-too-high",
-                         "transaction nonce " + std::to_string(tx.Nonce()) + " but the " +
-                             std::string(RoleName(tx.Type().Roles()[0])) + "'s next nonce is " +
-                             std::to_string(payer->nonce));
+    switch (tx.Type().Replay()) {
+        case ReplayPolicy::kAccountNonce:
+            if (tx.Nonce() != payer->nonce) {
+                const bool replay = tx.Nonce() < payer->nonce;
+                return MakeError(replay ? "nonce-too-low" : "nonce-too-high",
+                                 "transaction nonce " + std::to_string(tx.Nonce()) + " but the " +
+                                     std::string(RoleName(tx.Type().Roles()[0])) +
+                                     "'s next nonce is " + std::to_string(payer->nonce));
+            }
+            payer->nonce += 1;  // bounded by the number of transactions: cannot overflow
+            break;
     }
     const auto debit = PayerDebit(tx, ctx.params);
     if (!debit) return MakeError("amount-overflow", "cost plus fee overflows 64 bits");
@@ -33,7 +38,6 @@ Status ApplyUnchecked(const BlockContext& ctx, const Transaction& tx, StateOverl
                              FormatMoney(*debit) + " MLN (cost + fee)");
     }
     payer->balance -= *debit;
-    payer->nonce += 1;  // cannot overflow: a nonce is bounded by the number of transactions
     Status st = PutAccount(state, tx.Payer(), *payer);
     if (!st) return st;
 

@@ -4,6 +4,7 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -19,6 +20,7 @@
 #include "common/options.h"
 #include "consensus/tx/register_device.h"
 #include "consensus/tx/transfer.h"
+#include "consensus/tx_type.h"
 #include "primitives/address.h"
 #include "util/strencodings.h"
 
@@ -75,8 +77,6 @@ using Words = std::vector<std::string>;
 
 // "uptime,bandwidth,storage" (any non-empty subset) or the bit mask 1..7.
 Result<uint8_t> ParseKinds(const std::string& text) {
-    static const std::map<std::string, uint8_t> kNames = {
-        {"uptime", kDeviceUptime}, {"bandwidth", kDeviceBandwidth}, {"storage", kDeviceStorage}};
     if (auto n = ParseUInt64(text); n && *n >= 1 && *n <= kDeviceKindsMask) {
         return static_cast<uint8_t>(*n);
     }
@@ -84,21 +84,34 @@ Result<uint8_t> ParseKinds(const std::string& text) {
     size_t start = 0;
     for (;;) {
         const size_t comma = text.find(',', start);
-        const std::string name = text.substr(start, comma - start);
-        auto it = kNames.find(name);
-        if (it == kNames.end()) {
+        const std::string_view name = std::string_view(text).substr(start, comma - start);
+        auto it = std::find_if(kDeviceKindNames.begin(), kDeviceKindNames.end(),
+                               [&](const DeviceKindName& k) { return k.name == name; });
+        if (it == kDeviceKindNames.end()) {
             return MakeError("bad-kinds", "kinds '" + text +
                                               "': use uptime, bandwidth and storage, "
                                               "comma-separated, or a bit mask 1..7");
         }
-        kinds |= it->second;
+        kinds |= it->bit;
         if (comma == std::string::npos) return kinds;
         start = comma + 1;
     }
 }
 
-// The keys a transaction is signed with, by role: the payer's (-keyfile)
-// first, then the device's (-devicekeyfile) where the type has that role.
+// The key file options that sign in each role.
+struct RoleKey {
+    Role role;
+    const char* file_option;
+    const char* passphrase_option;
+};
+constexpr RoleKey kRoleKeys[] = {
+    {Role::kSender, "keyfile", "passphrasefile"},
+    {Role::kOwner, "keyfile", "passphrasefile"},
+    {Role::kDevice, "devicekeyfile", "devicepassphrasefile"},
+};
+
+// The keys a transaction is signed with, one per role of its type, in order:
+// the payer's (-keyfile) first.
 struct Signers {
     std::vector<PrivKey> keys;
     XOnlyPubKey Payer() const { return keys[0].PubKey(); }
@@ -110,7 +123,7 @@ struct TxCommand {
     std::string name;
     std::string args;  // usage of its own arguments
     size_t nargs;
-    bool device_key;  // also signed by -devicekeyfile
+    const TxType& type;  // its roles say which keys sign
     std::function<Result<Transaction>(const ChainParams&, const Words&, const Signers&,
                                       uint64_t nonce, Amount fee)>
         build;
@@ -135,8 +148,8 @@ Result<Transaction> BuildRegisterDevice(const ChainParams& params, const Words& 
 
 const std::vector<TxCommand>& TxCommands() {
     static const std::vector<TxCommand> kCommands = {
-        {"transfer", "<to> <amount>", 2, false, BuildTransfer},
-        {"registerdevice", "<kinds>", 1, true, BuildRegisterDevice},
+        {"transfer", "<to> <amount>", 2, TransferType(), BuildTransfer},
+        {"registerdevice", "<kinds>", 1, RegisterDeviceType(), BuildRegisterDevice},
     };
     return kCommands;
 }
@@ -180,15 +193,18 @@ struct Cli {
         return ReadKeyFile(*path, *pass);
     }
 
-    Result<Signers> LoadSigners(bool device_key) const {
+    Result<Signers> LoadSigners(const TxType& type) const {
         Signers s;
-        auto payer = LoadKey("keyfile", "passphrasefile");
-        if (!payer) return payer.error();
-        s.keys.push_back(std::move(*payer));
-        if (device_key) {
-            auto device = LoadKey("devicekeyfile", "devicepassphrasefile");
-            if (!device) return device.error();
-            s.keys.push_back(std::move(*device));
+        for (Role role : type.Roles()) {
+            auto it = std::find_if(std::begin(kRoleKeys), std::end(kRoleKeys),
+                                   [role](const RoleKey& k) { return k.role == role; });
+            if (it == std::end(kRoleKeys)) {
+                return MakeError("bad-option", "maillon-cli cannot sign as the " +
+                                                   std::string(RoleName(role)) + " yet");
+            }
+            auto key = LoadKey(it->file_option, it->passphrase_option);
+            if (!key) return key.error();
+            s.keys.push_back(std::move(*key));
         }
         return s;
     }
@@ -217,7 +233,7 @@ struct Cli {
         if (!nonce) return Fail("nonce '" + rest[c.nargs] + "' is not a non-negative integer");
         auto fee = Fee(rest, c.nargs + 1);
         if (!fee) return Fail(fee.error().message);
-        auto signers = LoadSigners(c.device_key);
+        auto signers = LoadSigners(c.type);
         if (!signers) return Fail(signers.error().message);
         auto tx = Build(c, rest, *signers, *nonce, *fee);
         if (!tx) return Fail(tx.error().message);
@@ -232,14 +248,18 @@ struct Cli {
         }
         auto fee = Fee(rest, c.nargs);
         if (!fee) return Fail(fee.error().message);
-        auto signers = LoadSigners(c.device_key);
+        auto signers = LoadSigners(c.type);
         if (!signers) return Fail(signers.error().message);
         rapidjson::Document acct, txid;
         if (int rc = CallRpc1("getaccount", EncodeAddress(params.hrp, signers->Payer()), acct))
             return rc;
+        if (!acct.IsObject() || !acct.HasMember("next_nonce") || !acct["next_nonce"].IsUint64()) {
+            return Fail("the node's getaccount reply has no next_nonce");
+        }
         auto tx = Build(c, rest, *signers, acct["next_nonce"].GetUint64(), *fee);
         if (!tx) return Fail(tx.error().message);
         if (int rc = CallRpc1("sendrawtransaction", HexStr(tx->Serialize()), txid)) return rc;
+        if (!txid.IsString()) return Fail("the node's sendrawtransaction reply is not a txid");
         if (args.GetBool("wait")) return WaitTx(txid.GetString());
         std::cout << txid.GetString() << "\n";
         return 0;

@@ -34,7 +34,7 @@ RpcMethod GetBlockchainInfoMethod(const Rpc& rpc) {
                 r.AddMember("blocks", tip.height, a);
                 r.AddMember("bestblockhash", JsonHex(tip.Hash(), a), a);
                 r.AddMember("time_ms", tip.time_ms, a);
-                r.AddMember("epoch", tip.height / rpc->params.epoch_blocks, a);
+                r.AddMember("epoch", EpochOf(tip.height, rpc->params), a);
                 r.AddMember("epoch_blocks", rpc->params.epoch_blocks, a);
                 r.AddMember("state_root", JsonHex(tip.state_root, a), a);
                 r.AddMember("address_prefix", JsonString(rpc->params.hrp, a), a);

@@ -25,8 +25,8 @@ RpcMethod GetDeviceMethod(const Rpc& rpc) {
             auto& a = r.GetAllocator();
             auto key = rpc->Address(req.GetString(0));
             if (!key) return RpcErrorFor(key.error());
-            const uint64_t height = rpc->node.chain->Tip().height;
-            auto device = GetDevice(*rpc->node.chain, *key);
+            const TipView tip = rpc->node.chain->CurrentTip();
+            auto device = GetDevice(tip.State(), *key);
             if (!device) return RpcErrorFor(device.error());
             if (!device->has_value()) {
                 return RpcError{kRpcNotFound, "no device " + req.GetString(0) + " is registered"};
@@ -38,7 +38,7 @@ RpcMethod GetDeviceMethod(const Rpc& rpc) {
             r.AddMember("kinds", d.kinds, a);
             r.AddMember("bond", d.bond, a);
             r.AddMember("registered_height", d.registered_height, a);
-            r.AddMember("height", height, a);
+            r.AddMember("height", tip.Height(), a);
             return std::nullopt;
         }};
 }

@@ -1,5 +1,6 @@
 #include "node/rpc_util.h"
 
+#include "consensus/records.h"
 #include "consensus/tx_type.h"
 #include "primitives/address.h"
 #include "util/strencodings.h"
@@ -15,7 +16,6 @@ using namespace rpc_result;
 RpcResult::Type ShapeOf(JsonKind kind) {
     switch (kind) {
         case JsonKind::kAddress:
-        case JsonKind::kString:
             return T::kString;
         case JsonKind::kAmount:
         case JsonKind::kUInt64:
@@ -79,8 +79,9 @@ Result<XOnlyPubKey> RpcContext::AddressSkippingCurveCheck(const std::string& tex
 // and payers (whose signatures verified). So a non-empty account proves the
 // key, and the curve check (a few µs) runs only for an empty one, or before a
 // read error just as it used to run before the read.
-Result<Account> RpcContext::AccountOf(const std::string& text, const XOnlyPubKey& key) const {
-    auto acct = node.chain->GetAccount(key);
+Result<Account> RpcContext::AccountOf(const std::string& text, const XOnlyPubKey& key,
+                                      const StateReader& state) const {
+    auto acct = GetAccount(state, key);
     if (!acct || acct->IsEmpty()) {
         if (Status st = CheckAddressKey(text, key); !st) return st.error();
     }

@@ -31,9 +31,10 @@ public:
     Result<XOnlyPubKey> Address(const std::string& text) const;
     // Address() less its curve check, which AccountOf() makes only when needed.
     Result<XOnlyPubKey> AddressSkippingCurveCheck(const std::string& text) const;
-    // The account at the tip for `key`, decoded from `text` by
+    // The account for `key` in `state`, decoded from `text` by
     // AddressSkippingCurveCheck(); an off-curve key fails as in Address().
-    Result<Account> AccountOf(const std::string& text, const XOnlyPubKey& key) const;
+    Result<Account> AccountOf(const std::string& text, const XOnlyPubKey& key,
+                              const StateReader& state) const;
     // A block hash from a height (JSON number) or a hash (string).
     Result<Hash256> ResolveBlock(const rapidjson::Value& v) const;
 

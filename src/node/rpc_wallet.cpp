@@ -43,17 +43,20 @@ RpcMethod GetAccountMethod(const Rpc& rpc) {
                 const std::string text = req.GetString(0);
                 auto addr = rpc->AddressSkippingCurveCheck(text);
                 if (!addr) return RpcErrorFor(addr.error());
-                const uint64_t height = rpc->node.chain->Tip().height;
-                auto acct = rpc->AccountOf(text, *addr);
+                // One view for the values and their height; the mempool
+                // works the next nonce out against the tip it sees.
+                const TipView tip = rpc->node.chain->CurrentTip();
+                auto acct = rpc->AccountOf(text, *addr, tip.State());
                 if (!acct) return RpcErrorFor(acct.error());
-                const uint64_t pending = rpc->node.mempool->PendingCount(*addr);
+                auto next = rpc->node.mempool->NextNonce(*addr, *rpc->node.chain);
+                if (!next) return RpcErrorFor(next.error());
                 r.SetObject();
                 r.AddMember("address", JsonString(text, a), a);
                 r.AddMember("balance", acct->balance, a);
                 r.AddMember("nonce", acct->nonce, a);
-                r.AddMember("next_nonce", acct->nonce + pending, a);
+                r.AddMember("next_nonce", *next, a);
                 r.AddMember("credits", acct->credits, a);
-                r.AddMember("height", height, a);
+                r.AddMember("height", tip.Height(), a);
                 return std::nullopt;
             }};
 }
@@ -68,7 +71,7 @@ RpcMethod GetBalanceMethod(const Rpc& rpc) {
                 const std::string text = req.GetString(0);
                 auto addr = rpc->AddressSkippingCurveCheck(text);
                 if (!addr) return RpcErrorFor(addr.error());
-                auto acct = rpc->AccountOf(text, *addr);
+                auto acct = rpc->AccountOf(text, *addr, *rpc->node.chain);
                 if (!acct) return RpcErrorFor(acct.error());
                 r.SetUint64(acct->balance);
                 return std::nullopt;

@@ -90,7 +90,7 @@ Hash256 ExpectedRoot(const std::map<XOnlyPubKey, Account>& accounts,
     }
     MemoryNodeStore store;
     StateTree tree(store, kEmptyStateHash);
-    StateUpdates updates;
+    StateChanges updates;
     for (const auto& [key, value] : state.values)
         updates[key] = value;
     BOOST_REQUIRE(tree.Apply(updates));

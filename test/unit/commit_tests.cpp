@@ -194,6 +194,14 @@ BOOST_AUTO_TEST_CASE(certificate_quorum_and_signatures) {
     CommitCertificate flipped = *good;
     flipped.signatures[1].sig[0] ^= 1;
     BOOST_CHECK_EQUAL(Code(VerifyCommit(flipped, set, 3, 7, kBlock)), "bad-commit-signature");
+    // A validator counted twice, in a certificate built in memory (from
+    // gathered votes) rather than decoded: refused, and SignCommit will not
+    // make one.
+    CommitCertificate twice = *good;
+    twice.signatures[1] = twice.signatures[0];
+    BOOST_CHECK_EQUAL(Code(CheckCommitQuorum(twice, set, 7, kBlock)), "bad-commit");
+    const std::vector<PrivKey> same = {keys[0], keys[0], keys[0]};
+    BOOST_CHECK_EQUAL(Code(SignCommit(set, 3, 7, 0, kBlock, same)), "bad-commit");
     // An index outside the set.
     CommitCertificate outside = *good;
     outside.signatures.back().validator_index = 4;

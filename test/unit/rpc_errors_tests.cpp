@@ -79,6 +79,36 @@ BOOST_AUTO_TEST_CASE(documented_mapping_is_the_code) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(protocol_doc_codes_are_the_code) {
+    // doc/protocol.md section 8 lists every reason code with its RPC code:
+    // each must be what RpcErrorFor gives an error of that reason and kind.
+    std::ifstream in(std::string(MAILLON_SOURCE_DIR) + "/doc/protocol.md");
+    BOOST_REQUIRE(in);
+    const std::regex row_re(R"(^\| (`.*`) \| (.*) \| (-?\d+) \|$)");
+    const std::regex name_re("`([a-z-]+)`");
+    std::string line;
+    bool in_section = false;
+    size_t reasons = 0;
+    while (std::getline(in, line)) {
+        if (line.rfind("## ", 0) == 0) in_section = line.rfind("## 8.", 0) == 0;
+        std::smatch m;
+        if (!in_section || !std::regex_match(line, m, row_re)) continue;
+        const std::string names = m[1], where = m[2];
+        const int code = std::stoi(m[3]);
+        const ErrorKind kind = where.find("policy") != std::string::npos    ? ErrorKind::kPolicy
+                               : where.find("storage") != std::string::npos ? ErrorKind::kCorruption
+                               : names == "`not-found`"                     ? ErrorKind::kNotFound
+                                                                            : ErrorKind::kInvalid;
+        for (auto it = std::sregex_iterator(names.begin(), names.end(), name_re);
+             it != std::sregex_iterator(); ++it) {
+            BOOST_CHECK_MESSAGE(RpcErrorFor(MakeError(kind, (*it)[1], "m")).code == code,
+                                (*it)[1] << " is documented as " << code);
+            ++reasons;
+        }
+    }
+    BOOST_CHECK_GT(reasons, 40U);
+}
+
 BOOST_AUTO_TEST_CASE(messages_lead_with_the_reason) {
     BOOST_CHECK_EQUAL(RpcErrorFor(MakeError("nonce-gap", "nonce 9 leaves a gap")).message,
                       "nonce-gap: nonce 9 leaves a gap");

@@ -100,8 +100,8 @@ Hash256 ReferenceRoot(const KeyValues& kv) {
     return ReferenceRoot(std::vector<std::pair<Hash256, Bytes>>(kv.begin(), kv.end()), 0);
 }
 
-StateUpdates SetAll(const KeyValues& kv) {
-    StateUpdates u;
+StateChanges SetAll(const KeyValues& kv) {
+    StateChanges u;
     for (const auto& [k, v] : kv)
         u[k] = v;
     return u;
@@ -115,8 +115,8 @@ StateTree TreeOf(NodeStore& store, const KeyValues& kv) {
 }
 
 // A batch that sets `key` to `value`, or deletes it when `value` is nullopt.
-StateUpdates One(const Hash256& key, std::optional<Bytes> value) {
-    StateUpdates u;
+StateChanges One(const Hash256& key, std::optional<Bytes> value) {
+    StateChanges u;
     u[key] = std::move(value);
     return u;
 }
@@ -136,7 +136,7 @@ Hash256 InsertShuffled(NodeStore& store, const KeyValues& kv, std::mt19937_64& r
     size_t i = 0;
     while (i < items.size()) {
         const size_t batch = 1 + rng() % 40;
-        StateUpdates u;
+        StateChanges u;
         for (size_t j = 0; j < batch && i < items.size(); ++j, ++i)
             u[items[i].first] = items[i].second;
         BOOST_REQUIRE(tree.Apply(u));
@@ -218,7 +218,7 @@ BOOST_AUTO_TEST_CASE(empty_tree) {
     BOOST_CHECK(!MustGet(tree, KeyOf("alice")));
 
     // Deleting absent keys from an empty tree keeps it empty and writes nothing.
-    StateUpdates del;
+    StateChanges del;
     del[KeyOf("alice")] = std::nullopt;
     del[KeyOf("bob")] = std::nullopt;
     BOOST_REQUIRE(tree.Apply(del));
@@ -237,7 +237,7 @@ BOOST_AUTO_TEST_CASE(known_answer) {
     // Roots computed by an independent Python implementation of the rules.
     MemoryNodeStore store;
     StateTree single(store, kEmptyStateHash);
-    StateUpdates u;
+    StateChanges u;
     u[H("0101010101010101010101010101010101010101010101010101010101010101")] = B("v");
     BOOST_REQUIRE(single.Apply(u));
     BOOST_CHECK_EQUAL(HexStr(single.Root()),
@@ -278,7 +278,7 @@ BOOST_AUTO_TEST_CASE(insert_get_update_delete) {
     StateTree tree(store, kEmptyStateHash);
     const Hash256 alice = KeyOf("alice"), bob = KeyOf("bob"), carol = KeyOf("carol");
 
-    StateUpdates u;
+    StateChanges u;
     u[alice] = B("alice-1");
     BOOST_REQUIRE(tree.Apply(u));
     const Hash256 root_alice = tree.Root();
@@ -334,7 +334,7 @@ BOOST_AUTO_TEST_CASE(insert_get_update_delete) {
 BOOST_AUTO_TEST_CASE(value_size_limit) {
     MemoryNodeStore store;
     StateTree tree(store, kEmptyStateHash);
-    StateUpdates u;
+    StateChanges u;
     u[KeyOf("a")] = Bytes(kMaxStateValueSize, 0x11);
     BOOST_REQUIRE(tree.Apply(u));
     const Hash256 root = tree.Root();
@@ -381,7 +381,7 @@ BOOST_AUTO_TEST_CASE(root_independent_of_order_and_batching) {
         for (const auto& [k, v] : kv)
             keys.push_back(k);
         for (int step = 0; step < 20; ++step) {
-            StateUpdates u;
+            StateChanges u;
             const size_t batch = 1 + rng() % 30;
             for (size_t j = 0; j < batch; ++j) {
                 const Hash256& k = keys[rng() % keys.size()];
@@ -403,7 +403,7 @@ BOOST_AUTO_TEST_CASE(root_independent_of_order_and_batching) {
         std::shuffle(keys.begin(), keys.end(), rng);
         size_t i = 0;
         while (i < keys.size()) {
-            StateUpdates u;
+            StateChanges u;
             const size_t batch = 1 + rng() % 50;
             for (size_t j = 0; j < batch && i < keys.size(); ++j, ++i) {
                 u[keys[i]] = std::nullopt;
@@ -461,7 +461,7 @@ BOOST_AUTO_TEST_CASE(proof_kinds_by_construction) {
     // 80.. is absent via an empty subtree, 20.. via another key's leaf (00..).
     MemoryNodeStore store;
     StateTree tree(store, kEmptyStateHash);
-    StateUpdates u;
+    StateChanges u;
     const Hash256 k00 = KeyStartingWith(0x00);
     const Hash256 k40 = KeyStartingWith(0x40);
     u[k00] = B("a");
@@ -653,7 +653,7 @@ BOOST_AUTO_TEST_CASE(old_roots_stay_readable) {
 
     // Later blocks: change, delete and add keys.
     for (int step = 0; step < 10; ++step) {
-        StateUpdates u;
+        StateChanges u;
         for (int j = 0; j < 20; ++j) {
             auto it = kv.begin();
             std::advance(it, rng() % kv.size());
@@ -794,7 +794,7 @@ BOOST_AUTO_TEST_CASE(failed_apply_writes_nothing) {
     FaultyStore store(base);
     store.m_hidden = StateLeafHash(last.first, Sha256(last.second));
     StateTree tree(store, full.Root());
-    StateUpdates u;
+    StateChanges u;
     u[first.first] = B("left side");
     u[last.first] = B("right side");
     const size_t nodes = base.Nodes().size();
@@ -875,7 +875,7 @@ BOOST_AUTO_TEST_CASE(staging_store_over_base) {
     // staging store only; after copying them into the base the new root reads.
     MemoryNodeStore staging(&base);
     StateTree staged(staging, tree.Root());
-    StateUpdates u;
+    StateChanges u;
     u[kv.begin()->first] = B("changed");
     u[RandomHash(rng)] = B("new");
     BOOST_REQUIRE(staged.Apply(u));
@@ -893,7 +893,7 @@ BOOST_AUTO_TEST_CASE(single_update_cost_is_logarithmic) {
     for (size_t n : {1000, 10000, 100000}) {
         CountingStore store;
         StateTree tree(store, kEmptyStateHash);
-        StateUpdates all;
+        StateChanges all;
         std::vector<Hash256> keys;
         for (size_t i = 0; i < n; ++i) {
             const Hash256 k = KeyOf("address-" + std::to_string(n) + "-" + std::to_string(i));
@@ -905,7 +905,7 @@ BOOST_AUTO_TEST_CASE(single_update_cost_is_logarithmic) {
         constexpr int kSamples = 200;
         uint64_t reads = 0, writes = 0, max_reads = 0, max_writes = 0;
         for (int i = 0; i < kSamples; ++i) {
-            StateUpdates u;
+            StateChanges u;
             // Alternate: modify an existing key, insert a new one, delete one.
             if (i % 3 == 0) {
                 u[keys[rng() % keys.size()]] = RandomValue(rng);
