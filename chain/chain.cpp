@@ -144,10 +144,9 @@ Status Chain::LoadTip() {
     if (!tip_hash->has_value() || (*tip_hash)->size() != 32) return Corrupt("missing tip");
     TipState tip;
     std::copy((*tip_hash)->begin(), (*tip_hash)->end(), tip.hash.begin());
-    auto block = GetBlock(tip.hash);
-    if (!block) return block.error();
-    if (!block->has_value()) return Corrupt("tip block " + HexStr(tip.hash) + " is missing");
-    tip.header = (*block)->header;
+    auto head = HeadOf(tip.hash);
+    if (!head) return head.error();
+    tip.header = head->header;
     auto commit = m_db->Read(ChainDb::kTipCommitKey);
     if (!commit) return commit.error();
     if (!commit->has_value()) return Corrupt("the tip's commit certificate is missing");
@@ -223,15 +222,20 @@ Result<std::optional<Hash256>> Chain::GetBlockHash(uint64_t height) const {
     return std::optional<Hash256>(h);
 }
 
-Result<Block> Chain::BlockAt(uint64_t height) const {
+Result<BlockHead> Chain::HeadOf(const Hash256& hash) const {
+    auto raw = m_db->Read(ChainDb::BlockKey(hash));
+    if (!raw) return raw.error();
+    if (!raw->has_value()) return Corrupt("block " + HexStr(hash) + " is missing");
+    auto head = DecodeBlockHead(AsBytes(**raw));
+    if (!head) return Corrupt("block " + HexStr(hash) + ": " + head.error().message);
+    return head;
+}
+
+Result<BlockHead> Chain::HeadAt(uint64_t height) const {
     auto hash = GetBlockHash(height);
     if (!hash) return hash.error();
     if (!hash->has_value()) return NoBlockAt(height, Tip().height);
-    auto block = GetBlock(**hash);
-    if (!block) return block.error();
-    if (!block->has_value())
-        return Corrupt("block at height " + std::to_string(height) + " is missing");
-    return std::move(**block);
+    return HeadOf(**hash);
 }
 
 Result<std::optional<TxLocation>> Chain::FindTransaction(const Hash256& txid) const {
@@ -263,21 +267,21 @@ Result<Account> Chain::GetAccount(const XOnlyPubKey& address) const {
 Result<AccountProof> Chain::ProveAccount(const XOnlyPubKey& address, uint64_t height) const {
     const TipState tip = Snapshot();
     if (height > tip.header.height) return NoBlockAt(height, tip.header.height);
-    auto block = BlockAt(height);
-    if (!block) return block.error();
+    auto head = HeadAt(height);
+    if (!head) return head.error();
     AccountProof out;
-    out.header = block->header;
+    out.header = head->header;
     if (height == tip.header.height) {
         out.certificate = tip.commit;
     } else {
-        auto child = BlockAt(height + 1);
+        auto child = HeadAt(height + 1);
         if (!child) return child.error();
         out.certificate = std::move(child->last_commit);
     }
     // The set a header commits to is the one in the state before it.
     Hash256 set_root = out.header.state_root;
     if (height > 0) {
-        auto parent = BlockAt(height - 1);
+        auto parent = HeadAt(height - 1);
         if (!parent) return parent.error();
         set_root = parent->header.state_root;
     }

@@ -128,7 +128,9 @@ private:
     Status InitGenesis();
     Status LoadTip();
     TipState Snapshot() const;
-    Result<Block> BlockAt(uint64_t height) const;
+    // The head of the block at `height` ("not-found" above the tip).
+    Result<BlockHead> HeadAt(uint64_t height) const;
+    Result<BlockHead> HeadOf(const Hash256& hash) const;
     // Whether Stage fills in the header's next_validators_hash and
     // state_root (assembly) or checks them (validation).
     enum class HeaderRoots { kFill, kCheck };

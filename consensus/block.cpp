@@ -74,6 +74,23 @@ std::vector<uint8_t> Block::Serialize() const {
     return w.Take();
 }
 
+size_t Block::EncodedSize() const {
+    Writer count;
+    count.VarInt(txs.size());
+    size_t size = kBlockHeaderSize + last_commit.Encode().size() + count.Data().size();
+    for (const Transaction& tx : txs)
+        size += tx.Size();
+    return size;
+}
+
+Result<BlockHead> DecodeBlockHead(std::span<const uint8_t> bytes) {
+    Reader r(bytes);
+    BlockHead head;
+    if (ReadHeader(r, head.header)) CommitCertificate::Read(r, head.last_commit);
+    if (!r.ok()) return r.GetError();
+    return head;
+}
+
 Result<BlockHeader> DecodeBlockHeader(std::span<const uint8_t> bytes) {
     Reader r(bytes);
     BlockHeader h;

@@ -54,9 +54,21 @@ struct Block {
 
     Hash256 ComputeTxRoot() const;
     std::vector<uint8_t> Serialize() const;
+    // Serialize().size(), from the sizes each part already knows.
+    size_t EncodedSize() const;
+};
+
+// The start of a block's encoding: what proofs and the tip need, without
+// decoding (and hashing) every transaction behind it.
+struct BlockHead {
+    BlockHeader header;
+    CommitCertificate last_commit;
 };
 
 Result<BlockHeader> DecodeBlockHeader(std::span<const uint8_t> bytes);
+// Decodes the header and last commit at the start of a block's encoding and
+// ignores the rest (whose checks are DecodeBlock's).
+Result<BlockHead> DecodeBlockHead(std::span<const uint8_t> bytes);
 // max_txs bounds the count before any allocation; callers bound the byte size.
 Result<Block> DecodeBlock(std::span<const uint8_t> bytes, uint64_t max_txs);
 

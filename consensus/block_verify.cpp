@@ -57,7 +57,7 @@ Status CheckBlockBody(const Block& block, const ChainParams& params) {
                                              " transactions, the limit is " +
                                              std::to_string(params.max_block_txs));
     }
-    const size_t size = block.Serialize().size();
+    const size_t size = block.EncodedSize();
     if (size > params.max_block_bytes) {
         return MakeError("block-too-big", "block is " + std::to_string(size) +
                                               " bytes, the limit is " +

@@ -144,6 +144,13 @@ BOOST_AUTO_TEST_CASE(block_round_trip) {
             BOOST_CHECK(back->txs[i].Id() == b.txs[i].Id());
         BOOST_CHECK(back->ComputeTxRoot() == b.header.tx_root);
         BOOST_CHECK(back->Serialize() == bytes);
+        BOOST_CHECK_EQUAL(b.EncodedSize(), bytes.size());
+        // The head alone: header and certificate, whatever follows.
+        auto head = DecodeBlockHead(bytes);
+        BOOST_REQUIRE_MESSAGE(head, (head ? "" : head.error().message));
+        BOOST_CHECK(head->header == b.header);
+        BOOST_CHECK(head->last_commit == b.last_commit);
+        BOOST_CHECK(!DecodeBlockHead(std::span(bytes.data(), body - 1)));
     }
 }
 
