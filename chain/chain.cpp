@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "chain/height_mark.h"
 #include "consensus/block_verify.h"
 #include "consensus/genesis.h"
 #include "consensus/tx_verify.h"
@@ -24,10 +25,9 @@ std::string AsString(std::span<const uint8_t> b) {
     return std::string(b.begin(), b.end());
 }
 
-Error Corrupt(const std::string& what) {
+Error CorruptError(const std::string& what) {
     return MakeError(ErrorKind::kCorruption, "db-corrupt",
-                     "chain database is corrupt: " + what +
-                         " (restore from a backup or resync with a fresh data directory)");
+                     "chain database is corrupt: " + what + "; " + kStorageAdvice);
 }
 
 Error NoBlockAt(uint64_t height, uint64_t tip) {
@@ -56,56 +56,100 @@ Result<Hash256> StageTree(const NodeStore& base, const Hash256& root, const Stat
 
 }  // namespace
 
-Chain::Chain(std::unique_ptr<ChainDb> db, const ChainParams& params)
-    : m_db(std::move(db)), m_nodes(*m_db), m_params(params) {}
+Chain::Chain(std::unique_ptr<ChainDb> db, const ChainParams& params, std::string path)
+    : m_path(std::move(path)), m_db(std::move(db)), m_nodes(*m_db), m_params(params) {}
 
 Result<std::unique_ptr<Chain>> Chain::Open(const std::string& db_path, const ChainParams& params,
                                            size_t cache_bytes, leveldb::Env* env) {
     auto db = ChainDb::Open(db_path, cache_bytes, env);
     if (!db) return db.error();
-    std::unique_ptr<Chain> chain(new Chain(std::move(*db), params));
-
-    auto version = chain->m_db->Read(ChainDb::kVersionKey);
-    if (!version) return version.error();
-    if (!version->has_value()) {
+    std::unique_ptr<Chain> chain(new Chain(std::move(*db), params, db_path));
+    auto stored = chain->CheckVersionRecord();
+    if (!stored) return stored.error();
+    auto reindexing = chain->m_db->Read(ChainDb::kReindexKey);
+    if (!reindexing) return reindexing.error();
+    if (reindexing->has_value()) {
+        return MakeError(ErrorKind::kCorruption, "reindex-interrupted",
+                         "a -reindex of the chain database at " + db_path +
+                             " did not finish; restart maillond with -reindex to complete it");
+    }
+    if (!*stored) {
         Status st = chain->InitGenesis();
         if (!st) return st.error();
-    } else {
-        Reader r(AsBytes(**version));
-        uint32_t chain_id = 0, format = 0;
-        Hash256 genesis{};
-        r.U32(chain_id, "chain_id");
-        if (r.ok() && r.Remaining() == 0) {
-            return MakeError("old-database",
-                             "the database at " + db_path +
-                                 " was written by an earlier version of maillond, whose "
-                                 "protocol this version no longer reads; move it away (a dev "
-                                 "chain can simply be deleted) and start again");
-        }
-        r.U32(format, "format");
-        r.Array(genesis, "genesis");
-        if (!r.Finish()) return Corrupt("bad version record");
-        if (chain_id != params.chain_id) {
-            return MakeError("wrong-network", "the database at " + db_path +
-                                                  " belongs to chain id " +
-                                                  std::to_string(chain_id) + ", not the " +
-                                                  params.name + " network");
-        }
-        if (format != kDbFormat) {
-            return MakeError("old-database", "the database at " + db_path + " has format " +
-                                                 std::to_string(format) + ", this maillond reads " +
-                                                 std::to_string(kDbFormat));
-        }
-        if (genesis != params.genesis_hash) {
-            return MakeError("wrong-genesis", "the database at " + db_path +
-                                                  " holds a chain whose genesis is " +
-                                                  HexStr(genesis) + ", not the " + params.name +
-                                                  " network's " + HexStr(params.genesis_hash));
-        }
     }
     Status st = chain->LoadTip();
     if (!st) return st.error();
+    st = chain->CheckHeightMark();
+    if (!st) return st.error();
+    chain->WriteMark(chain->Snapshot());
     return chain;
+}
+
+Result<bool> Chain::CheckVersionRecord() const {
+    auto version = m_db->Read(ChainDb::kVersionKey);
+    if (!version) return version.error();
+    if (!version->has_value()) return false;
+    Reader r(AsBytes(**version));
+    uint32_t chain_id = 0, format = 0;
+    Hash256 genesis{};
+    r.U32(chain_id, "chain_id");
+    if (r.ok() && r.Remaining() == 0) {
+        return MakeError("old-database",
+                         "the database at " + m_path +
+                             " was written by an earlier version of maillond, whose "
+                             "protocol this version no longer reads; move it away (a dev "
+                             "chain can simply be deleted) and start again");
+    }
+    r.U32(format, "format");
+    r.Array(genesis, "genesis");
+    if (!r.Finish()) return Corrupt("bad version record");
+    if (chain_id != m_params.chain_id) {
+        return MakeError("wrong-network", "the database at " + m_path + " belongs to chain id " +
+                                              std::to_string(chain_id) + ", not the " +
+                                              m_params.name + " network");
+    }
+    if (format != kDbFormat) {
+        return MakeError("old-database", "the database at " + m_path + " has format " +
+                                             std::to_string(format) + ", this maillond reads " +
+                                             std::to_string(kDbFormat));
+    }
+    if (genesis != m_params.genesis_hash) {
+        return MakeError("wrong-genesis", "the database at " + m_path +
+                                              " holds a chain whose genesis is " + HexStr(genesis) +
+                                              ", not the " + m_params.name + " network's " +
+                                              HexStr(m_params.genesis_hash));
+    }
+    return true;
+}
+
+Status Chain::CheckHeightMark() const {
+    const TipState tip = Snapshot();
+    const std::optional<HeightMark> mark = ReadHeightMark(MarkPath());
+    if (!mark || (mark->height < tip.header.height) ||
+        (mark->height == tip.header.height && mark->hash == tip.hash)) {
+        return Status::Ok();
+    }
+    return MakeError(ErrorKind::kCorruption, "db-lost-blocks",
+                     "the chain database at " + m_path + " ends at height " +
+                         std::to_string(tip.header.height) + " (block " + HexStr(tip.hash) +
+                         "), but this node had committed block " + HexStr(mark->hash) +
+                         " at height " + std::to_string(mark->height) + " (recorded in " +
+                         MarkPath() +
+                         "): the database lost its last blocks (a log file cut short, or an "
+                         "older copy put back). Restore the data directory from a backup, or "
+                         "restart maillond with -reindex to go on from the blocks it holds");
+}
+
+std::string Chain::MarkPath() const {
+    return m_path + "/" + kHeightMarkFile;
+}
+
+void Chain::WriteMark(const TipState& tip) const {
+    (void)WriteHeightMark(MarkPath(), HeightMark{tip.header.height, tip.hash});
+}
+
+Error Chain::Corrupt(const std::string& what) const {
+    return m_db->Failure(CorruptError(what));
 }
 
 Status Chain::InitGenesis() {
@@ -436,6 +480,7 @@ Status Chain::CommitBlock(const StagedBlock& staged, const CommitCertificate& ce
     auto recent = std::make_shared<RecentBlockHashes>(*tip.recent);
     recent->Push(h.height, staged.hash, m_params.recent_block_hashes);
     TipState next{h, staged.hash, certificate, std::move(recent)};
+    WriteMark(next);
     std::lock_guard<std::mutex> tip_lock(m_tip_mutex);
     m_tip = std::move(next);
     return Status::Ok();

@@ -11,7 +11,11 @@
 //     finalized it, without executing anything again: the block, its indexes,
 //     the new nodes, the new tip and its certificate, in one synced LevelDB
 //     write batch, so a crash leaves the last whole block.
-// Open() resumes from the stored tip, or writes the network's genesis block.
+// Open() resumes from the stored tip, or writes the network's genesis block;
+// it refuses a database of another network or genesis, one whose -reindex was
+// interrupted, and one that holds fewer blocks than this node committed to it
+// (see chain/height_mark.h). Reindex() rebuilds everything but the blocks by
+// executing the stored blocks again.
 //
 // Thread-safety: every public method may be called from any thread.
 // Validation and assembly read a snapshot of the tip and immutable state tree
@@ -82,6 +86,29 @@ public:
                                                size_t cache_bytes = 32 << 20,
                                                leveldb::Env* env = nullptr);
 
+    // Repairs the database if it does not open (ChainDb::Repair), then
+    // deletes every record but the blocks and executes the stored blocks
+    // again from genesis, each checked with every rule and root and finalized
+    // by the certificate the next block (or, for the last, the stored tip)
+    // carries; the indexes and the state are written as by CommitBlock. The
+    // chain ends at the last block that reads back, applies and is
+    // certified; blocks after it are deleted and counted in the log.
+    // Progress goes to the log. Interrupted, it leaves a mark that makes
+    // Open() ask for -reindex again. Memory: one entry per stored block.
+    static Result<std::unique_ptr<Chain>> Reindex(const std::string& db_path,
+                                                  const ChainParams& params,
+                                                  size_t cache_bytes = 32 << 20,
+                                                  leveldb::Env* env = nullptr);
+
+    // The file, inside the database directory, holding the HeightMark.
+    static constexpr const char* kHeightMarkFile = "maillon-tip";
+
+    // Called with every storage failure the database meets (ChainDb's
+    // failure handler); set before the chain is shared.
+    void SetStorageFailureHandler(ChainDb::FailureHandler handler) {
+        m_db->SetFailureHandler(std::move(handler));
+    }
+
     const ChainParams& Params() const { return m_params; }
     BlockHeader Tip() const;
     // The certificate that finalized the tip (genesis: GenesisCommit).
@@ -124,10 +151,19 @@ private:
         std::shared_ptr<const RecentBlockHashes> recent;
     };
 
-    Chain(std::unique_ptr<ChainDb> db, const ChainParams& params);
+    Chain(std::unique_ptr<ChainDb> db, const ChainParams& params, std::string path);
+    // false: no version record (a new database); an error when it belongs to
+    // another network, genesis or format.
+    Result<bool> CheckVersionRecord() const;
+    Status CheckHeightMark() const;
+    std::string MarkPath() const;
+    // A record that reads back but does not make sense: reported to the
+    // database's failure handler.
+    Error Corrupt(const std::string& what) const;
     Status InitGenesis();
     Status LoadTip();
     TipState Snapshot() const;
+    void WriteMark(const TipState& tip) const;
     // The head of the block at `height` ("not-found" above the tip).
     Result<BlockHead> HeadAt(uint64_t height) const;
     Result<BlockHead> HeadOf(const Hash256& hash) const;
@@ -140,6 +176,7 @@ private:
                               std::vector<TxReceipt> receipts, HeaderRoots roots) const;
     void AddBlockToBatch(const Block& block, const Hash256& hash, leveldb::WriteBatch& batch) const;
 
+    const std::string m_path;
     mutable std::mutex m_mutex;  // serializes CommitBlock
     std::unique_ptr<ChainDb> m_db;
     DbNodeStore m_nodes;

@@ -1,41 +1,102 @@
 #include "chain/chain_db.h"
 
+#include "chain/naming_env.h"
+
 #include <leveldb/cache.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 namespace maillon {
 
-ChainDb::ChainDb(std::string path, std::unique_ptr<leveldb::DB> db,
+const char* const kStorageAdvice =
+    "check the disk, then restart "
+    "maillond with -reindex to repair the database and rebuild the chain state from the "
+    "blocks it still holds, or restore the data directory from a backup";
+
+ChainDb::ChainDb(std::string path, std::unique_ptr<NamingEnv> env, std::unique_ptr<leveldb::DB> db,
                  std::unique_ptr<leveldb::Cache> cache)
-    : m_path(std::move(path)), m_cache(std::move(cache)), m_db(std::move(db)) {}
+    : m_path(std::move(path)),
+      m_env(std::move(env)),
+      m_cache(std::move(cache)),
+      m_db(std::move(db)) {}
 
 Error ChainDb::DbError(const leveldb::Status& s, const std::string& what) const {
     const bool corrupt = s.IsCorruption();
-    return MakeError(
+    std::string text = s.ToString();
+    const std::string& file = NamingEnv::LastTableRead();
+    if (corrupt && !file.empty() && text.find(file) == std::string::npos) text += " in " + file;
+    return Failure(MakeError(
         corrupt ? ErrorKind::kCorruption : ErrorKind::kIo, corrupt ? "db-corrupt" : "db-io",
-        "chain database " + what + " failed: " + s.ToString() + " (database " + m_path + ")");
+        "chain database " + what + " failed: " + text + " (database " + m_path +
+            "); the file it names may be missing, truncated or damaged; " + kStorageAdvice));
 }
+
+Error ChainDb::Failure(Error e) const {
+    if (m_on_failure) m_on_failure(e);
+    return e;
+}
+
+namespace {
+
+leveldb::Options BaseOptions(leveldb::Env* env) {
+    leveldb::Options options;
+    options.paranoid_checks = true;
+    options.max_open_files = 256;
+    options.env = env;
+    return options;
+}
+
+bool IsAbsentOrEmpty(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return !ec;
+    return std::filesystem::is_directory(path, ec) && std::filesystem::is_empty(path, ec);
+}
+
+// LevelDB words a held lock as "IO error: lock <dir>/LOCK: <strerror>".
+bool IsLockHeld(const leveldb::Status& s) {
+    return s.IsIOError() && s.ToString().find("/LOCK:") != std::string::npos;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<ChainDb>> ChainDb::Open(const std::string& path, size_t cache_bytes,
                                                leveldb::Env* env) {
     auto cache = std::unique_ptr<leveldb::Cache>(leveldb::NewLRUCache(cache_bytes));
-    leveldb::Options options;
-    options.create_if_missing = true;
-    options.paranoid_checks = true;
+    auto naming = std::make_unique<NamingEnv>(env ? env : leveldb::Env::Default());
+    leveldb::Options options = BaseOptions(naming.get());
+    // A directory that holds anything is an existing database or a damaged
+    // one; letting LevelDB create a database there would hide (and then
+    // delete) whatever it held.
+    options.create_if_missing = IsAbsentOrEmpty(path);
     options.block_cache = cache.get();
-    options.max_open_files = 256;
-    if (env) options.env = env;
     leveldb::DB* raw = nullptr;
     leveldb::Status s = leveldb::DB::Open(options, path, &raw);
+    if (IsLockHeld(s)) {
+        return MakeError(ErrorKind::kIo, "db-locked",
+                         "cannot open the chain database at " + path + ": " + s.ToString() +
+                             " (is another maillond using this data directory?)");
+    }
     if (!s.ok()) {
-        return MakeError(
-            s.IsCorruption() ? ErrorKind::kCorruption : ErrorKind::kIo, "db-open",
-            "cannot open the chain database at " + path + ": " + s.ToString() +
-                (s.IsIOError() ? " (is another maillond using this data directory?)" : ""));
+        return MakeError(s.IsCorruption() ? ErrorKind::kCorruption : ErrorKind::kIo, "db-open",
+                         "cannot open the chain database at " + path + ": " + s.ToString() +
+                             "; the directory is not a whole database (a file is missing, "
+                             "truncated or damaged); " +
+                             kStorageAdvice);
     }
     return std::unique_ptr<ChainDb>(
-        new ChainDb(path, std::unique_ptr<leveldb::DB>(raw), std::move(cache)));
+        new ChainDb(path, std::move(naming), std::unique_ptr<leveldb::DB>(raw), std::move(cache)));
+}
+
+Status ChainDb::Repair(const std::string& path, leveldb::Env* env) {
+    if (IsAbsentOrEmpty(path)) return Status::Ok();
+    leveldb::Status s = leveldb::RepairDB(path, BaseOptions(env ? env : leveldb::Env::Default()));
+    if (!s.ok()) {
+        return MakeError(s.IsCorruption() ? ErrorKind::kCorruption : ErrorKind::kIo, "db-repair",
+                         "cannot repair the chain database at " + path + ": " + s.ToString() +
+                             "; restore the data directory from a backup");
+    }
+    return Status::Ok();
 }
 
 Result<std::optional<std::string>> ChainDb::Read(const std::string& key) const {
@@ -48,9 +109,25 @@ Result<std::optional<std::string>> ChainDb::Read(const std::string& key) const {
     return std::optional<std::string>(std::move(value));
 }
 
+Status ChainDb::ForEach(
+    const std::string& prefix,
+    const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
+    leveldb::ReadOptions ro;
+    ro.verify_checksums = true;
+    ro.fill_cache = false;
+    std::unique_ptr<leveldb::Iterator> it(m_db->NewIterator(ro));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        if (!fn(std::string_view(it->key().data(), it->key().size()),
+                std::string_view(it->value().data(), it->value().size())))
+            break;
+    }
+    if (!it->status().ok()) return DbError(it->status(), "scan");
+    return Status::Ok();
+}
+
 Status ChainDb::Write(leveldb::WriteBatch& batch) {
     leveldb::WriteOptions wo;
-    wo.sync = true;
+    wo.sync = m_sync;
     leveldb::Status s = m_db->Write(wo, &batch);
     if (!s.ok()) return DbError(s, "write");
     return Status::Ok();

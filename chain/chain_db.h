@@ -1,5 +1,6 @@
 // ChainDb: the one LevelDB database of a node's chain (blocks, indexes, state
 // tree nodes, tip), and the key layout inside it:
+//   "R"                -> present while a -reindex runs
 //   "V"                -> database record: u32 chain id | u32 format | genesis hash [32]
 //   "T"                -> tip block hash
 //   "C"                -> the commit certificate that finalized the tip
@@ -9,29 +10,48 @@
 //   "n" + node hash    -> state tree node
 // Every change goes through one WriteBatch written with sync=true, so a crash
 // leaves either the whole batch or none of it. Reads verify checksums.
+// (-reindex writes unsynced until its last batch; see Chain::Reindex.)
+//
+// Opening: an absent or empty directory becomes a new database; any other
+// directory must already be one. A directory that is not (its CURRENT file is
+// gone, a table file is missing or truncated) is refused with "db-open",
+// never replaced, and the message names the directory and -reindex, which
+// runs Repair() first. Only a database held by another process gets
+// "db-locked".
 //
 // Errors: a LevelDB failure is kind corruption ("db-corrupt") when LevelDB
 // reports corruption and I/O ("db-io") otherwise; the message names the
-// database directory and LevelDB's own words (which name the file).
+// database directory and LevelDB's own words (which name the file). Each one
+// is also passed to the failure handler, so that a node stops on the first
+// sign that its storage cannot be trusted, whichever caller met it.
 //
 // Thread-safety: LevelDB allows concurrent reads and writes; callers that
-// need a consistent view across several reads hold Chain's lock.
+// need a consistent view across several reads hold Chain's lock. The failure
+// handler is set before the database is shared and may be called from any
+// thread.
 #pragma once
 
 #include <leveldb/cache.h>
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "chain/naming_env.h"
 #include "chain/state_tree.h"
 #include "crypto/hash.h"
 #include "util/result.h"
 
 namespace maillon {
+
+// What to do about a damaged or unreadable database; the end of every
+// storage error's message.
+extern const char* const kStorageAdvice;
 
 class ChainDb {
 public:
@@ -39,10 +59,29 @@ public:
     // faults; it must outlive the database.
     static Result<std::unique_ptr<ChainDb>> Open(const std::string& path, size_t cache_bytes,
                                                  leveldb::Env* env = nullptr);
+    // LevelDB's repair: rebuilds the database's file list from the table and
+    // log files present, keeping every record that still reads back intact.
+    // What it had to drop is known only by re-executing the blocks
+    // (Chain::Reindex). Nothing to do for an absent or empty directory.
+    static Status Repair(const std::string& path, leveldb::Env* env = nullptr);
+
+    using FailureHandler = std::function<void(const Error&)>;
+    void SetFailureHandler(FailureHandler handler) { m_on_failure = std::move(handler); }
+    // Passes a storage failure found above LevelDB (a record that reads back
+    // but does not decode) to the failure handler; returns it.
+    Error Failure(Error e) const;
 
     // nullopt if absent; an error if LevelDB fails to read.
     Result<std::optional<std::string>> Read(const std::string& key) const;
     Status Write(leveldb::WriteBatch& batch);
+    // Whether Write() syncs (the default). A run of unsynced writes becomes
+    // durable with the next synced one: LevelDB syncs its log as a whole.
+    void SetSyncWrites(bool sync) { m_sync = sync; }
+    // Calls fn(key, value) for each record whose key starts with `prefix`,
+    // in key order, until fn returns false.
+    Status ForEach(
+        const std::string& prefix,
+        const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
 
     static std::string BlockKey(const Hash256& hash);
     static std::string HeightKey(uint64_t height);
@@ -51,13 +90,17 @@ public:
     static constexpr const char* kTipKey = "T";
     static constexpr const char* kTipCommitKey = "C";
     static constexpr const char* kVersionKey = "V";
+    static constexpr const char* kReindexKey = "R";
 
 private:
-    ChainDb(std::string path, std::unique_ptr<leveldb::DB> db,
+    ChainDb(std::string path, std::unique_ptr<NamingEnv> env, std::unique_ptr<leveldb::DB> db,
             std::unique_ptr<leveldb::Cache> cache);
     Error DbError(const leveldb::Status& s, const std::string& what) const;
 
     std::string m_path;
+    FailureHandler m_on_failure;
+    bool m_sync{true};
+    std::unique_ptr<NamingEnv> m_env;  // outlives m_db, which uses it
     std::unique_ptr<leveldb::Cache> m_cache;
     std::unique_ptr<leveldb::DB> m_db;
 };

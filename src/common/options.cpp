@@ -44,6 +44,9 @@ po::options_description NodeOptions() {
          "Dev network: milliseconds between produced blocks; 0 produces blocks only on generateblock "
          "(default 1000)")
         ("maxmempool", po::value<int64_t>(), "Mempool size limit in MiB (default 64)")
+        ("reindex", po::value<bool>()->implicit_value(true),
+         "Repair the chain database and rebuild the chain state and indexes by executing the "
+         "stored blocks again (progress in the log)")
         ("rpccheckresults", po::value<bool>()->implicit_value(true),
          "Testing: check every RPC result against its documented shape (default 0)");
     // clang-format on

@@ -47,13 +47,15 @@ struct Node::Impl {
     // (a block that cannot be produced or stored) and starts the shutdown.
     void Fatal(const Error& e) {
         if (failed.exchange(true)) return;
-        const std::string advice =
-            e.IsStorageFailure()
-                ? "the chain database cannot be read or written; check the disk, then restore " +
-                      datadir + " from a backup or move it away and resync"
-                : "this is a bug in block production; please report it with " + datadir +
-                      "/debug.log";
-        LogPrint("init", "fatal: " + e.message + "; the node is stopping: " + advice);
+        // Storage errors end with what to do (kStorageAdvice), except those
+        // found above the database, in records that read back but do not decode.
+        std::string advice;
+        if (!e.IsStorageFailure()) {
+            advice = "; this is a bug; please report it with " + datadir + "/debug.log";
+        } else if (e.message.find("-reindex") == std::string::npos) {
+            advice = std::string("; ") + kStorageAdvice;
+        }
+        LogPrint("init", "fatal: " + e.message + advice + "; the node is stopping");
         kill(getpid(), SIGTERM);
     }
 
@@ -84,9 +86,12 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
     LogPrint("init",
              "maillond starting on the " + params.name + " network, data directory " + n.datadir);
 
-    auto chain = Chain::Open(n.datadir + "/chainstate", params);
+    const std::string chain_path = n.datadir + "/chainstate";
+    auto chain = args.GetBool("reindex") ? Chain::Reindex(chain_path, params)
+                                         : Chain::Open(chain_path, params);
     if (!chain) return chain.error();
     n.chain = std::move(*chain);
+    n.chain->SetStorageFailureHandler([&n](const Error& e) { n.Fatal(e); });
     LogPrint("init", "chain tip height=" + std::to_string(n.chain->Tip().height));
 
     MempoolLimits limits;

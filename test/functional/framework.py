@@ -392,6 +392,18 @@ class Node:
                     continue
                 raise e
 
+    def start_expecting_error(self, extra_args=None, timeout=60):
+        """Starts the node, requires it to exit with code 1 during start-up
+        and returns what it wrote to stderr."""
+        self.start(extra_args, wait=False)
+        rc = self.wait_for_exit(timeout)
+        if rc != 1:
+            if rc is None:
+                self.kill()
+            raise AssertionError(f"{self} was expected to fail to start with code 1, got "
+                                 f"{rc}\n" + self.diagnostics())
+        return _read_from(self.stderr_path, self._stderr_offset)
+
     def _launch(self):
         argv = self._argv(self.extra_args)
         log(f"{self}: starting {' '.join(argv[1:])}")
