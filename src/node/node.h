@@ -17,14 +17,16 @@ public:
     static Result<std::unique_ptr<Node>> Start(const Args& args);
     ~Node();
 
-    // Blocks until SIGINT, SIGTERM or the `stop` RPC. The caller must have
-    // blocked those signals in every thread (BlockShutdownSignals) before
-    // Start(), so that only this wait receives them.
+    // Blocks until SIGINT, SIGTERM or the `stop` RPC; a SIGHUP meanwhile
+    // reopens debug.log. The caller must have blocked those signals in every
+    // thread (BlockShutdownSignals) before Start(), so that only this wait
+    // receives them.
     void WaitForShutdown();
     // True when the node stopped because of a fatal error (logged as such);
     // maillond then exits with status 1.
     bool Failed() const;
 
+    // Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and those it starts.
     static void BlockShutdownSignals();
 
 private:

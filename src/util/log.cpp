@@ -11,6 +11,7 @@ namespace {
 
 std::mutex g_log_mutex;
 std::FILE* g_log_file = nullptr;  // guarded by g_log_mutex
+std::string g_log_path;           // guarded by g_log_mutex
 bool g_log_console = true;        // guarded by g_log_mutex
 
 std::string Timestamp() {
@@ -36,7 +37,20 @@ Status LogOpen(const std::string& path, bool print_to_console) {
     if (!f) return MakeError("log-open", "cannot open log file " + path);
     std::setvbuf(f, nullptr, _IOLBF, 0);
     g_log_file = f;
+    g_log_path = path;
     g_log_console = print_to_console;
+    return Status::Ok();
+}
+
+Status LogReopen() {
+    std::lock_guard<std::mutex> lock(g_log_mutex);
+    if (!g_log_file) return Status::Ok();
+    std::FILE* f = std::fopen(g_log_path.c_str(), "a");
+    // Keep writing to the old file rather than lose lines.
+    if (!f) return MakeError("log-open", "cannot reopen log file " + g_log_path);
+    std::setvbuf(f, nullptr, _IOLBF, 0);
+    std::fclose(g_log_file);
+    g_log_file = f;
     return Status::Ok();
 }
 
@@ -44,6 +58,7 @@ void LogClose() {
     std::lock_guard<std::mutex> lock(g_log_mutex);
     if (g_log_file) std::fclose(g_log_file);
     g_log_file = nullptr;
+    g_log_path.clear();
     g_log_console = true;
 }
 

@@ -13,6 +13,9 @@
 namespace maillon {
 
 Status LogOpen(const std::string& path, bool print_to_console);
+// Opens the log file again under its path (after a rotation moved it away);
+// on failure the old file stays in use.
+Status LogReopen();
 void LogClose();
 void LogPrint(const char* category, const std::string& message);
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """A damaged chain database is never replaced, never served and never silently shortened: each
 kind of damage gets one clear message naming the directory or file and -reindex, which repairs
-the database and rebuilds the state by executing the stored blocks again."""
+the database and rebuilds the state by executing the stored blocks again. SIGHUP reopens
+debug.log."""
 import glob
 import os
 import shutil
+import signal
 
 from framework import (DEV_KEY_PASSPHRASE, RpcError, assert_equal, assert_greater_than, main,
                        wait_until)
@@ -134,6 +136,20 @@ def run(t):
         node.start(extra_args=["-reindex"])
     assert_greater_than(node.rpc("generateblock")["height"], 0)
     node.stop()
+
+    # SIGHUP: debug.log is reopened (after a rotation moved it away), the node goes on.
+    t.log("SIGHUP")
+    reset()
+    node.start(extra_args=[])
+    rotated = node.debug_log_path + ".1"
+    os.rename(node.debug_log_path, rotated)
+    node.process.send_signal(signal.SIGHUP)
+    wait_until(lambda: "reopened the log file (SIGHUP)" in node.debug_log(), what="a new debug.log")
+    node.rpc("generateblock")
+    wait_until(lambda: "new block height=" in node.debug_log(), what="logging to the new file")
+    node.stop()
+    assert "shutdown complete" in node.debug_log()
+    assert not os.path.exists(node.cookie_path)
 
 
 if __name__ == "__main__":
