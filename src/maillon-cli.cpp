@@ -110,12 +110,20 @@ constexpr RoleKey kRoleKeys[] = {
     {Role::kDevice, "devicekeyfile", "devicepassphrasefile"},
 };
 
-// The keys a transaction is signed with, one per role of its type, in order:
-// the payer's (-keyfile) first.
+// The key files that sign a transaction, one per role of its type, in order:
+// the payer's (-keyfile) first. Their public keys are stored in clear, so a
+// transaction is built, and its arguments checked, before any passphrase is
+// asked for.
 struct Signers {
-    std::vector<PrivKey> keys;
-    XOnlyPubKey Payer() const { return keys[0].PubKey(); }
+    std::vector<const RoleKey*> roles;
+    std::vector<std::string> paths;
+    std::vector<XOnlyPubKey> pubkeys;
+    const XOnlyPubKey& Payer() const { return pubkeys[0]; }
 };
+
+// The unsigned transaction for a nonce: the nonce may have to come from the
+// node, after the arguments are checked.
+using UnsignedTx = std::function<Transaction(uint64_t nonce)>;
 
 // A transaction kind the CLI builds: its own arguments, then the nonce and
 // an optional fee. sign<name> prints it; <name> also sends it.
@@ -124,26 +132,29 @@ struct TxCommand {
     std::string args;  // usage of its own arguments
     size_t nargs;
     const TxType& type;  // its roles say which keys sign
-    std::function<Result<Transaction>(const ChainParams&, const Words&, const Signers&,
-                                      uint64_t nonce, Amount fee)>
+    std::function<Result<UnsignedTx>(const ChainParams&, const Words&, const Signers&, Amount fee)>
         build;
 };
 
-Result<Transaction> BuildTransfer(const ChainParams& params, const Words& args, const Signers& s,
-                                  uint64_t nonce, Amount fee) {
+Result<UnsignedTx> BuildTransfer(const ChainParams& params, const Words& args, const Signers& s,
+                                 Amount fee) {
     auto to = DecodeAddress(params.hrp, args[0]);
     if (!to) return to.error();
     auto amount = ParseCliAmount("amount", args[1], /*positive=*/true);
     if (!amount) return amount.error();
-    return UnsignedTransfer(params.chain_id, s.Payer(), *to, *amount, fee, nonce);
+    return UnsignedTx(
+        [chain_id = params.chain_id, from = s.Payer(), to = *to, amount = *amount,
+         fee](uint64_t nonce) { return UnsignedTransfer(chain_id, from, to, amount, fee, nonce); });
 }
 
-Result<Transaction> BuildRegisterDevice(const ChainParams& params, const Words& args,
-                                        const Signers& s, uint64_t nonce, Amount fee) {
+Result<UnsignedTx> BuildRegisterDevice(const ChainParams& params, const Words& args,
+                                       const Signers& s, Amount fee) {
     auto kinds = ParseKinds(args[0]);
     if (!kinds) return kinds.error();
-    return UnsignedRegisterDevice(params.chain_id, s.Payer(), s.keys[1].PubKey(), *kinds,
-                                  params.device_bond, fee, nonce);
+    return UnsignedTx([chain_id = params.chain_id, owner = s.Payer(), device = s.pubkeys[1],
+                       kinds = *kinds, bond = params.device_bond, fee](uint64_t nonce) {
+        return UnsignedRegisterDevice(chain_id, owner, device, kinds, bond, fee, nonce);
+    });
 }
 
 const std::vector<TxCommand>& TxCommands() {
@@ -185,15 +196,7 @@ struct Cli {
         return args.GetString(name);
     }
 
-    Result<PrivKey> LoadKey(const char* file_option, const char* pass_option) const {
-        auto path = FileOption(file_option);
-        if (!path) return path.error();
-        auto pass = ReadPassphrase(args, "Passphrase for " + *path + ": ", pass_option);
-        if (!pass) return pass.error();
-        return ReadKeyFile(*path, *pass);
-    }
-
-    Result<Signers> LoadSigners(const TxType& type) const {
+    Result<Signers> FindSigners(const TxType& type) const {
         Signers s;
         for (Role role : type.Roles()) {
             auto it = std::find_if(std::begin(kRoleKeys), std::end(kRoleKeys),
@@ -202,26 +205,40 @@ struct Cli {
                 return MakeError("bad-option", "maillon-cli cannot sign as the " +
                                                    std::string(RoleName(role)) + " yet");
             }
-            auto key = LoadKey(it->file_option, it->passphrase_option);
-            if (!key) return key.error();
-            s.keys.push_back(std::move(*key));
+            auto path = FileOption(it->file_option);
+            if (!path) return path.error();
+            auto pub = ReadKeyFilePubKey(*path);
+            if (!pub) return pub.error();
+            s.roles.push_back(&*it);
+            s.paths.push_back(std::move(*path));
+            s.pubkeys.push_back(*pub);
         }
         return s;
+    }
+
+    // Asks for each signer's passphrase, in role order, and signs.
+    Result<Transaction> Sign(Transaction tx, const Signers& s) const {
+        for (size_t i = 0; i < s.paths.size(); ++i) {
+            auto pass = ReadPassphrase(args, "Passphrase for " + s.paths[i] + ": ",
+                                       s.roles[i]->passphrase_option);
+            if (!pass) return pass.error();
+            auto key = ReadKeyFile(s.paths[i], *pass);
+            if (!key) return key.error();
+            // The transaction names the public key read before: the file
+            // must not have been replaced since.
+            if (key->PubKey() != s.pubkeys[i]) {
+                return MakeError("key-file-changed", "key file " + s.paths[i] +
+                                                         " changed while the transaction was "
+                                                         "built; run the command again");
+            }
+            tx = tx.Sign(i, *key);
+        }
+        return tx;
     }
 
     Result<Amount> Fee(const Words& rest, size_t index) const {
         if (rest.size() <= index) return params.min_tx_fee;
         return ParseCliAmount("fee", rest[index], /*positive=*/false);
-    }
-
-    // Builds and signs with every role's key.
-    Result<Transaction> Build(const TxCommand& c, const Words& rest, const Signers& s,
-                              uint64_t nonce, Amount fee) const {
-        auto tx = c.build(params, rest, s, nonce, fee);
-        if (!tx) return tx;
-        for (size_t i = 0; i < s.keys.size(); ++i)
-            *tx = tx->Sign(i, s.keys[i]);
-        return tx;
     }
 
     // sign<name> <args> <nonce> [fee]
@@ -233,9 +250,11 @@ struct Cli {
         if (!nonce) return Fail("nonce '" + rest[c.nargs] + "' is not a non-negative integer");
         auto fee = Fee(rest, c.nargs + 1);
         if (!fee) return Fail(fee.error().message);
-        auto signers = LoadSigners(c.type);
+        auto signers = FindSigners(c.type);
         if (!signers) return Fail(signers.error().message);
-        auto tx = Build(c, rest, *signers, *nonce, *fee);
+        auto unsigned_tx = c.build(params, rest, *signers, *fee);
+        if (!unsigned_tx) return Fail(unsigned_tx.error().message);
+        auto tx = Sign((*unsigned_tx)(*nonce), *signers);
         if (!tx) return Fail(tx.error().message);
         std::cout << HexStr(tx->Serialize()) << "\n";
         return 0;
@@ -248,15 +267,17 @@ struct Cli {
         }
         auto fee = Fee(rest, c.nargs);
         if (!fee) return Fail(fee.error().message);
-        auto signers = LoadSigners(c.type);
+        auto signers = FindSigners(c.type);
         if (!signers) return Fail(signers.error().message);
+        auto unsigned_tx = c.build(params, rest, *signers, *fee);
+        if (!unsigned_tx) return Fail(unsigned_tx.error().message);
         rapidjson::Document acct, txid;
         if (int rc = CallRpc1("getaccount", EncodeAddress(params.hrp, signers->Payer()), acct))
             return rc;
         if (!acct.IsObject() || !acct.HasMember("next_nonce") || !acct["next_nonce"].IsUint64()) {
             return Fail("the node's getaccount reply has no next_nonce");
         }
-        auto tx = Build(c, rest, *signers, acct["next_nonce"].GetUint64(), *fee);
+        auto tx = Sign((*unsigned_tx)(acct["next_nonce"].GetUint64()), *signers);
         if (!tx) return Fail(tx.error().message);
         if (int rc = CallRpc1("sendrawtransaction", HexStr(tx->Serialize()), txid)) return rc;
         if (!txid.IsString()) return Fail("the node's sendrawtransaction reply is not a txid");

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """maillon-cli's command line: -- and odd words, negative numbers, repeated options, which
 parameters are sent as JSON, -rpcconnect forms and connection errors, the missing-cookie
-message and amount errors."""
+message, amount errors, and which checks come before a passphrase."""
 import os
 import subprocess
 
@@ -102,6 +102,17 @@ def run(t):
                  "at most 8 decimal places")
     assert_fails(node.cli(key, "signtransfer", dev, "0", "0", input=DEV_KEY_PASSPHRASE + "\n"),
                  "amount must be more than 0")
+
+    # A transaction's arguments are checked before any passphrase is asked for: with nothing
+    # on standard input, the argument's error comes, not "empty passphrase".
+    assert_fails(node.cli(key, "transfer", "dmln1nope", "1"), "invalid address")
+    assert_fails(node.cli(key, "transfer", dev, "0"), "amount must be more than 0")
+    assert_fails(node.cli(key, "signtransfer", "dmln1nope", "1", "0"), "invalid address")
+    assert_fails(node.cli(key, f"-devicekeyfile={node.dev_key_path}", "registerdevice", "nap"),
+                 "kinds 'nap'")
+    # ... and before the node is asked for the nonce.
+    assert_fails(run_cli(node, "-rpcport=1", key, "transfer", "dmln1nope", "1"),
+                 "invalid address")
 
 
 if __name__ == "__main__":
