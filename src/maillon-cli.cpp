@@ -306,7 +306,8 @@ struct Cli {
     int Keygen(const Words&) const {
         auto path = FileOption("keyfile");
         if (!path) return Fail(path.error().message);
-        auto pass = ReadPassphrase(args, "New passphrase for " + *path + ": ");
+        if (Status free = CheckKeyFilePathFree(*path); !free) return Fail(free.error().message);
+        auto pass = ReadNewPassphrase(args, "New passphrase for " + *path + ": ");
         if (!pass) return Fail(pass.error().message);
         const PrivKey key = PrivKey::Generate();
         Status st = WriteKeyFile(*path, key, *pass);

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """maillon-cli's command line: -- and odd words, negative numbers, repeated options, which
 parameters are sent as JSON, -rpcconnect forms and connection errors, the missing-cookie
-message, amount errors, and which checks come before a passphrase."""
+message, amount errors, which checks come before a passphrase, and keygen's confirmation."""
 import os
+import pty
 import subprocess
 
 from framework import DEV_KEY_PASSPHRASE, assert_equal, free_port, main
@@ -13,6 +14,24 @@ def run_cli(node, *args, input=None):
     proc = subprocess.run([node.cli_path, f"-datadir={node.datadir}", "-dev"] + list(args),
                           input=input, capture_output=True, text=True, timeout=60)
     return proc.returncode, proc.stdout, proc.stderr
+
+
+def run_cli_on_terminal(node, *args, lines):
+    """maillon-cli with a terminal as standard input, on which `lines` are typed."""
+    controller, terminal = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [node.cli_path] + node.cli_args() + list(args), stdin=terminal,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        os.close(terminal)
+        terminal = None
+        os.write(controller, "".join(line + "\n" for line in lines).encode())
+        out, err = proc.communicate(timeout=60)
+        return proc.returncode, out, err
+    finally:
+        if terminal is not None:
+            os.close(terminal)
+        os.close(controller)
 
 
 def assert_fails(result, *expected):
@@ -113,6 +132,21 @@ def run(t):
     # ... and before the node is asked for the nonce.
     assert_fails(run_cli(node, "-rpcport=1", key, "transfer", "dmln1nope", "1"),
                  "invalid address")
+
+    # keygen confirms a new passphrase: a terminal is asked twice; piped, one line is enough and
+    # a second one must repeat it. An existing file is refused before any passphrase is asked.
+    def new_key_file(name):
+        return "-keyfile=" + os.path.join(t.tmpdir, name)
+    rc, out, err = run_cli_on_terminal(node, new_key_file("tty.key"), "keygen", lines=["a", "a"])
+    assert rc == 0 and out.startswith("dmln1") and "Repeat the passphrase" in err, (rc, out, err)
+    assert_fails(run_cli_on_terminal(node, new_key_file("typo.key"), "keygen", lines=["a", "b"]),
+                 "the passphrases differ; no key file was written")
+    assert not os.path.exists(os.path.join(t.tmpdir, "typo.key"))
+    assert node.cli_ok(new_key_file("once.key"), "keygen", input="a\n").startswith("dmln1")
+    assert node.cli_ok(new_key_file("twice.key"), "keygen", input="a\na\n").startswith("dmln1")
+    assert_fails(node.cli(new_key_file("piped-typo.key"), "keygen", input="a\nb\n"),
+                 "the passphrases differ")
+    assert_fails(node.cli(new_key_file("once.key"), "keygen"), "once.key", "already exists")
 
 
 if __name__ == "__main__":
