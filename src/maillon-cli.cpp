@@ -9,8 +9,9 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
-#include <map>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "client/cli_params.h"
 #include "client/passphrase.h"
@@ -28,26 +29,13 @@ using namespace maillon;
 
 namespace {
 
-constexpr const char* kUsage = R"(Usage:
-  maillon-cli [options] <method> [params...]    call an RPC method (see 'maillon-cli help')
+constexpr const char* kUsageHead = R"(Usage:
+  maillon-cli [options] <method> [params...]    call an RPC method of the node
   maillon-cli [options] -named <method> [name=value...]
-  maillon-cli -keyfile=FILE keygen              create an encrypted key file
-  maillon-cli -keyfile=FILE address             show the key file's address
-  maillon-cli -keyfile=FILE signtransfer <to> <amount> <nonce> [fee]
-                                                sign a transfer offline; prints the raw hex
-  maillon-cli -keyfile=FILE transfer <to> <amount> [fee] [-wait]
-                                                sign with the next nonce, send, optionally wait
-  maillon-cli -keyfile=OWNER -devicekeyfile=DEVICE signregisterdevice <kinds> <nonce> [fee]
-  maillon-cli -keyfile=OWNER -devicekeyfile=DEVICE registerdevice <kinds> [fee] [-wait]
-                                                register a device (both keys sign; the owner
-                                                pays the fee and the bond); kinds: uptime,
-                                                bandwidth, storage, comma-separated
-  maillon-cli waittx <txid>                     wait until a transaction is in a block
-  maillon-cli verifyproof <address> [height]    fetch getproof and verify it locally: the
-                                                header's commit certificate (more than 2/3
-                                                of the validators' power) and the Merkle
-                                                proof; prints the height and proven account
-Amounts and fees are in MLN (e.g. 1.5; 8 decimals at most). Passphrases come from the
+)";
+
+constexpr const char* kUsageNotes =
+    R"(Amounts and fees are in MLN (e.g. 1.5; 8 decimals at most). Passphrases come from the
 terminal, -passphrasefile / -devicepassphrasefile, or one line each on standard input
 (the owner's first). Parameters true, false, null, JSON objects and arrays, and integers
 (that fit in 64 bits) are sent as JSON; everything else, including 1.5 and long digit
@@ -103,12 +91,19 @@ struct RoleKey {
     Role role;
     const char* file_option;
     const char* passphrase_option;
+    const char* metavar;  // how the usage names the file
 };
 constexpr RoleKey kRoleKeys[] = {
-    {Role::kSender, "keyfile", "passphrasefile"},
-    {Role::kOwner, "keyfile", "passphrasefile"},
-    {Role::kDevice, "devicekeyfile", "devicepassphrasefile"},
+    {Role::kSender, "keyfile", "passphrasefile", "FILE"},
+    {Role::kOwner, "keyfile", "passphrasefile", "OWNER"},
+    {Role::kDevice, "devicekeyfile", "devicepassphrasefile", "DEVICE"},
 };
+
+const RoleKey* FindRoleKey(Role role) {
+    auto it = std::find_if(std::begin(kRoleKeys), std::end(kRoleKeys),
+                           [role](const RoleKey& k) { return k.role == role; });
+    return it == std::end(kRoleKeys) ? nullptr : &*it;
+}
 
 // The key files that sign a transaction, one per role of its type, in order:
 // the payer's (-keyfile) first. Their public keys are stored in clear, so a
@@ -131,7 +126,8 @@ struct TxCommand {
     std::string name;
     std::string args;  // usage of its own arguments
     size_t nargs;
-    const TxType& type;  // its roles say which keys sign
+    const TxType& type;   // its roles say which keys sign
+    std::string summary;  // what <name> does, for help
     std::function<Result<UnsignedTx>(const ChainParams&, const Words&, const Signers&, Amount fee)>
         build;
 };
@@ -159,10 +155,57 @@ Result<UnsignedTx> BuildRegisterDevice(const ChainParams& params, const Words& a
 
 const std::vector<TxCommand>& TxCommands() {
     static const std::vector<TxCommand> kCommands = {
-        {"transfer", "<to> <amount>", 2, TransferType(), BuildTransfer},
-        {"registerdevice", "<kinds>", 1, RegisterDeviceType(), BuildRegisterDevice},
+        {"transfer", "<to> <amount>", 2, TransferType(), "send <amount> to the address <to>",
+         BuildTransfer},
+        {"registerdevice", "<kinds>", 1, RegisterDeviceType(),
+         "register a device (both keys sign; the owner pays the fee and the bond); kinds:\n"
+         "uptime, bandwidth, storage, comma-separated",
+         BuildRegisterDevice},
     };
     return kCommands;
+}
+
+// One of the CLI's own commands, for -help and `help`.
+struct CommandDoc {
+    std::string name;
+    std::string usage;    // the words after "maillon-cli"
+    std::string summary;  // lines
+};
+
+// The key file options a transaction type's signers need: "-keyfile=FILE".
+std::string KeysUsage(const TxType& type) {
+    std::string out;
+    for (Role role : type.Roles()) {
+        if (const RoleKey* k = FindRoleKey(role))
+            out += std::string(out.empty() ? "" : " ") + "-" + k->file_option + "=" + k->metavar;
+    }
+    return out;
+}
+
+std::vector<CommandDoc> TxCommandDocs() {
+    std::vector<CommandDoc> docs;
+    for (const TxCommand& c : TxCommands()) {
+        const std::string keys = KeysUsage(c.type);
+        docs.push_back({"sign" + c.name, keys + " sign" + c.name + " " + c.args + " <nonce> [fee]",
+                        "sign a " + std::string(c.type.Name()) +
+                            " offline with the given nonce; prints the raw hex"});
+        docs.push_back({c.name, keys + " " + c.name + " " + c.args + " [fee] [-wait]",
+                        c.summary +
+                            "\nsigns with the next nonce and sends it; -wait waits until it is in "
+                            "a block"});
+    }
+    return docs;
+}
+
+std::string FormatDoc(const CommandDoc& d) {
+    std::string out = "  maillon-cli " + d.usage + "\n";
+    size_t start = 0;
+    for (;;) {
+        const size_t nl = d.summary.find('\n', start);
+        out += "      " + d.summary.substr(start, nl - start) + "\n";
+        if (nl == std::string::npos) return out;
+        start = nl + 1;
+    }
 }
 
 struct Cli {
@@ -199,9 +242,8 @@ struct Cli {
     Result<Signers> FindSigners(const TxType& type) const {
         Signers s;
         for (Role role : type.Roles()) {
-            auto it = std::find_if(std::begin(kRoleKeys), std::end(kRoleKeys),
-                                   [role](const RoleKey& k) { return k.role == role; });
-            if (it == std::end(kRoleKeys)) {
+            const RoleKey* it = FindRoleKey(role);
+            if (it == nullptr) {
                 return MakeError("bad-option", "maillon-cli cannot sign as the " +
                                                    std::string(RoleName(role)) + " yet");
             }
@@ -209,7 +251,7 @@ struct Cli {
             if (!path) return path.error();
             auto pub = ReadKeyFilePubKey(*path);
             if (!pub) return pub.error();
-            s.roles.push_back(&*it);
+            s.roles.push_back(it);
             s.paths.push_back(std::move(*path));
             s.pubkeys.push_back(*pub);
         }
@@ -379,17 +421,74 @@ struct Cli {
         return 0;
     }
 
+    struct LocalCommand {
+        CommandDoc doc;
+        int (Cli::*run)(const Words&) const;
+    };
+
+    static const std::vector<LocalCommand>& LocalCommands() {
+        static const std::vector<LocalCommand> kLocal = {
+            {{"keygen", "-keyfile=FILE keygen",
+              "create an encrypted key file and print its address; asks for the passphrase\n"
+              "twice (piped: one line, or two equal lines)"},
+             &Cli::Keygen},
+            {{"address", "-keyfile=FILE address", "print the key file's address"}, &Cli::Address},
+            {{"waittx", "waittx <txid>",
+              "wait until a transaction is in a block (at most -timeout seconds)"},
+             &Cli::WaitTxCommand},
+            {{"verifyproof", "verifyproof <address> [height]",
+              "fetch getproof and verify it locally: the header's commit certificate (more\n"
+              "than 2/3 of the validators' power) and the Merkle proof; prints the height and\n"
+              "proven account"},
+             &Cli::VerifyProof},
+            {{"help", "help [command]",
+              "list these commands and the node's RPC methods, or describe one of either"},
+             &Cli::Help},
+        };
+        return kLocal;
+    }
+
+    static std::vector<CommandDoc> CommandDocs() {
+        std::vector<CommandDoc> docs;
+        for (const LocalCommand& c : LocalCommands())
+            docs.push_back(c.doc);
+        for (CommandDoc& d : TxCommandDocs())
+            docs.push_back(std::move(d));
+        return docs;
+    }
+
+    static std::string Usage() {
+        std::string out = std::string(kUsageHead) + "Commands of maillon-cli itself:\n";
+        for (const CommandDoc& d : CommandDocs())
+            out += FormatDoc(d);
+        return out + kUsageNotes;
+    }
+
+    // help [command]: the CLI's own commands, then the node's methods.
+    int Help(const Words& rest) const {
+        if (rest.size() > 1) return Fail("usage: help [command]");
+        if (rest.size() == 1) {
+            for (const CommandDoc& d : CommandDocs()) {
+                if (d.name == rest[0]) {
+                    std::cout << FormatDoc(d);
+                    return 0;
+                }
+            }
+            return CallMethod("help", rest);
+        }
+        std::cout << "== maillon-cli (commands of the CLI itself) ==\n";
+        for (const CommandDoc& d : CommandDocs())
+            std::cout << FormatDoc(d);
+        std::cout << "\n";
+        return CallMethod("help", rest);
+    }
+
     int Run(const Words& words) const {
         const std::string& cmd = words[0];
         const Words rest(words.begin() + 1, words.end());
-        using Local = int (Cli::*)(const Words&) const;
-        static const std::map<std::string, Local> kLocal = {
-            {"keygen", &Cli::Keygen},
-            {"address", &Cli::Address},
-            {"verifyproof", &Cli::VerifyProof},
-            {"waittx", &Cli::WaitTxCommand},
-        };
-        if (auto it = kLocal.find(cmd); it != kLocal.end()) return (this->*it->second)(rest);
+        for (const LocalCommand& c : LocalCommands()) {
+            if (cmd == c.doc.name) return (this->*c.run)(rest);
+        }
         for (const TxCommand& c : TxCommands()) {
             if (cmd == c.name) return SignAndSend(c, rest);
             if (cmd == "sign" + c.name) return SignOffline(c, rest);
@@ -406,12 +505,12 @@ int main(int argc, char* argv[]) {
     if (st) st = args.ReadConfigFile();
     if (!st) return Fail(st.error().message);
     if (args.IsSet("help")) {
-        std::cout << kUsage << args.Help();
+        std::cout << Cli::Usage() << args.Help();
         return 0;
     }
     if (args.Positional().empty()) {
-        std::cerr << kUsage << args.Help();
-        return Fail("no command given; 'maillon-cli help' lists the RPC methods");
+        std::cerr << Cli::Usage() << args.Help();
+        return Fail("no command given; 'maillon-cli help' lists the commands and RPC methods");
     }
     Cli cli{args, args.Params()};
     return cli.Run(args.Positional());

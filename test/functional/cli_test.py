@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """maillon-cli's command line: -- and odd words, negative numbers, repeated options, which
 parameters are sent as JSON, -rpcconnect forms and connection errors, the missing-cookie
-message, amount errors, which checks come before a passphrase, and keygen's confirmation."""
+message, help, amount errors, which checks come before a passphrase, and keygen's confirmation."""
 import os
 import pty
 import subprocess
@@ -58,7 +58,19 @@ def run(t):
 
     # No command: the usage, and a line that says what is missing.
     rc, _, err = node.cli()
-    assert rc == 1 and "error: no command given; 'maillon-cli help' lists the RPC methods" in err, err
+    assert rc == 1 and "error: no command given; 'maillon-cli help' lists the commands" in err, err
+    # help: the CLI's own commands, then the node's methods; either one described.
+    text = node.cli_ok("help")
+    for usage in ("-keyfile=FILE keygen", "-keyfile=FILE address", "waittx <txid>",
+                  "verifyproof <address> [height]", "signtransfer <to>", "transfer <to>",
+                  "-keyfile=OWNER -devicekeyfile=DEVICE registerdevice <kinds>", "getblockchaininfo",
+                  "getproof"):
+        assert usage in text, (usage, text)
+    assert text.index("keygen") < text.index("getblockchaininfo"), text
+    assert "send <amount> to the address <to>" in node.cli_ok("help", "transfer")
+    assert "signregisterdevice <kinds> <nonce>" in node.cli_ok("help", "signregisterdevice")
+    assert "getblock" in node.cli_ok("help", "getblock")
+    assert_fails(node.cli("help", "nosuchcommand"), "help: unknown command: nosuchcommand")
     # Help spells options as they are used.
     help_text = node.cli_ok("-help")
     assert "  -datadir" in help_text and "--datadir" not in help_text, help_text
