@@ -363,6 +363,15 @@ struct Cli {
         if (!path) return Fail(path.error().message);
         auto pub = ReadKeyFilePubKey(*path);
         if (!pub) return Fail(pub.error().message);
+        // The file does not know its network, but the dev key's secret is
+        // public: shown without -dev, it is the dev chain's key used by
+        // mistake, and its address elsewhere is one anyone can spend from.
+        if (params.network != Network::kDev && *pub == DevKey().PubKey()) {
+            return Fail("key file " + *path +
+                        " holds the dev network's key, whose secret is public: pass -dev for its "
+                        "address (on the " +
+                        params.name + " network anyone could spend from it)");
+        }
         std::cout << EncodeAddress(params.hrp, *pub) << "\n";
         return 0;
     }
@@ -432,7 +441,10 @@ struct Cli {
               "create an encrypted key file and print its address; asks for the passphrase\n"
               "twice (piped: one line, or two equal lines)"},
              &Cli::Keygen},
-            {{"address", "-keyfile=FILE address", "print the key file's address"}, &Cli::Address},
+            {{"address", "-keyfile=FILE address",
+              "print the key file's address on the selected network: main (mln1...) unless\n"
+              "-testnet (tmln1...) or -dev (dmln1...); the dev network's key only with -dev"},
+             &Cli::Address},
             {{"waittx", "waittx <txid>",
               "wait until a transaction is in a block (at most -timeout seconds)"},
              &Cli::WaitTxCommand},

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """maillon-cli's command line: -- and odd words, negative numbers, repeated options, which
 parameters are sent as JSON, -rpcconnect forms and connection errors, the missing-cookie
-message, help, amount errors, which checks come before a passphrase, and keygen's confirmation."""
+message, address per network, help, amount errors, which checks come before a passphrase, and keygen's confirmation."""
 import os
 import pty
 import subprocess
@@ -121,6 +121,22 @@ def run(t):
     # Half a set of credentials is refused rather than silently replaced by the cookie.
     assert_fails(node.cli("-rpcuser=bob", "getblockcount"), "-rpcuser needs -rpcpassword")
     assert_fails(node.cli("-rpcpassword=x", "getblockcount"), "-rpcpassword needs -rpcuser")
+
+    # A key file does not know its network: address prints it for the selected one, except the
+    # dev key (whose secret is public) outside the dev network.
+    def address(*options):
+        proc = subprocess.run([node.cli_path, f"-datadir={empty}"] + list(options) + ["address"],
+                              capture_output=True, text=True, timeout=60)
+        return proc.returncode, proc.stdout, proc.stderr
+    dev_key = f"-keyfile={node.dev_key_path}"
+    for network in ((), ("-testnet",)):
+        assert_fails(address(dev_key, *network), "the dev network's key", "pass -dev")
+    assert address(dev_key, "-dev")[1].startswith("dmln1")
+    other_key = os.path.join(t.tmpdir, "other.key")
+    node.new_key(other_key, "o")
+    for network, prefix in (((), "mln1"), (("-testnet",), "tmln1"), (("-dev",), "dmln1")):
+        rc, out, err = address(f"-keyfile={other_key}", *network)
+        assert rc == 0 and out.startswith(prefix), (network, rc, out, err)
 
     # Amounts: too many decimals is said as such.
     dev = node.dev_address()
