@@ -35,7 +35,9 @@ constexpr const char* kUsageHead = R"(Usage:
 )";
 
 constexpr const char* kUsageNotes =
-    R"(Amounts and fees are in MLN (e.g. 1.5; 8 decimals at most). Passphrases come from the
+    R"(Amounts and fees given to the CLI are in MLN (e.g. 1.5; 8 decimals at most), while RPC
+results are in base units (1 MLN = 10^8 base units). The fee defaults to the network's
+minimum; one above -maxfee (default 10 times the minimum) is refused. Passphrases come from the
 terminal, -passphrasefile / -devicepassphrasefile, or one line each on standard input
 (the owner's first). Parameters true, false, null, JSON objects and arrays, and integers
 (that fit in 64 bits) are sent as JSON; everything else, including 1.5 and long digit
@@ -120,6 +122,11 @@ struct Signers {
 // node, after the arguments are checked.
 using UnsignedTx = std::function<Transaction(uint64_t nonce)>;
 
+constexpr const char* kFeeUsage = "[fee-MLN]";
+// -maxfee's default, in minimum fees: room for a higher bid, never a unit
+// mistake.
+constexpr Amount kDefaultMaxFeeMinimums = 10;
+
 // A transaction kind the CLI builds: its own arguments, then the nonce and
 // an optional fee. sign<name> prints it; <name> also sends it.
 struct TxCommand {
@@ -155,8 +162,8 @@ Result<UnsignedTx> BuildRegisterDevice(const ChainParams& params, const Words& a
 
 const std::vector<TxCommand>& TxCommands() {
     static const std::vector<TxCommand> kCommands = {
-        {"transfer", "<to> <amount>", 2, TransferType(), "send <amount> to the address <to>",
-         BuildTransfer},
+        {"transfer", "<to> <amount-MLN>", 2, TransferType(),
+         "send <amount-MLN> to the address <to>", BuildTransfer},
         {"registerdevice", "<kinds>", 1, RegisterDeviceType(),
          "register a device (both keys sign; the owner pays the fee and the bond); kinds:\n"
          "uptime, bandwidth, storage, comma-separated",
@@ -186,10 +193,11 @@ std::vector<CommandDoc> TxCommandDocs() {
     std::vector<CommandDoc> docs;
     for (const TxCommand& c : TxCommands()) {
         const std::string keys = KeysUsage(c.type);
-        docs.push_back({"sign" + c.name, keys + " sign" + c.name + " " + c.args + " <nonce> [fee]",
+        docs.push_back({"sign" + c.name,
+                        keys + " sign" + c.name + " " + c.args + " <nonce> " + kFeeUsage,
                         "sign a " + std::string(c.type.Name()) +
                             " offline with the given nonce; prints the raw hex"});
-        docs.push_back({c.name, keys + " " + c.name + " " + c.args + " [fee] [-wait]",
+        docs.push_back({c.name, keys + " " + c.name + " " + c.args + " " + kFeeUsage + " [-wait]",
                         c.summary +
                             "\nsigns with the next nonce and sends it; -wait waits until it is in "
                             "a block"});
@@ -278,15 +286,33 @@ struct Cli {
         return tx;
     }
 
+    // The fee argument, at most -maxfee: fees are in MLN while RPC results
+    // are in base units, so a fee typed in the wrong unit is 10^8 too large.
     Result<Amount> Fee(const Words& rest, size_t index) const {
         if (rest.size() <= index) return params.min_tx_fee;
-        return ParseCliAmount("fee", rest[index], /*positive=*/false);
+        auto fee = ParseCliAmount("fee", rest[index], /*positive=*/false);
+        if (!fee) return fee;
+        Amount max_fee = kDefaultMaxFeeMinimums * params.min_tx_fee;
+        if (args.IsSet("maxfee")) {
+            auto given = ParseCliAmount("-maxfee", args.GetString("maxfee"), /*positive=*/false);
+            if (!given) return given.error();
+            max_fee = *given;
+        }
+        if (*fee > max_fee) {
+            return MakeError("fee-too-high",
+                             "fee " + FormatCliAmount(*fee) + " is above -maxfee, " +
+                                 FormatCliAmount(max_fee) +
+                                 " (default: " + std::to_string(kDefaultMaxFeeMinimums) +
+                                 " times the minimum fee); fees are in MLN, not base units. To "
+                                 "pay it, pass a larger -maxfee (in MLN)");
+        }
+        return fee;
     }
 
-    // sign<name> <args> <nonce> [fee]
+    // sign<name> <args> <nonce> [fee-MLN]
     int SignOffline(const TxCommand& c, const Words& rest) const {
         if (rest.size() < c.nargs + 1 || rest.size() > c.nargs + 2) {
-            return Fail("usage: sign" + c.name + " " + c.args + " <nonce> [fee]");
+            return Fail("usage: sign" + c.name + " " + c.args + " <nonce> " + kFeeUsage);
         }
         auto nonce = ParseUInt64(rest[c.nargs]);
         if (!nonce) return Fail("nonce '" + rest[c.nargs] + "' is not a non-negative integer");
@@ -302,10 +328,10 @@ struct Cli {
         return 0;
     }
 
-    // <name> <args> [fee] [-wait]: with the payer's next nonce, sent.
+    // <name> <args> [fee-MLN] [-wait]: with the payer's next nonce, sent.
     int SignAndSend(const TxCommand& c, const Words& rest) const {
         if (rest.size() < c.nargs || rest.size() > c.nargs + 1) {
-            return Fail("usage: " + c.name + " " + c.args + " [fee]");
+            return Fail("usage: " + c.name + " " + c.args + " " + kFeeUsage);
         }
         auto fee = Fee(rest, c.nargs);
         if (!fee) return Fail(fee.error().message);
@@ -396,7 +422,8 @@ struct Cli {
                   << "\",\n  \"height\": " << verified->header.height << ",\n  \"blockhash\": \""
                   << HexStr(verified->header.Hash())
                   << "\",\n  \"present\": " << (verified->account ? "true" : "false")
-                  << ",\n  \"balance\": " << acct.balance << ",\n  \"nonce\": " << acct.nonce
+                  << ",\n  \"balance\": " << acct.balance << ",\n  \"balance_mln\": \""
+                  << FormatMoney(acct.balance) << "\",\n  \"nonce\": " << acct.nonce
                   << ",\n  \"credits\": " << acct.credits << "\n}\n";
         return 0;
     }
@@ -451,7 +478,7 @@ struct Cli {
             {{"verifyproof", "verifyproof <address> [height]",
               "fetch getproof and verify it locally: the header's commit certificate (more\n"
               "than 2/3 of the validators' power) and the Merkle proof; prints the height and\n"
-              "proven account"},
+              "proven account, its balance in base units (as RPC results) and in MLN"},
              &Cli::VerifyProof},
             {{"help", "help [command]",
               "list these commands and the node's RPC methods, or describe one of either"},

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """maillon-cli's command line: -- and odd words, negative numbers, repeated options, which
 parameters are sent as JSON, -rpcconnect forms and connection errors, the missing-cookie
-message, address per network, help, amount errors, which checks come before a passphrase, and keygen's confirmation."""
+message, address per network, help, amount errors and -maxfee, which checks come before a passphrase, and keygen's confirmation."""
 import os
 import pty
 import subprocess
@@ -67,7 +67,7 @@ def run(t):
                   "getproof"):
         assert usage in text, (usage, text)
     assert text.index("keygen") < text.index("getblockchaininfo"), text
-    assert "send <amount> to the address <to>" in node.cli_ok("help", "transfer")
+    assert "send <amount-MLN> to the address <to>" in node.cli_ok("help", "transfer")
     assert "signregisterdevice <kinds> <nonce>" in node.cli_ok("help", "signregisterdevice")
     assert "getblock" in node.cli_ok("help", "getblock")
     assert_fails(node.cli("help", "nosuchcommand"), "help: unknown command: nosuchcommand")
@@ -149,6 +149,22 @@ def run(t):
                  "at most 8 decimal places")
     assert_fails(node.cli(key, "signtransfer", dev, "0", "0", input=DEV_KEY_PASSPHRASE + "\n"),
                  "amount must be more than 0")
+
+    # Fees are in MLN: one above -maxfee (default 10 minimum fees, 0.0001 MLN here) is refused,
+    # before any passphrase is asked for, unless -maxfee allows it.
+    err = assert_fails(node.cli(key, "transfer", dev, "1", "1000"),
+                       "fee 1000 MLN (100000000000 base units) is above -maxfee, "
+                       "0.0001 MLN (10000 base units)", "pass a larger -maxfee")
+    assert_fails(node.cli(key, "signtransfer", dev, "1", "0", "0.00010001"), "above -maxfee")
+    pay = DEV_KEY_PASSPHRASE + "\n"
+    node.cli_ok(key, "signtransfer", dev, "1", "0", "0.0001", input=pay)
+    node.cli_ok(key, "-maxfee=1000", "signtransfer", dev, "1", "0", "1000", input=pay)
+    assert_fails(node.cli(key, "-maxfee=0.00001", "signtransfer", dev, "1", "0", "0.00002"),
+                 "above -maxfee, 0.00001 MLN (1000 base units)")
+    assert_fails(node.cli(key, "-maxfee=lots", "signtransfer", dev, "1", "0", "1"),
+                 "-maxfee 'lots' is not an amount")
+    assert "transfer <to> <amount-MLN> [fee-MLN]" in node.cli_ok("help", "transfer")
+    assert_fails(node.cli(key, "transfer", dev), "usage: transfer <to> <amount-MLN> [fee-MLN]")
 
     # A transaction's arguments are checked before any passphrase is asked for: with nothing
     # on standard input, the argument's error comes, not "empty passphrase".

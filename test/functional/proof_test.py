@@ -45,6 +45,7 @@ def run(t):
     node.rpc("generateblock")
     after = verify(carol)
     assert_equal((after["present"], after["balance"], after["height"]), (True, 700_000_000, 1))
+    assert_equal(after["balance_mln"], "7")
     assert_equal(verify(carol, "0")["present"], False)
     assert_equal(verify(dev, "0")["balance"], 1_000_000 * 100_000_000)
 
