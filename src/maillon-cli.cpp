@@ -65,6 +65,11 @@ void PrintJson(const rapidjson::Value& v) {
 
 using Words = std::vector<std::string>;
 
+bool IsTxid(const rapidjson::Value& v) {
+    if (!v.IsString() || v.GetStringLength() != 64) return false;
+    return ParseHex(std::string_view(v.GetString(), v.GetStringLength())).has_value();
+}
+
 // "uptime,bandwidth,storage" (any non-empty subset) or the bit mask 1..7.
 Result<uint8_t> ParseKinds(const std::string& text) {
     if (auto n = ParseUInt64(text); n && *n >= 1 && *n <= kDeviceKindsMask) {
@@ -343,12 +348,14 @@ struct Cli {
         if (int rc = CallRpc1("getaccount", EncodeAddress(params.hrp, signers->Payer()), acct))
             return rc;
         if (!acct.IsObject() || !acct.HasMember("next_nonce") || !acct["next_nonce"].IsUint64()) {
-            return Fail("the node's getaccount reply has no next_nonce");
+            return Fail("the node's getaccount reply has no next_nonce (an unsigned integer)");
         }
         auto tx = Sign((*unsigned_tx)(acct["next_nonce"].GetUint64()), *signers);
         if (!tx) return Fail(tx.error().message);
         if (int rc = CallRpc1("sendrawtransaction", HexStr(tx->Serialize()), txid)) return rc;
-        if (!txid.IsString()) return Fail("the node's sendrawtransaction reply is not a txid");
+        if (!IsTxid(txid)) {
+            return Fail("the node's sendrawtransaction reply is not a txid (64 hex digits)");
+        }
         if (args.GetBool("wait")) return WaitTx(txid.GetString());
         std::cout << txid.GetString() << "\n";
         return 0;
@@ -360,9 +367,18 @@ struct Cli {
         for (;;) {
             rapidjson::Document out;
             if (int rc = CallRpc1("gettransaction", txid, out)) return rc;
-            if (out.IsObject() && out.HasMember("status") && out["status"] == "confirmed") {
+            if (!out.IsObject() || !out.HasMember("status") || !out["status"].IsString()) {
+                return Fail("the node's gettransaction reply has no status");
+            }
+            const std::string status = out["status"].GetString();
+            if (status == "confirmed") {
                 PrintJson(out);
                 return 0;
+            }
+            // Waiting on any other status could only end at the timeout.
+            if (status != "pending") {
+                return Fail("the node's gettransaction reply has status '" + status.substr(0, 40) +
+                            "', neither pending nor confirmed");
             }
             if (std::chrono::steady_clock::now() > deadline) {
                 return Fail("transaction " + txid + " is still pending after -timeout seconds");
