@@ -9,8 +9,9 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
-#include <map>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "client/cli_params.h"
 #include "client/passphrase.h"
@@ -28,26 +29,15 @@ using namespace maillon;
 
 namespace {
 
-constexpr const char* kUsage = R"(Usage:
-  maillon-cli [options] <method> [params...]    call an RPC method (see 'maillon-cli help')
+constexpr const char* kUsageHead = R"(Usage:
+  maillon-cli [options] <method> [params...]    call an RPC method of the node
   maillon-cli [options] -named <method> [name=value...]
-  maillon-cli -keyfile=FILE keygen              create an encrypted key file
-  maillon-cli -keyfile=FILE address             show the key file's address
-  maillon-cli -keyfile=FILE signtransfer <to> <amount> <nonce> [fee]
-                                                sign a transfer offline; prints the raw hex
-  maillon-cli -keyfile=FILE transfer <to> <amount> [fee] [-wait]
-                                                sign with the next nonce, send, optionally wait
-  maillon-cli -keyfile=OWNER -devicekeyfile=DEVICE signregisterdevice <kinds> <nonce> [fee]
-  maillon-cli -keyfile=OWNER -devicekeyfile=DEVICE registerdevice <kinds> [fee] [-wait]
-                                                register a device (both keys sign; the owner
-                                                pays the fee and the bond); kinds: uptime,
-                                                bandwidth, storage, comma-separated
-  maillon-cli waittx <txid>                     wait until a transaction is in a block
-  maillon-cli verifyproof <address> [height]    fetch getproof and verify it locally: the
-                                                header's commit certificate (more than 2/3
-                                                of the validators' power) and the Merkle
-                                                proof; prints the height and proven account
-Amounts and fees are in MLN (e.g. 1.5; 8 decimals at most). Passphrases come from the
+)";
+
+constexpr const char* kUsageNotes =
+    R"(Amounts and fees given to the CLI are in MLN (e.g. 1.5; 8 decimals at most), while RPC
+results are in base units (1 MLN = 10^8 base units). The fee defaults to the network's
+minimum; one above -maxfee (default 10 times the minimum) is refused. Passphrases come from the
 terminal, -passphrasefile / -devicepassphrasefile, or one line each on standard input
 (the owner's first). Parameters true, false, null, JSON objects and arrays, and integers
 (that fit in 64 bits) are sent as JSON; everything else, including 1.5 and long digit
@@ -74,6 +64,11 @@ void PrintJson(const rapidjson::Value& v) {
 }
 
 using Words = std::vector<std::string>;
+
+bool IsTxid(const rapidjson::Value& v) {
+    if (!v.IsString() || v.GetStringLength() != 64) return false;
+    return ParseHex(std::string_view(v.GetString(), v.GetStringLength())).has_value();
+}
 
 // "uptime,bandwidth,storage" (any non-empty subset) or the bit mask 1..7.
 Result<uint8_t> ParseKinds(const std::string& text) {
@@ -103,19 +98,39 @@ struct RoleKey {
     Role role;
     const char* file_option;
     const char* passphrase_option;
+    const char* metavar;  // how the usage names the file
 };
 constexpr RoleKey kRoleKeys[] = {
-    {Role::kSender, "keyfile", "passphrasefile"},
-    {Role::kOwner, "keyfile", "passphrasefile"},
-    {Role::kDevice, "devicekeyfile", "devicepassphrasefile"},
+    {Role::kSender, "keyfile", "passphrasefile", "FILE"},
+    {Role::kOwner, "keyfile", "passphrasefile", "OWNER"},
+    {Role::kDevice, "devicekeyfile", "devicepassphrasefile", "DEVICE"},
 };
 
-// The keys a transaction is signed with, one per role of its type, in order:
-// the payer's (-keyfile) first.
+const RoleKey* FindRoleKey(Role role) {
+    auto it = std::find_if(std::begin(kRoleKeys), std::end(kRoleKeys),
+                           [role](const RoleKey& k) { return k.role == role; });
+    return it == std::end(kRoleKeys) ? nullptr : &*it;
+}
+
+// The key files that sign a transaction, one per role of its type, in order:
+// the payer's (-keyfile) first. Their public keys are stored in clear, so a
+// transaction is built, and its arguments checked, before any passphrase is
+// asked for.
 struct Signers {
-    std::vector<PrivKey> keys;
-    XOnlyPubKey Payer() const { return keys[0].PubKey(); }
+    std::vector<const RoleKey*> roles;
+    std::vector<std::string> paths;
+    std::vector<XOnlyPubKey> pubkeys;
+    const XOnlyPubKey& Payer() const { return pubkeys[0]; }
 };
+
+// The unsigned transaction for a nonce: the nonce may have to come from the
+// node, after the arguments are checked.
+using UnsignedTx = std::function<Transaction(uint64_t nonce)>;
+
+constexpr const char* kFeeUsage = "[fee-MLN]";
+// -maxfee's default, in minimum fees: room for a higher bid, never a unit
+// mistake.
+constexpr Amount kDefaultMaxFeeMinimums = 10;
 
 // A transaction kind the CLI builds: its own arguments, then the nonce and
 // an optional fee. sign<name> prints it; <name> also sends it.
@@ -123,35 +138,87 @@ struct TxCommand {
     std::string name;
     std::string args;  // usage of its own arguments
     size_t nargs;
-    const TxType& type;  // its roles say which keys sign
-    std::function<Result<Transaction>(const ChainParams&, const Words&, const Signers&,
-                                      uint64_t nonce, Amount fee)>
+    const TxType& type;   // its roles say which keys sign
+    std::string summary;  // what <name> does, for help
+    std::function<Result<UnsignedTx>(const ChainParams&, const Words&, const Signers&, Amount fee)>
         build;
 };
 
-Result<Transaction> BuildTransfer(const ChainParams& params, const Words& args, const Signers& s,
-                                  uint64_t nonce, Amount fee) {
+Result<UnsignedTx> BuildTransfer(const ChainParams& params, const Words& args, const Signers& s,
+                                 Amount fee) {
     auto to = DecodeAddress(params.hrp, args[0]);
     if (!to) return to.error();
     auto amount = ParseCliAmount("amount", args[1], /*positive=*/true);
     if (!amount) return amount.error();
-    return UnsignedTransfer(params.chain_id, s.Payer(), *to, *amount, fee, nonce);
+    return UnsignedTx(
+        [chain_id = params.chain_id, from = s.Payer(), to = *to, amount = *amount,
+         fee](uint64_t nonce) { return UnsignedTransfer(chain_id, from, to, amount, fee, nonce); });
 }
 
-Result<Transaction> BuildRegisterDevice(const ChainParams& params, const Words& args,
-                                        const Signers& s, uint64_t nonce, Amount fee) {
+Result<UnsignedTx> BuildRegisterDevice(const ChainParams& params, const Words& args,
+                                       const Signers& s, Amount fee) {
     auto kinds = ParseKinds(args[0]);
     if (!kinds) return kinds.error();
-    return UnsignedRegisterDevice(params.chain_id, s.Payer(), s.keys[1].PubKey(), *kinds,
-                                  params.device_bond, fee, nonce);
+    return UnsignedTx([chain_id = params.chain_id, owner = s.Payer(), device = s.pubkeys[1],
+                       kinds = *kinds, bond = params.device_bond, fee](uint64_t nonce) {
+        return UnsignedRegisterDevice(chain_id, owner, device, kinds, bond, fee, nonce);
+    });
 }
 
 const std::vector<TxCommand>& TxCommands() {
     static const std::vector<TxCommand> kCommands = {
-        {"transfer", "<to> <amount>", 2, TransferType(), BuildTransfer},
-        {"registerdevice", "<kinds>", 1, RegisterDeviceType(), BuildRegisterDevice},
+        {"transfer", "<to> <amount-MLN>", 2, TransferType(),
+         "send <amount-MLN> to the address <to>", BuildTransfer},
+        {"registerdevice", "<kinds>", 1, RegisterDeviceType(),
+         "register a device (both keys sign; the owner pays the fee and the bond); kinds:\n"
+         "uptime, bandwidth, storage, comma-separated",
+         BuildRegisterDevice},
     };
     return kCommands;
+}
+
+// One of the CLI's own commands, for -help and `help`.
+struct CommandDoc {
+    std::string name;
+    std::string usage;    // the words after "maillon-cli"
+    std::string summary;  // lines
+};
+
+// The key file options a transaction type's signers need: "-keyfile=FILE".
+std::string KeysUsage(const TxType& type) {
+    std::string out;
+    for (Role role : type.Roles()) {
+        if (const RoleKey* k = FindRoleKey(role))
+            out += std::string(out.empty() ? "" : " ") + "-" + k->file_option + "=" + k->metavar;
+    }
+    return out;
+}
+
+std::vector<CommandDoc> TxCommandDocs() {
+    std::vector<CommandDoc> docs;
+    for (const TxCommand& c : TxCommands()) {
+        const std::string keys = KeysUsage(c.type);
+        docs.push_back({"sign" + c.name,
+                        keys + " sign" + c.name + " " + c.args + " <nonce> " + kFeeUsage,
+                        "sign a " + std::string(c.type.Name()) +
+                            " offline with the given nonce; prints the raw hex"});
+        docs.push_back({c.name, keys + " " + c.name + " " + c.args + " " + kFeeUsage + " [-wait]",
+                        c.summary +
+                            "\nsigns with the next nonce and sends it; -wait waits until it is in "
+                            "a block"});
+    }
+    return docs;
+}
+
+std::string FormatDoc(const CommandDoc& d) {
+    std::string out = "  maillon-cli " + d.usage + "\n";
+    size_t start = 0;
+    for (;;) {
+        const size_t nl = d.summary.find('\n', start);
+        out += "      " + d.summary.substr(start, nl - start) + "\n";
+        if (nl == std::string::npos) return out;
+        start = nl + 1;
+    }
 }
 
 struct Cli {
@@ -185,81 +252,110 @@ struct Cli {
         return args.GetString(name);
     }
 
-    Result<PrivKey> LoadKey(const char* file_option, const char* pass_option) const {
-        auto path = FileOption(file_option);
-        if (!path) return path.error();
-        auto pass = ReadPassphrase(args, "Passphrase for " + *path + ": ", pass_option);
-        if (!pass) return pass.error();
-        return ReadKeyFile(*path, *pass);
-    }
-
-    Result<Signers> LoadSigners(const TxType& type) const {
+    Result<Signers> FindSigners(const TxType& type) const {
         Signers s;
         for (Role role : type.Roles()) {
-            auto it = std::find_if(std::begin(kRoleKeys), std::end(kRoleKeys),
-                                   [role](const RoleKey& k) { return k.role == role; });
-            if (it == std::end(kRoleKeys)) {
+            const RoleKey* it = FindRoleKey(role);
+            if (it == nullptr) {
                 return MakeError("bad-option", "maillon-cli cannot sign as the " +
                                                    std::string(RoleName(role)) + " yet");
             }
-            auto key = LoadKey(it->file_option, it->passphrase_option);
-            if (!key) return key.error();
-            s.keys.push_back(std::move(*key));
+            auto path = FileOption(it->file_option);
+            if (!path) return path.error();
+            auto pub = ReadKeyFilePubKey(*path);
+            if (!pub) return pub.error();
+            s.roles.push_back(it);
+            s.paths.push_back(std::move(*path));
+            s.pubkeys.push_back(*pub);
         }
         return s;
     }
 
-    Result<Amount> Fee(const Words& rest, size_t index) const {
-        if (rest.size() <= index) return params.min_tx_fee;
-        return ParseCliAmount("fee", rest[index], /*positive=*/false);
-    }
-
-    // Builds and signs with every role's key.
-    Result<Transaction> Build(const TxCommand& c, const Words& rest, const Signers& s,
-                              uint64_t nonce, Amount fee) const {
-        auto tx = c.build(params, rest, s, nonce, fee);
-        if (!tx) return tx;
-        for (size_t i = 0; i < s.keys.size(); ++i)
-            *tx = tx->Sign(i, s.keys[i]);
+    // Asks for each signer's passphrase, in role order, and signs.
+    Result<Transaction> Sign(Transaction tx, const Signers& s) const {
+        for (size_t i = 0; i < s.paths.size(); ++i) {
+            auto pass = ReadPassphrase(args, "Passphrase for " + s.paths[i] + ": ",
+                                       s.roles[i]->passphrase_option);
+            if (!pass) return pass.error();
+            auto key = ReadKeyFile(s.paths[i], *pass);
+            if (!key) return key.error();
+            // The transaction names the public key read before: the file
+            // must not have been replaced since.
+            if (key->PubKey() != s.pubkeys[i]) {
+                return MakeError("key-file-changed", "key file " + s.paths[i] +
+                                                         " changed while the transaction was "
+                                                         "built; run the command again");
+            }
+            tx = tx.Sign(i, *key);
+        }
         return tx;
     }
 
-    // sign<name> <args> <nonce> [fee]
+    // The fee argument, at most -maxfee: fees are in MLN while RPC results
+    // are in base units, so a fee typed in the wrong unit is 10^8 too large.
+    Result<Amount> Fee(const Words& rest, size_t index) const {
+        if (rest.size() <= index) return params.min_tx_fee;
+        auto fee = ParseCliAmount("fee", rest[index], /*positive=*/false);
+        if (!fee) return fee;
+        Amount max_fee = kDefaultMaxFeeMinimums * params.min_tx_fee;
+        if (args.IsSet("maxfee")) {
+            auto given = ParseCliAmount("-maxfee", args.GetString("maxfee"), /*positive=*/false);
+            if (!given) return given.error();
+            max_fee = *given;
+        }
+        if (*fee > max_fee) {
+            return MakeError("fee-too-high",
+                             "fee " + FormatCliAmount(*fee) + " is above -maxfee, " +
+                                 FormatCliAmount(max_fee) +
+                                 " (default: " + std::to_string(kDefaultMaxFeeMinimums) +
+                                 " times the minimum fee); fees are in MLN, not base units. To "
+                                 "pay it, pass a larger -maxfee (in MLN)");
+        }
+        return fee;
+    }
+
+    // sign<name> <args> <nonce> [fee-MLN]
     int SignOffline(const TxCommand& c, const Words& rest) const {
         if (rest.size() < c.nargs + 1 || rest.size() > c.nargs + 2) {
-            return Fail("usage: sign" + c.name + " " + c.args + " <nonce> [fee]");
+            return Fail("usage: sign" + c.name + " " + c.args + " <nonce> " + kFeeUsage);
         }
         auto nonce = ParseUInt64(rest[c.nargs]);
         if (!nonce) return Fail("nonce '" + rest[c.nargs] + "' is not a non-negative integer");
         auto fee = Fee(rest, c.nargs + 1);
         if (!fee) return Fail(fee.error().message);
-        auto signers = LoadSigners(c.type);
+        auto signers = FindSigners(c.type);
         if (!signers) return Fail(signers.error().message);
-        auto tx = Build(c, rest, *signers, *nonce, *fee);
+        auto unsigned_tx = c.build(params, rest, *signers, *fee);
+        if (!unsigned_tx) return Fail(unsigned_tx.error().message);
+        auto tx = Sign((*unsigned_tx)(*nonce), *signers);
         if (!tx) return Fail(tx.error().message);
         std::cout << HexStr(tx->Serialize()) << "\n";
         return 0;
     }
 
-    // <name> <args> [fee] [-wait]: with the payer's next nonce, sent.
+    // <name> <args> [fee-MLN] [-wait]: with the payer's next nonce, sent.
     int SignAndSend(const TxCommand& c, const Words& rest) const {
         if (rest.size() < c.nargs || rest.size() > c.nargs + 1) {
-            return Fail("usage: " + c.name + " " + c.args + " [fee]");
+            return Fail("usage: " + c.name + " " + c.args + " " + kFeeUsage);
         }
         auto fee = Fee(rest, c.nargs);
         if (!fee) return Fail(fee.error().message);
-        auto signers = LoadSigners(c.type);
+        auto signers = FindSigners(c.type);
         if (!signers) return Fail(signers.error().message);
+        auto unsigned_tx = c.build(params, rest, *signers, *fee);
+        if (!unsigned_tx) return Fail(unsigned_tx.error().message);
         rapidjson::Document acct, txid;
         if (int rc = CallRpc1("getaccount", EncodeAddress(params.hrp, signers->Payer()), acct))
             return rc;
         if (!acct.IsObject() || !acct.HasMember("next_nonce") || !acct["next_nonce"].IsUint64()) {
-            return Fail("the node's getaccount reply has no next_nonce");
+            return Fail("the node's getaccount reply has no next_nonce (an unsigned integer)");
         }
-        auto tx = Build(c, rest, *signers, acct["next_nonce"].GetUint64(), *fee);
+        auto tx = Sign((*unsigned_tx)(acct["next_nonce"].GetUint64()), *signers);
         if (!tx) return Fail(tx.error().message);
         if (int rc = CallRpc1("sendrawtransaction", HexStr(tx->Serialize()), txid)) return rc;
-        if (!txid.IsString()) return Fail("the node's sendrawtransaction reply is not a txid");
+        if (!IsTxid(txid)) {
+            return Fail("the node's sendrawtransaction reply is not a txid (64 hex digits)");
+        }
         if (args.GetBool("wait")) return WaitTx(txid.GetString());
         std::cout << txid.GetString() << "\n";
         return 0;
@@ -271,9 +367,18 @@ struct Cli {
         for (;;) {
             rapidjson::Document out;
             if (int rc = CallRpc1("gettransaction", txid, out)) return rc;
-            if (out.IsObject() && out.HasMember("status") && out["status"] == "confirmed") {
+            if (!out.IsObject() || !out.HasMember("status") || !out["status"].IsString()) {
+                return Fail("the node's gettransaction reply has no status");
+            }
+            const std::string status = out["status"].GetString();
+            if (status == "confirmed") {
                 PrintJson(out);
                 return 0;
+            }
+            // Waiting on any other status could only end at the timeout.
+            if (status != "pending") {
+                return Fail("the node's gettransaction reply has status '" + status.substr(0, 40) +
+                            "', neither pending nor confirmed");
             }
             if (std::chrono::steady_clock::now() > deadline) {
                 return Fail("transaction " + txid + " is still pending after -timeout seconds");
@@ -285,7 +390,8 @@ struct Cli {
     int Keygen(const Words&) const {
         auto path = FileOption("keyfile");
         if (!path) return Fail(path.error().message);
-        auto pass = ReadPassphrase(args, "New passphrase for " + *path + ": ");
+        if (Status free = CheckKeyFilePathFree(*path); !free) return Fail(free.error().message);
+        auto pass = ReadNewPassphrase(args, "New passphrase for " + *path + ": ");
         if (!pass) return Fail(pass.error().message);
         const PrivKey key = PrivKey::Generate();
         Status st = WriteKeyFile(*path, key, *pass);
@@ -299,6 +405,15 @@ struct Cli {
         if (!path) return Fail(path.error().message);
         auto pub = ReadKeyFilePubKey(*path);
         if (!pub) return Fail(pub.error().message);
+        // The file does not know its network, but the dev key's secret is
+        // public: shown without -dev, it is the dev chain's key used by
+        // mistake, and its address elsewhere is one anyone can spend from.
+        if (params.network != Network::kDev && *pub == DevKey().PubKey()) {
+            return Fail("key file " + *path +
+                        " holds the dev network's key, whose secret is public: pass -dev for its "
+                        "address (on the " +
+                        params.name + " network anyone could spend from it)");
+        }
         std::cout << EncodeAddress(params.hrp, *pub) << "\n";
         return 0;
     }
@@ -307,6 +422,8 @@ struct Cli {
         if (rest.empty() || rest.size() > 2) return Fail("usage: verifyproof <address> [height]");
         auto addr = DecodeAddress(params.hrp, rest[0]);
         if (!addr) return Fail(addr.error().message);
+        const int64_t max_age = args.GetInt("maxage", kDefaultMaxProofAgeSeconds);
+        if (max_age < 0) return Fail("-maxage must be a number of seconds, 0 or more");
         std::optional<uint64_t> height;
         rapidjson::Document p(rapidjson::kArrayType), reply;
         p.PushBack(rapidjson::Value(rest[0].c_str(), p.GetAllocator()), p.GetAllocator());
@@ -318,12 +435,26 @@ struct Cli {
         if (int rc = CallRpc("getproof", p, reply)) return rc;
         auto verified = VerifyProofReply(params, *addr, reply, height);
         if (!verified) return Fail(verified.error().message);
+        const BlockHeader& header = verified->header;
+        const auto now_ms =
+            static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count());
+        // A height asked for is a past state by choice; without one, the
+        // caller wants the current state.
+        if (!height) {
+            Status fresh = CheckProofAge(header, now_ms, static_cast<uint64_t>(max_age));
+            if (!fresh) return Fail(fresh.error().message);
+        }
         const Account acct = verified->account.value_or(Account{});
         std::cout << "{\n  \"verified\": true,\n  \"address\": \"" << rest[0]
-                  << "\",\n  \"height\": " << verified->header.height << ",\n  \"blockhash\": \""
-                  << HexStr(verified->header.Hash())
+                  << "\",\n  \"height\": " << header.height << ",\n  \"time\": \""
+                  << FormatIsoTime(header.time_ms) << "\",\n  \"time_ms\": " << header.time_ms
+                  << ",\n  \"age_s\": " << HeaderAgeSeconds(header, now_ms)
+                  << ",\n  \"blockhash\": \"" << HexStr(header.Hash())
                   << "\",\n  \"present\": " << (verified->account ? "true" : "false")
-                  << ",\n  \"balance\": " << acct.balance << ",\n  \"nonce\": " << acct.nonce
+                  << ",\n  \"balance\": " << acct.balance << ",\n  \"balance_mln\": \""
+                  << FormatMoney(acct.balance) << "\",\n  \"nonce\": " << acct.nonce
                   << ",\n  \"credits\": " << acct.credits << "\n}\n";
         return 0;
     }
@@ -357,17 +488,78 @@ struct Cli {
         return 0;
     }
 
+    struct LocalCommand {
+        CommandDoc doc;
+        int (Cli::*run)(const Words&) const;
+    };
+
+    static const std::vector<LocalCommand>& LocalCommands() {
+        static const std::vector<LocalCommand> kLocal = {
+            {{"keygen", "-keyfile=FILE keygen",
+              "create an encrypted key file and print its address; asks for the passphrase\n"
+              "twice (piped: one line, or two equal lines)"},
+             &Cli::Keygen},
+            {{"address", "-keyfile=FILE address",
+              "print the key file's address on the selected network: main (mln1...) unless\n"
+              "-testnet (tmln1...) or -dev (dmln1...); the dev network's key only with -dev"},
+             &Cli::Address},
+            {{"waittx", "waittx <txid>",
+              "wait until a transaction is in a block (at most -timeout seconds)"},
+             &Cli::WaitTxCommand},
+            {{"verifyproof", "verifyproof <address> [height]",
+              "fetch getproof and verify it locally: the header's commit certificate (more\n"
+              "than 2/3 of the validators' power) and the Merkle proof. Prints the block's\n"
+              "height, time and age, and the proven account, its balance in base units (as\n"
+              "RPC results) and in MLN. Without a height, a block older than -maxage fails"},
+             &Cli::VerifyProof},
+            {{"help", "help [command]",
+              "list these commands and the node's RPC methods, or describe one of either"},
+             &Cli::Help},
+        };
+        return kLocal;
+    }
+
+    static std::vector<CommandDoc> CommandDocs() {
+        std::vector<CommandDoc> docs;
+        for (const LocalCommand& c : LocalCommands())
+            docs.push_back(c.doc);
+        for (CommandDoc& d : TxCommandDocs())
+            docs.push_back(std::move(d));
+        return docs;
+    }
+
+    static std::string Usage() {
+        std::string out = std::string(kUsageHead) + "Commands of maillon-cli itself:\n";
+        for (const CommandDoc& d : CommandDocs())
+            out += FormatDoc(d);
+        return out + kUsageNotes;
+    }
+
+    // help [command]: the CLI's own commands, then the node's methods.
+    int Help(const Words& rest) const {
+        if (rest.size() > 1) return Fail("usage: help [command]");
+        if (rest.size() == 1) {
+            for (const CommandDoc& d : CommandDocs()) {
+                if (d.name == rest[0]) {
+                    std::cout << FormatDoc(d);
+                    return 0;
+                }
+            }
+            return CallMethod("help", rest);
+        }
+        std::cout << "== maillon-cli (commands of the CLI itself) ==\n";
+        for (const CommandDoc& d : CommandDocs())
+            std::cout << FormatDoc(d);
+        std::cout << "\n";
+        return CallMethod("help", rest);
+    }
+
     int Run(const Words& words) const {
         const std::string& cmd = words[0];
         const Words rest(words.begin() + 1, words.end());
-        using Local = int (Cli::*)(const Words&) const;
-        static const std::map<std::string, Local> kLocal = {
-            {"keygen", &Cli::Keygen},
-            {"address", &Cli::Address},
-            {"verifyproof", &Cli::VerifyProof},
-            {"waittx", &Cli::WaitTxCommand},
-        };
-        if (auto it = kLocal.find(cmd); it != kLocal.end()) return (this->*it->second)(rest);
+        for (const LocalCommand& c : LocalCommands()) {
+            if (cmd == c.doc.name) return (this->*c.run)(rest);
+        }
         for (const TxCommand& c : TxCommands()) {
             if (cmd == c.name) return SignAndSend(c, rest);
             if (cmd == "sign" + c.name) return SignOffline(c, rest);
@@ -384,12 +576,12 @@ int main(int argc, char* argv[]) {
     if (st) st = args.ReadConfigFile();
     if (!st) return Fail(st.error().message);
     if (args.IsSet("help")) {
-        std::cout << kUsage << args.Help();
+        std::cout << Cli::Usage() << args.Help();
         return 0;
     }
     if (args.Positional().empty()) {
-        std::cerr << kUsage << args.Help();
-        return Fail("no command given; 'maillon-cli help' lists the RPC methods");
+        std::cerr << Cli::Usage() << args.Help();
+        return Fail("no command given; 'maillon-cli help' lists the commands and RPC methods");
     }
     Cli cli{args, args.Params()};
     return cli.Run(args.Positional());

@@ -65,4 +65,8 @@ Result<uint64_t> ParseCliAmount(const std::string& what, const std::string& text
     return *units;
 }
 
+std::string FormatCliAmount(uint64_t units) {
+    return FormatMoney(units) + " MLN (" + std::to_string(units) + " base units)";
+}
+
 }  // namespace maillon

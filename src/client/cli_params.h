@@ -25,4 +25,8 @@ rapidjson::Value ParseCliParam(std::string_view word,
 // the error ("amount", "fee"); with positive=true, 0 is refused too.
 Result<uint64_t> ParseCliAmount(const std::string& what, const std::string& text, bool positive);
 
+// "1.5 MLN (150000000 base units)": the CLI names both units, because it
+// takes MLN while RPC results are in base units.
+std::string FormatCliAmount(uint64_t units);
+
 }  // namespace maillon

@@ -15,6 +15,20 @@ void StripNewline(std::string& s) {
         s.pop_back();
 }
 
+std::string ReadFromTerminal(const std::string& prompt) {
+    std::cerr << prompt << std::flush;
+    termios old{};
+    tcgetattr(STDIN_FILENO, &old);
+    termios noecho = old;
+    noecho.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &noecho);
+    std::string line;
+    std::getline(std::cin, line);
+    tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << "\n";
+    return line;
+}
+
 }  // namespace
 
 Result<std::string> ReadPassphrase(const Args& args, const std::string& prompt,
@@ -26,20 +40,29 @@ Result<std::string> ReadPassphrase(const Args& args, const std::string& prompt,
         if (!in) return MakeError("passphrase", "cannot read passphrase file " + path);
         std::getline(in, pass);
     } else if (isatty(STDIN_FILENO)) {
-        std::cerr << prompt << std::flush;
-        termios old{};
-        tcgetattr(STDIN_FILENO, &old);
-        termios noecho = old;
-        noecho.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-        tcsetattr(STDIN_FILENO, TCSANOW, &noecho);
-        std::getline(std::cin, pass);
-        tcsetattr(STDIN_FILENO, TCSANOW, &old);
-        std::cerr << "\n";
+        pass = ReadFromTerminal(prompt);
     } else {
         std::getline(std::cin, pass);
     }
     StripNewline(pass);
     if (pass.empty()) return MakeError("passphrase", "empty passphrase");
+    return pass;
+}
+
+Result<std::string> ReadNewPassphrase(const Args& args, const std::string& prompt) {
+    auto pass = ReadPassphrase(args, prompt);
+    if (!pass || args.IsSet("passphrasefile")) return pass;
+    std::string again;
+    if (isatty(STDIN_FILENO)) {
+        again = ReadFromTerminal("Repeat the passphrase: ");
+    } else if (!std::getline(std::cin, again)) {
+        return pass;
+    }
+    StripNewline(again);
+    if (again != *pass) {
+        return MakeError("passphrase-mismatch",
+                         "the passphrases differ; no key file was written, try again");
+    }
     return pass;
 }
 

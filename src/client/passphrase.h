@@ -14,4 +14,10 @@ namespace maillon {
 Result<std::string> ReadPassphrase(const Args& args, const std::string& prompt,
                                    const std::string& file_option = "passphrasefile");
 
+// A passphrase for a new key file, confirmed: on a terminal it is asked for
+// twice; on standard input a second line, if there is one, must repeat the
+// first (so scripts that pipe it once keep working); -passphrasefile's first
+// line is taken as it is. Two that differ give code "passphrase-mismatch".
+Result<std::string> ReadNewPassphrase(const Args& args, const std::string& prompt);
+
 }  // namespace maillon

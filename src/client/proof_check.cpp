@@ -55,6 +55,22 @@ Status CheckFinal(const ChainParams& params, const BlockHeader& header, const Ha
 
 }  // namespace
 
+uint64_t HeaderAgeSeconds(const BlockHeader& header, uint64_t now_ms) {
+    return now_ms > header.time_ms ? (now_ms - header.time_ms) / 1000 : 0;  // rounds down
+}
+
+Status CheckProofAge(const BlockHeader& header, uint64_t now_ms, uint64_t max_age_s) {
+    const uint64_t age = HeaderAgeSeconds(header, now_ms);
+    if (age <= max_age_s) return Status::Ok();
+    return MakeError("stale-proof", "the proof is of block " + std::to_string(header.height) +
+                                        ", made " + FormatIsoTime(header.time_ms) + ", " +
+                                        std::to_string(age) +
+                                        " s ago, more than -maxage=" + std::to_string(max_age_s) +
+                                        " s: the node is behind or not telling the truth. Ask "
+                                        "another node, or pass a larger -maxage or a height to "
+                                        "accept an older state");
+}
+
 Result<VerifiedAccount> VerifyProofReply(const ChainParams& params, const XOnlyPubKey& address,
                                          const rapidjson::Value& reply,
                                          std::optional<uint64_t> height) {

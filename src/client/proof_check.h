@@ -29,6 +29,15 @@ struct VerifiedAccount {
     std::optional<Account> account;  // nullopt: proven absent (an empty account)
 };
 
+// A proof of the current state must be recent as well: a node (or whatever
+// answers in its place) can serve any old block's proof, validly signed.
+// `now_ms` is the local clock; a header ahead of it has age 0.
+inline constexpr uint64_t kDefaultMaxProofAgeSeconds = 300;
+uint64_t HeaderAgeSeconds(const BlockHeader& header, uint64_t now_ms);
+// Code "stale-proof" when the header is older than max_age_s; the message
+// gives the block's height, time and age.
+Status CheckProofAge(const BlockHeader& header, uint64_t now_ms, uint64_t max_age_s);
+
 // With `height`, the proof must be for the block at that height ("the node
 // returned a proof for height X, not the requested Y"); without, any height.
 Result<VerifiedAccount> VerifyProofReply(const ChainParams& params, const XOnlyPubKey& address,

@@ -1,5 +1,7 @@
 #include "client/rpc_client.h"
 
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -13,6 +15,72 @@
 namespace maillon {
 
 namespace {
+
+// Deeper replies are refused: the parse is iterative, but copying and
+// printing a document recurse, a stack frame per level.
+constexpr size_t kMaxReplyDepth = 512;
+
+constexpr unsigned kReplyParseFlags = rapidjson::kParseIterativeFlag |
+                                      rapidjson::kParseValidateEncodingFlag |
+                                      rapidjson::kParseFullPrecisionFlag;
+
+// Forwards a reader's events to a document, failing past kMaxReplyDepth.
+class DepthLimitedHandler {
+public:
+    explicit DepthLimitedHandler(rapidjson::Document& doc) : m_doc(doc) {}
+    bool Null() { return m_doc.Null(); }
+    bool Bool(bool b) { return m_doc.Bool(b); }
+    bool Int(int i) { return m_doc.Int(i); }
+    bool Uint(unsigned u) { return m_doc.Uint(u); }
+    bool Int64(int64_t i) { return m_doc.Int64(i); }
+    bool Uint64(uint64_t u) { return m_doc.Uint64(u); }
+    bool Double(double d) { return m_doc.Double(d); }
+    bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+        return m_doc.RawNumber(s, n, copy);
+    }
+    bool String(const char* s, rapidjson::SizeType n, bool copy) {
+        return m_doc.String(s, n, copy);
+    }
+    bool Key(const char* s, rapidjson::SizeType n, bool copy) { return m_doc.Key(s, n, copy); }
+    bool StartObject() { return Enter() && m_doc.StartObject(); }
+    bool EndObject(rapidjson::SizeType n) {
+        --m_depth;
+        return m_doc.EndObject(n);
+    }
+    bool StartArray() { return Enter() && m_doc.StartArray(); }
+    bool EndArray(rapidjson::SizeType n) {
+        --m_depth;
+        return m_doc.EndArray(n);
+    }
+    bool TooDeep() const { return m_depth > kMaxReplyDepth; }
+
+private:
+    bool Enter() { return ++m_depth <= kMaxReplyDepth; }
+
+    rapidjson::Document& m_doc;
+    size_t m_depth = 0;
+};
+
+// The body as a JSON document; the error says why it is none.
+Status ParseReplyBody(const std::string& body, rapidjson::Document& doc) {
+    bool parsed = false;
+    bool too_deep = false;
+    auto generate = [&](rapidjson::Document& d) {
+        DepthLimitedHandler handler(d);
+        rapidjson::MemoryStream in(body.data(), body.size());
+        rapidjson::Reader reader;
+        parsed = !reader.Parse<kReplyParseFlags>(in, handler).IsError();
+        too_deep = handler.TooDeep();
+        return parsed;
+    };
+    doc.Populate(generate);
+    if (too_deep) {
+        return MakeError("bad-reply", "it nests arrays or objects deeper than " +
+                                          std::to_string(kMaxReplyDepth) + " levels");
+    }
+    if (!parsed) return MakeError("bad-reply", "it is not JSON");
+    return Status::Ok();
+}
 
 Error ConnectError(const std::string& msg) {
     return MakeError("bad-option", msg);
@@ -158,18 +226,26 @@ bool RpcClient::Call(const std::string& method, const rapidjson::Value& params,
         return false;
     }
     rapidjson::Document reply;
-    reply.Parse(resp->body.c_str(), resp->body.size());
-    if (reply.HasParseError() || !reply.IsObject()) {
+    const Status parsed = ParseReplyBody(resp->body, reply);
+    if (!parsed || !reply.IsObject()) {
         error = {0, "HTTP " + std::to_string(resp->status) +
-                        " with a body that is not a JSON-RPC reply: " + resp->body.substr(0, 200)};
+                        " with a body that is not a JSON-RPC reply" +
+                        (parsed ? "" : " (" + parsed.error().message + ")") + ": " +
+                        resp->body.substr(0, 200)};
         return false;
     }
     auto err = reply.FindMember("error");
-    if (err != reply.MemberEnd() && err->value.IsObject()) {
+    if (err != reply.MemberEnd() && !err->value.IsNull()) {
         const auto& e = err->value;
-        error.code = e.HasMember("code") && e["code"].IsInt() ? e["code"].GetInt() : 0;
-        error.message =
-            e.HasMember("message") && e["message"].IsString() ? e["message"].GetString() : "";
+        if (!e.IsObject() || !e.HasMember("code") || !e["code"].IsInt() ||
+            !e.HasMember("message") || !e["message"].IsString()) {
+            error = {0, "HTTP " + std::to_string(resp->status) +
+                            " with a JSON-RPC error that is not {\"code\": integer, \"message\": "
+                            "string}: " +
+                            resp->body.substr(0, 200)};
+            return false;
+        }
+        error = {e["code"].GetInt(), e["message"].GetString()};
         return false;
     }
     auto res = reply.FindMember("result");

@@ -35,7 +35,9 @@ public:
     static Result<RpcClient> FromArgs(const Args& args);
 
     // Calls method with params (a JSON array or object). On success `result`
-    // holds the "result" member.
+    // holds the "result" member, of any type: callers check what they read.
+    // A reply that is not JSON, nests deeper than 512 levels, or has neither
+    // a result nor a well-formed error is an error with code 0.
     bool Call(const std::string& method, const rapidjson::Value& params,
               rapidjson::Document& result, RpcCallError& error) const;
 

@@ -455,6 +455,11 @@ Status CheckKdfParams(const KdfParams& params) {
     return Status::Ok();
 }
 
+Status CheckKeyFilePathFree(const std::string& path) {
+    if (PathExists(path)) return ExistsError(path);
+    return Status::Ok();
+}
+
 Status WriteKeyFile(const std::string& path, const PrivKey& key, std::string_view passphrase,
                     const KdfParams& params) {
     if (Status st = CheckKdfParams(params); !st) {
@@ -466,7 +471,7 @@ Status WriteKeyFile(const std::string& path, const PrivKey& key, std::string_vie
     }
     // Checked again, atomically, when the file is moved into place; checking
     // now as well avoids paying for scrypt only to fail.
-    if (PathExists(path)) return ExistsError(path);
+    if (Status st = CheckKeyFilePathFree(path); !st) return st;
 
     KeyFileContents c;
     c.kdf = params;

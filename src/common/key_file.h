@@ -57,6 +57,10 @@ Status CheckKdfParams(const KdfParams& params);
 Status WriteKeyFile(const std::string& path, const PrivKey& key, std::string_view passphrase,
                     const KdfParams& params = {});
 
+// OK when nothing (not even a dangling symlink) is at path, else code
+// "key-file-exists": lets a caller refuse before asking for a passphrase.
+Status CheckKeyFilePathFree(const std::string& path);
+
 // The public key stored in clear in the file; needs no passphrase. The file
 // is fully validated but not authenticated: only ReadKeyFile proves the
 // pubkey belongs to the encrypted secret.

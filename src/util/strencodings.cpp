@@ -1,5 +1,8 @@
 #include "util/strencodings.h"
 
+#include <cstdio>
+#include <ctime>
+
 #include "primitives/amount.h"
 #include "util/overflow.h"
 
@@ -45,6 +48,18 @@ std::optional<uint64_t> ParseUInt64(std::string_view s) {
         v = *a;
     }
     return v;
+}
+
+std::string FormatIsoTime(uint64_t unix_ms) {
+    // Every uint64 of milliseconds is a year that fits tm_year.
+    const auto t = static_cast<std::time_t>(unix_ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(unix_ms % 1000));
+    return buf;
 }
 
 std::string FormatMoney(uint64_t units) {

@@ -1,4 +1,4 @@
-// Hex and decimal-amount text encodings used by RPC, CLI and tests.
+// Hex, decimal-amount and time text encodings used by RPC, CLI, logs and tests.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,10 @@ std::optional<uint64_t> ParseUInt64(std::string_view s);
 
 // Formats base units as a decimal MLN amount: 150000000 -> "1.5".
 std::string FormatMoney(uint64_t units);
+
+// Milliseconds since the Unix epoch as ISO 8601 UTC:
+// "2026-01-01T00:00:00.000Z".
+std::string FormatIsoTime(uint64_t unix_ms);
 
 // Parses "1.5" / "1" / "0.00000001" (at most 8 decimals) into base units.
 // On failure, `why` (if given) gets the reason as the end of a sentence about

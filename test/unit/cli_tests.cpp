@@ -95,4 +95,10 @@ BOOST_AUTO_TEST_CASE(amount_errors_say_why) {
         std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(amounts_name_both_units) {
+    BOOST_CHECK_EQUAL(FormatCliAmount(150'000'000), "1.5 MLN (150000000 base units)");
+    BOOST_CHECK_EQUAL(FormatCliAmount(1'000), "0.00001 MLN (1000 base units)");
+    BOOST_CHECK_EQUAL(FormatCliAmount(0), "0 MLN (0 base units)");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -196,4 +196,22 @@ BOOST_AUTO_TEST_CASE(height_must_be_the_requested_one) {
                     .find("for height 0, not the requested 7") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_current_state_proof_must_be_recent) {
+    BlockHeader header;
+    header.height = 17;
+    header.time_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00.000Z
+    const uint64_t max_age = kDefaultMaxProofAgeSeconds;
+    const uint64_t at_limit = header.time_ms + max_age * 1000 + 999;
+    BOOST_CHECK_EQUAL(HeaderAgeSeconds(header, at_limit), max_age);
+    BOOST_CHECK(CheckProofAge(header, at_limit, max_age).ok());
+    // Clocks differ: a header ahead of the local clock is not stale.
+    BOOST_CHECK_EQUAL(HeaderAgeSeconds(header, header.time_ms - 5'000), 0u);
+    BOOST_CHECK(CheckProofAge(header, header.time_ms - 5'000, 0).ok());
+    BOOST_CHECK_EQUAL(ErrorText(CheckProofAge(header, at_limit + 1, max_age)),
+                      "the proof is of block 17, made 2026-01-01T00:00:00.000Z, 301 s ago, more "
+                      "than -maxage=300 s: the node is behind or not telling the truth. Ask "
+                      "another node, or pass a larger -maxage or a height to accept an older "
+                      "state");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -109,6 +109,12 @@ BOOST_AUTO_TEST_CASE(format_money) {
     BOOST_CHECK_EQUAL(FormatMoney(kMax), "184467440737.09551615");
 }
 
+BOOST_AUTO_TEST_CASE(format_iso_time) {
+    BOOST_CHECK_EQUAL(FormatIsoTime(0), "1970-01-01T00:00:00.000Z");
+    BOOST_CHECK_EQUAL(FormatIsoTime(1'767'225'600'000), "2026-01-01T00:00:00.000Z");
+    BOOST_CHECK_EQUAL(FormatIsoTime(1'772'323'199'999), "2026-02-28T23:59:59.999Z");
+}
+
 BOOST_AUTO_TEST_CASE(parse_money) {
     BOOST_CHECK(ParseMoney("1.5") == std::optional<uint64_t>(150'000'000));
     BOOST_CHECK(ParseMoney("0.00000001") == std::optional<uint64_t>(1));
