@@ -29,6 +29,7 @@
 #include <event2/thread.h>
 
 #include "util/log.h"
+#include "util/strencodings.h"
 
 namespace maillon {
 
@@ -447,9 +448,7 @@ void HttpServer::Loop::HandleRequest(evhttp_request* req) {
     const std::string_view uri = evhttp_request_get_uri(req);
     const std::string_view path = uri.substr(0, uri.find('?'));
     if (path != "/") {
-        SendError(
-            req, 404,
-            "no such endpoint " + std::string(path.substr(0, 100)) + "; JSON-RPC is served at /");
+        SendError(req, 404, "no such endpoint " + QuoteEcho(path) + "; JSON-RPC is served at /");
         return;
     }
 

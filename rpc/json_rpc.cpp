@@ -17,6 +17,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "util/strencodings.h"
+
 namespace maillon {
 
 namespace {
@@ -101,15 +103,10 @@ std::string WithArticle(RpcType type) {
     return (name[0] == 'a' || name[0] == 'o' ? "an " : "a ") + name;
 }
 
+// Our own names and the caller's alike: in double quotes, which read well
+// inside a JSON string; see QuoteEcho.
 std::string Quoted(std::string_view s) {
-    // Appended rather than "\"" + std::string(s): GCC 12 at -O3 reports a
-    // false -Wrestrict overlap for the latter.
-    std::string out;
-    out.reserve(s.size() + 2);
-    out.push_back('"');
-    out.append(s);
-    out.push_back('"');
-    return out;
+    return QuoteEcho(s, '"');
 }
 
 RpcError InvalidParams(std::string detail) {
@@ -341,7 +338,7 @@ RpcTable::RpcTable() {
                           rapidjson::Document& result) -> std::optional<RpcError> {
             const std::string command = req.GetString(0);
             if (!command.empty() && Find(command) == nullptr) {
-                return RpcError{kRpcNotFound, "help: unknown command: " + command +
+                return RpcError{kRpcNotFound, "help: unknown command: " + QuoteEcho(command) +
                                                   " (\"help\" without a parameter lists them)"};
             }
             const std::string text = HelpText(command);
@@ -770,7 +767,7 @@ std::string RpcTable::HelpText(std::string_view method) const {
     }
 
     const RpcMethod* m = Find(method);
-    if (m == nullptr) return "help: unknown command: " + std::string(method) + "\n";
+    if (m == nullptr) return "help: unknown command: " + QuoteEcho(method) + "\n";
     std::string out = Usage(*m) + "\n";
     if (!m->description.empty()) out += "\n" + m->description + "\n";
     if (!m->params.empty()) {

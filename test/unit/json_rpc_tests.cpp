@@ -593,7 +593,7 @@ BOOST_AUTO_TEST_CASE(help) {
     BOOST_CHECK_MESSAGE(Contains(one, "1. s    (string, required) a string"), one);
     BOOST_CHECK_MESSAGE(Contains(one, "2. n    (non-negative integer, optional) a number"), one);
     BOOST_CHECK_MESSAGE(Contains(one, "Result:\n...") && Contains(one, "(any) object"), one);
-    BOOST_CHECK_MESSAGE(Contains(table.HelpText("bogus"), "unknown command: bogus"), "");
+    BOOST_CHECK_MESSAGE(Contains(table.HelpText("bogus"), "unknown command: 'bogus'"), "");
 
     // Through the dispatcher.
     rapidjson::Document d = Call(Req("help", "[]"));
@@ -839,6 +839,24 @@ BOOST_AUTO_TEST_CASE(batch_reply_size_is_bounded) {
     BOOST_CHECK_GE(answered, 5u);
     BOOST_CHECK_LE(answered, 7u);
     BOOST_CHECK_EQUAL(notified, before);
+}
+
+BOOST_AUTO_TEST_CASE(echoed_caller_text_is_cut_and_escaped) {
+    const std::string huge(100'000, 'q');
+    for (const std::string& body : {Req(huge, "[]"), Req("help", "[\"" + huge + "\"]"),
+                                    Req("typed", "{\"" + huge + "\":1}")}) {
+        std::string msg;
+        ErrorCode(body, &msg);
+        BOOST_CHECK_MESSAGE(msg.size() < 400 && Contains(msg, "(100000 characters)"),
+                            msg.substr(0, 400));
+    }
+    // Control bytes, quotes and backslashes come back as \xNN, never raw.
+    std::string msg;
+    BOOST_CHECK_EQUAL(ErrorCode(Req(R"(a\u0001\"\\\u00ff)", "[]"), &msg), kRpcMethodNotFound);
+    BOOST_CHECK_MESSAGE(Contains(msg, R"("a\x01\x22\x5c\xc3\xbf")"), msg);
+    BOOST_CHECK_MESSAGE(
+        Contains(table.HelpText(huge), "(100000 characters)") && table.HelpText(huge).size() < 300,
+        "help text");
 }
 
 BOOST_AUTO_TEST_CASE(error_code_table) {
