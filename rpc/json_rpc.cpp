@@ -184,18 +184,33 @@ bool IsInexactId(const rapidjson::Value& v) {
     return v.IsNumber() && ((!v.IsInt64() && !v.IsUint64()) || (v.IsInt64() && v.GetInt64() == 0));
 }
 
+using JsonInput = rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream>;
+
+// The end of the JSON number that starts at `begin` of `text`.
+size_t NumberEnd(std::string_view text, size_t begin) {
+    const size_t end = text.find_first_not_of("+-0123456789.eE", begin);
+    return end == std::string_view::npos ? text.size() : end;
+}
+
 // Collects the "id" of each request object exactly as written, by a second,
-// SAX pass over the body with numbers kept as text. ids[i] is the raw number
-// text of entry i of a batch (entry 0 for a single request), or empty.
+// SAX pass over the parsed text (`in`) with numbers kept as text, each taken
+// from the same offset of the body. ids[i] is the raw number text of entry i
+// of a batch (entry 0 for a single request), or empty.
 class RawIdCollector : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, RawIdCollector> {
 public:
+    RawIdCollector(std::string_view body, const JsonInput& in) : m_body(body), m_in(in) {}
+
     std::vector<std::string> ids;
 
     bool Default() { return Value(); }
-    bool RawNumber(const char* str, rapidjson::SizeType len, bool) {
+    bool RawNumber(const char*, rapidjson::SizeType len, bool) {
         const bool is_id = m_next_is_id;
         if (!Value()) return false;
-        if (is_id) ids[m_entry].assign(str, len);
+        if (is_id) {
+            // The input stands just after the number.
+            const size_t begin = m_in.Tell() - len;
+            ids[m_entry].assign(m_body.substr(begin, NumberEnd(m_body, begin) - begin));
+        }
         return true;
     }
     bool Key(const char* str, rapidjson::SizeType len, bool) {
@@ -232,6 +247,8 @@ private:
         return true;
     }
 
+    const std::string_view m_body;
+    const JsonInput& m_in;
     size_t m_depth{0};
     size_t m_entry{0};
     bool m_batch{false};
@@ -482,8 +499,15 @@ std::optional<RpcError> ExecuteMethod(std::string_view name, const RpcMethod* m,
 }
 
 // Parses a request body; nullopt when it is valid JSON, else the -32700
-// error saying what is wrong and where.
-std::optional<RpcError> ParseBody(std::string_view body, rapidjson::Document& doc) {
+// error saying what is wrong and where. A number too large for a double
+// (1e400, 5000 digits) is valid JSON, which RapidJSON refuses: `tamed` then
+// gets a copy of the body with each such number replaced by the largest
+// power of ten a double holds, of its sign, padded with spaces to the same
+// length (so every offset stays the same), and that copy is what `doc` holds.
+// The parameter checks then refuse the number by name, as outside the 64-bit
+// integer range.
+std::optional<RpcError> ParseBody(std::string_view body, rapidjson::Document& doc,
+                                  std::string& tamed) {
     auto parse_error = [](std::string detail) {
         return RpcError{kRpcParseError, "Parse error: " + std::move(detail)};
     };
@@ -498,15 +522,31 @@ std::optional<RpcError> ParseBody(std::string_view body, rapidjson::Document& do
         return parse_error("byte-order mark at offset 0; send plain UTF-8 without one");
     if (NestingExceeds(body, kMaxJsonDepth))
         return parse_error("arrays and objects nest deeper than " + std::to_string(kMaxJsonDepth));
-    if (doc.Parse<kParseFlags>(body.data(), body.size()).HasParseError()) {
+    std::string_view text = body;
+    // Each round replaces one number, whose text is at least as long as its
+    // replacement: more than 308 digits, or an exponent of 3 digits.
+    while (doc.Parse<kParseFlags>(text.data(), text.size()).HasParseError() &&
+           doc.GetParseError() == rapidjson::kParseErrorNumberTooBig) {
+        if (tamed.empty()) tamed.assign(body);
+        const size_t begin = doc.GetErrorOffset();
+        const size_t end = NumberEnd(tamed, begin);
+        const std::string_view largest = tamed[begin] == '-' ? "-1e308" : "1e308";
+        if (end - begin < largest.size()) break;  // not a number RapidJSON read
+        tamed.replace(begin, end - begin, std::string(end - begin, ' '));
+        tamed.replace(begin, largest.size(), largest);
+        text = tamed;
+    }
+    if (doc.HasParseError()) {
         return parse_error(std::string(rapidjson::GetParseError_En(doc.GetParseError())) +
                            " (at offset " + std::to_string(doc.GetErrorOffset()) + ")");
     }
     return std::nullopt;
 }
 
-// Raw id texts (see RawIdCollector) when some id of `doc` needs them; else empty.
-std::vector<std::string> CollectRawIds(std::string_view body, const rapidjson::Document& doc) {
+// Raw id texts (see RawIdCollector) when some id of `doc` needs them; else
+// empty. `text` is what `doc` was parsed from: `body` or its tamed copy.
+std::vector<std::string> CollectRawIds(std::string_view body, std::string_view text,
+                                       const rapidjson::Document& doc) {
     bool needed = false;
     auto check = [&](const rapidjson::Value& req) {
         if (!req.IsObject()) return;
@@ -520,11 +560,11 @@ std::vector<std::string> CollectRawIds(std::string_view body, const rapidjson::D
         check(doc);
     }
     if (!needed) return {};
-    RawIdCollector collector;
     rapidjson::Reader reader;
-    rapidjson::MemoryStream bytes(body.data(), body.size());
-    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
-    // The body parsed once already, so this pass cannot fail.
+    rapidjson::MemoryStream bytes(text.data(), text.size());
+    JsonInput in(bytes);
+    RawIdCollector collector(body, in);
+    // The text parsed once already, so this pass cannot fail.
     reader.Parse<kParseFlags | rapidjson::kParseNumbersAsStringsFlag>(in, collector);
     return std::move(collector.ids);
 }
@@ -695,10 +735,12 @@ bool RpcTable::Answer(std::string_view body, bool quick_only,
     rapidjson::Document doc;
     rapidjson::StringBuffer sb;
     JsonWriter w(sb);
-    if (std::optional<RpcError> error = ParseBody(body, doc)) {
+    std::string tamed;
+    if (std::optional<RpcError> error = ParseBody(body, doc, tamed)) {
         WriteErrorReply(w, Envelope::kV2, nullptr, {}, std::move(*error));
     } else if (!doc.IsArray()) {
-        const std::vector<std::string> raw_ids = CollectRawIds(body, doc);
+        const std::vector<std::string> raw_ids =
+            CollectRawIds(body, tamed.empty() ? body : tamed, doc);
         switch (HandleOne(*this, quick_only, doc, RawId(raw_ids, 0), nullptr, w)) {
             case Outcome::kAnswered:
                 break;
@@ -720,7 +762,8 @@ bool RpcTable::Answer(std::string_view body, bool quick_only,
                            " requests exceeds the limit of " + std::to_string(m_max_batch) +
                            " (-rpcmaxbatch); split it into smaller batches"));
     } else {
-        const std::vector<std::string> raw_ids = CollectRawIds(body, doc);
+        const std::vector<std::string> raw_ids =
+            CollectRawIds(body, tamed.empty() ? body : tamed, doc);
         std::optional<RpcError> refuse;
         size_t replies = 0;
         w.StartArray();

@@ -25,7 +25,9 @@
 //   Request", "Method not found", "Invalid params") and, after ": ", say what
 //   is wrong and how to fix it (parse errors name the byte offset).
 // - Params are mapped onto the method's RpcParam list (named -> positional) and
-//   type-checked before the handler runs; a JSON null counts as absent, and an
+//   type-checked before the handler runs (a number too large for a double,
+//   such as 1e400, is valid JSON and fails the check as a number outside the
+//   64-bit integer range); a JSON null counts as absent, and an
 //   absent parameter with a declared default gets that default. Unknown
 //   name, missing required parameter, wrong type, too many positional
 //   parameters -> -32602 with a message naming the parameter and the type.

@@ -841,6 +841,36 @@ BOOST_AUTO_TEST_CASE(batch_reply_size_is_bounded) {
     BOOST_CHECK_EQUAL(notified, before);
 }
 
+BOOST_AUTO_TEST_CASE(numbers_too_big_for_a_double_are_invalid_params) {
+    // Valid JSON: the parameter is named, and the id is echoed as written.
+    for (const std::string& n :
+         {std::string("1e400"), std::string("-1e400"), std::string(5000, '9')}) {
+        BOOST_TEST_CONTEXT(n.substr(0, 10)) {
+            rapidjson::Document d = Call(Req("typed", "[\"x\"," + n + "]", "3"));
+            BOOST_REQUIRE(d.HasMember("error"));
+            BOOST_CHECK_EQUAL(d["error"]["code"].GetInt(), kRpcInvalidParams);
+            const std::string msg = d["error"]["message"].GetString();
+            BOOST_CHECK_MESSAGE(Contains(msg, "\"n\"") && Contains(msg, "64-bit integer range"),
+                                msg);
+            BOOST_CHECK_EQUAL(d["id"].GetInt(), 3);
+        }
+    }
+    // Named, and with an id that is itself too big: echoed as written.
+    const std::string reply = *table.Handle(Req("typed", R"({"s":"x","n":1e400})", "-1e400"));
+    BOOST_CHECK_MESSAGE(Contains(reply, R"("code":-32602)") && Contains(reply, R"(\"n\")") &&
+                            Contains(reply, R"("id":-1e400})"),
+                        reply);
+    // Other numbers of such a body keep their values; a later syntax error is
+    // still a parse error at its offset.
+    BOOST_CHECK_EQUAL(
+        Call(Req("typed", R"(["x",7,true,{"big":1e999}])"))["result"]["n"].GetUint64(), 7u);
+    std::string msg;
+    BOOST_CHECK_EQUAL(
+        ErrorCode(R"({"jsonrpc":"2.0","id":1,"method":"typed","params":[1e400,]})", &msg),
+        kRpcParseError);
+    BOOST_CHECK_MESSAGE(Contains(msg, "at offset 57"), msg);
+}
+
 BOOST_AUTO_TEST_CASE(echoed_caller_text_is_cut_and_escaped) {
     const std::string huge(100'000, 'q');
     for (const std::string& body : {Req(huge, "[]"), Req("help", "[\"" + huge + "\"]"),
