@@ -664,11 +664,31 @@ enum class Outcome {
     kDeclined,  // quick_only and the method is not quick: nothing run or written
 };
 
+// How much of the reply budget (RpcTable::MaxReplyBytes) a request may use.
+struct ReplyRoom {
+    size_t limit;
+    size_t used;  // by the replies before this one (of the same batch)
+    bool in_batch;
+};
+
+RpcError ReplyTooLarge(size_t result_bytes, const ReplyRoom& room) {
+    std::string message = "Reply too large: the result of this request takes " +
+                          std::to_string(result_bytes) + " bytes and a reply may take " +
+                          std::to_string(room.limit) + " (-rpcmaxreply)";
+    message += room.in_batch
+                   ? ", of which the earlier replies of this batch use " +
+                         std::to_string(room.used) + "; send this request again in another batch"
+                   : "; ask for less at a time (e.g. a lower verbosity)";
+    return RpcError{kRpcReplyTooLarge, std::move(message)};
+}
+
 // Answers one request object (or batch entry) into `w`. With `refuse` set, a
 // well-formed call is not run and gets that error instead (a notification is
-// dropped).
+// dropped). A result that does not fit in `room` is answered with
+// kRpcReplyTooLarge instead, and sets `overflowed`.
 Outcome HandleOne(const RpcTable& table, bool quick_only, const rapidjson::Value& req,
-                  std::string_view raw_id, const RpcError* refuse, JsonWriter& w) {
+                  std::string_view raw_id, const RpcError* refuse, const ReplyRoom& room,
+                  bool& overflowed, JsonWriter& w) {
     const std::optional<Call> call = ParseCall(req, raw_id, w);
     if (!call) return Outcome::kAnswered;
     if (quick_only) {
@@ -695,6 +715,12 @@ Outcome HandleOne(const RpcTable& table, bool quick_only, const rapidjson::Value
             error = RpcError{kRpcInternalError,
                              "Internal error: result is not representable as JSON (NaN?)"};
         }
+    }
+    // The result is measured once serialized, before it joins the reply: so
+    // the reply never outgrows the limit, whatever the size of one result.
+    if (!error && room.used + result_json.size() > room.limit) {
+        error = ReplyTooLarge(result_json.size(), room);
+        overflowed = true;
     }
     WriteReply(w, call->env, call->id, call->raw_id, result_json, error ? &*error : nullptr);
     return Outcome::kAnswered;
@@ -741,7 +767,9 @@ bool RpcTable::Answer(std::string_view body, bool quick_only,
     } else if (!doc.IsArray()) {
         const std::vector<std::string> raw_ids =
             CollectRawIds(body, tamed.empty() ? body : tamed, doc);
-        switch (HandleOne(*this, quick_only, doc, RawId(raw_ids, 0), nullptr, w)) {
+        bool overflowed = false;
+        switch (HandleOne(*this, quick_only, doc, RawId(raw_ids, 0), nullptr,
+                          ReplyRoom{m_max_reply_bytes, 0, false}, overflowed, w)) {
             case Outcome::kAnswered:
                 break;
             case Outcome::kSilent:
@@ -767,18 +795,22 @@ bool RpcTable::Answer(std::string_view body, bool quick_only,
         std::optional<RpcError> refuse;
         size_t replies = 0;
         w.StartArray();
+        bool overflowed = false;
         for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
-            if (!refuse && sb.GetSize() >= m_max_reply_bytes) {
+            // Once one result did not fit, nothing more of the batch is run.
+            if (!refuse && overflowed) {
                 refuse = RpcError{
                     kRpcReplyTooLarge,
                     "Reply too large: the replies to the earlier requests of this batch already "
                     "take " +
-                        std::to_string(sb.GetSize()) + " bytes (limit " +
+                        std::to_string(sb.GetSize()) + " bytes (-rpcmaxreply is " +
                         std::to_string(m_max_reply_bytes) +
                         "); send this request again in another batch"};
             }
             if (HandleOne(*this, /*quick_only=*/false, doc[i], RawId(raw_ids, i),
-                          refuse ? &*refuse : nullptr, w) == Outcome::kAnswered) {
+                          refuse ? &*refuse : nullptr,
+                          ReplyRoom{m_max_reply_bytes, sb.GetSize(), true}, overflowed,
+                          w) == Outcome::kAnswered) {
                 ++replies;
             }
         }

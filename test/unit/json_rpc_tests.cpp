@@ -889,6 +889,29 @@ BOOST_AUTO_TEST_CASE(echoed_caller_text_is_cut_and_escaped) {
         "help text");
 }
 
+BOOST_AUTO_TEST_CASE(one_result_over_the_reply_limit) {
+    table.SetMaxReplyBytes(1024);
+    // One call whose own result is larger than the limit.
+    std::string msg;
+    BOOST_CHECK_EQUAL(ErrorCode(Req("typed", "[\"" + std::string(2000, 'a') + "\"]"), &msg),
+                      kRpcReplyTooLarge);
+    BOOST_CHECK_MESSAGE(Contains(msg, "1024 (-rpcmaxreply)") && Contains(msg, "ask for less"), msg);
+    // In a batch: the one that does not fit and everything after it get the
+    // error (and are not run), so the reply stays under the limit.
+    const std::string big = Req("typed", "[\"" + std::string(600, 'a') + "\"]");
+    const std::string batch = "[" + big + "," + big + "," + Req("sum", "[1]") + "]";
+    const std::optional<std::string> reply = table.Handle(batch);
+    BOOST_REQUIRE(reply);
+    BOOST_CHECK_LT(reply->size(), 1024u + 600u);
+    rapidjson::Document d = Parse(*reply);
+    BOOST_REQUIRE_EQUAL(d.Size(), 3u);
+    BOOST_CHECK(d[0].HasMember("result"));
+    BOOST_CHECK_EQUAL(d[1]["error"]["code"].GetInt(), kRpcReplyTooLarge);
+    BOOST_CHECK_EQUAL(d[2]["error"]["code"].GetInt(), kRpcReplyTooLarge);
+    BOOST_CHECK_MESSAGE(Contains(d[1]["error"]["message"].GetString(), "another batch"),
+                        ToJson(d[1]));
+}
+
 BOOST_AUTO_TEST_CASE(error_code_table) {
     BOOST_CHECK_EQUAL(RpcErrorCodeName(kRpcParseError), "ParseError");
     BOOST_CHECK_EQUAL(RpcErrorCodeName(kRpcTxRejected), "TxRejected");
