@@ -39,8 +39,18 @@ edit by hand.
   client's address, at most one line a second that counts the others.
 - Limits, each with its own answer: body over `-rpcmaxbody` bytes (default 1 MiB) → 413; more
   than `-rpcmaxbatch` requests in a batch (default 1000) → one -32600 error; more than
-  `-rpcworkqueue` requests waiting (default 64) → 503; a connection idle or stalled for
-  `-rpcservertimeout` seconds (default 30) is closed.
+  `-rpcworkqueue` requests waiting (default 64) → 503; a connection on which nothing arrives for
+  `-rpcservertimeout` seconds (default 30) is closed, and so is one whose request (headers and
+  body) is not all in `-rpcrequesttimeout` seconds (default 30) after its first byte, however
+  slowly it trickles.
+- Connections: at most `-rpcmaxconnections` are open (default 256), at most
+  `-rpcmaxconnectionsperip` from one client address (default 64; every local tool shares
+  127.0.0.1); one more is closed as soon as it is accepted, before anything is read, and the
+  log (`rpc` category, at most a line a second) names the cap. Each connection takes a file
+  descriptor: at start the node raises its soft descriptor limit to the hard one (at most
+  65536) and logs the result. If accepting still runs out of descriptors, the node stops
+  accepting for 250 ms at a time, logs that once, and never spins; waiting clients sit in the
+  listen backlog until connections close.
 - Reply size: a reply is bounded by `-rpcmaxreply` bytes (default 16 MiB) while it is built.
   Each result is measured before it joins the reply; one that would take the reply past the
   limit is answered with -100 instead (a single call: ask for less, e.g. a lower `verbosity`),
