@@ -38,11 +38,27 @@ edit by hand.
   client opens, and known clients are not locked out. Failed logins are logged (`rpc` category) with the
   client's address, at most one line a second that counts the others.
 - Limits, each with its own answer: body over `-rpcmaxbody` bytes (default 1 MiB) → 413; more
-  than `-rpcmaxbatch` requests in a batch (default 1000) → one -32600 error; once the replies of
-  a batch reach `-rpcmaxreply` bytes (default 64 MiB), its remaining requests are not run and
-  each gets -100; more than
-  `-rpcworkqueue` requests waiting (default 64) → 503; a connection idle or stalled for
-  `-rpcservertimeout` seconds (default 30) is closed.
+  than `-rpcmaxbatch` requests in a batch (default 1000) → one -32600 error; more than
+  `-rpcworkqueue` requests waiting (default 64) → 503; a connection on which nothing arrives for
+  `-rpcservertimeout` seconds (default 30) is closed, and so is one whose request (headers and
+  body) is not all in `-rpcrequesttimeout` seconds (default 30) after its first byte, however
+  slowly it trickles.
+- Connections: at most `-rpcmaxconnections` are open (default 256), at most
+  `-rpcmaxconnectionsperip` from one client address (default 64; every local tool shares
+  127.0.0.1); one more is closed as soon as it is accepted, before anything is read, and the
+  log (`rpc` category, at most a line a second) names the cap. Each connection takes a file
+  descriptor: at start the node raises its soft descriptor limit to the hard one (at most
+  65536) and logs the result. If accepting still runs out of descriptors, the node stops
+  accepting for 250 ms at a time, logs that once, and never spins; waiting clients sit in the
+  listen backlog until connections close.
+- Reply size: a reply is bounded by `-rpcmaxreply` bytes (default 16 MiB) while it is built.
+  Each result is measured before it joins the reply; one that would take the reply past the
+  limit is answered with -100 instead (a single call: ask for less, e.g. a lower `verbosity`),
+  and so is every later request of its batch, which is not run. A reply is thus at most
+  `-rpcmaxreply` plus its envelopes and those short errors, however large one result is or
+  however many calls a batch holds. At most `-rpcthreads` replies are built at once, so
+  building replies takes at most about `-rpcthreads` × `-rpcmaxreply` of memory (plus the
+  copies being sent).
 - Threads: `-rpciothreads` event loops (default: the number of CPUs, at most 4) read requests
   and answer the quick methods themselves (`getblockchaininfo`, `getblockcount`,
   `getblockhash`, `getbalance`, `uptime`: they never wait on block validation or the mempool);

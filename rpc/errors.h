@@ -24,7 +24,7 @@
 // | -26    | kRpcTxRejected            | rejected by mempool policy (fee, size, nonce gap, ...)   |
 // | -27    | kRpcTxAlreadyKnown        | already in the mempool or in a block                     |
 // | -20    | kRpcDatabaseError         | the node's database is corrupt or unreadable             |
-// | -100   | kRpcReplyTooLarge         | batch reply over the size limit; resend the rest apart   |
+// | -100   | kRpcReplyTooLarge         | reply over -rpcmaxreply; ask for less, or resend apart   |
 //
 // Application codes are > -32000; the JSON-RPC reserved range -32768..-32000 is
 // never used for them.

@@ -29,6 +29,7 @@
 #include <event2/thread.h>
 
 #include "util/log.h"
+#include "util/strencodings.h"
 
 namespace maillon {
 
@@ -36,6 +37,59 @@ namespace {
 
 constexpr size_t kMaxHeaderBytes = 64 * 1024;
 constexpr int kEphemeralBindAttempts = 8;
+
+timeval ToTimeval(std::chrono::milliseconds ms) {
+    return timeval{static_cast<time_t>(ms.count() / 1000),
+                   static_cast<suseconds_t>(ms.count() % 1000 * 1000)};
+}
+
+// The address of a peer without its port: what the per-client cap counts.
+std::string AddressText(const sockaddr* sa) {
+    char text[INET6_ADDRSTRLEN] = "(unknown)";
+    if (sa != nullptr && sa->sa_family == AF_INET) {
+        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, text,
+                    sizeof(text));
+    } else if (sa != nullptr && sa->sa_family == AF_INET6) {
+        ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, text,
+                    sizeof(text));
+    }
+    return text;
+}
+
+// A kind of log line that clients can cause at will: at most one a second,
+// the others counted into the next one, so that no client can flood the log.
+class ThrottledLog {
+public:
+    explicit ThrottledLog(std::string counted) : m_counted(std::move(counted)) {}
+
+    void Print(const std::string& line) {
+        const auto now = std::chrono::steady_clock::now();
+        std::string text;
+        {
+            std::unique_lock lock(m_mutex);
+            if (m_printed && now - m_last < std::chrono::seconds(1)) {
+                ++m_unlogged;
+                return;
+            }
+            text = line;
+            if (m_unlogged > 0) {
+                text += " (and " + std::to_string(m_unlogged) + " more " + m_counted +
+                        " since the last such line)";
+            }
+            m_unlogged = 0;
+            m_last = now;
+            m_printed = true;
+        }
+        LogPrint("rpc", text);
+    }
+
+private:
+    const std::string m_counted;
+    std::mutex m_mutex;
+    std::chrono::steady_clock::time_point m_last;  // guarded by m_mutex
+    bool m_printed{false};                         // guarded by m_mutex
+    uint64_t m_unlogged{0};                        // guarded by m_mutex
+};
 
 // The client's address as the server sees it (NAT and proxies change it).
 std::string PeerName(evhttp_request* req) {
@@ -93,18 +147,27 @@ struct HttpServer::Shared {
     const HttpAuthorizer& remembered;
     std::vector<IpSubnet> allow;
 
+    // Counts connections against max_connections and max_connections_per_ip;
+    // false (nothing counted) when `address` may not open one more.
+    bool Admit(const std::string& address);
+    void Release(const std::string& address);
+    std::mutex connections_mutex;
+    size_t connections{0};                      // guarded by connections_mutex
+    std::map<std::string, size_t> per_address;  // guarded by connections_mutex
+    // Set while accepting is paused for want of file descriptors.
+    std::atomic<bool> accept_paused{false};
+
+    ThrottledLog failed_logins{"failed logins"};
+    ThrottledLog refused_connections{"refused connections"};
+    ThrottledLog timed_out_requests{"timed-out requests"};
+    ThrottledLog accept_failures{"times out of descriptors"};
+
+    // Declared after what the loops use: their destruction closes connections.
     std::vector<std::unique_ptr<Loop>> loops;
     std::vector<std::thread> workers;
     std::atomic<bool> shutting_down{false};  // step (a) of Stop() has begun
     // 401s waiting out kAuthFailureDelay, over all loops (see RejectLater).
     std::atomic<size_t> delayed_rejects{0};
-
-    // Logs a failed login, at most one line per second: the others are
-    // counted into the next line, so a guessing client cannot flood the log.
-    void LogFailedLogin(std::string_view peer);
-    std::mutex log_mutex;
-    std::chrono::steady_clock::time_point last_failed_login_log;  // guarded by log_mutex
-    uint64_t unlogged_failed_logins{0};                           // guarded by log_mutex
 
     std::mutex mutex;
     std::condition_variable work_cv;
@@ -114,24 +177,23 @@ struct HttpServer::Shared {
     void WorkerLoop();
 };
 
-void HttpServer::Shared::LogFailedLogin(std::string_view peer) {
-    const auto now = std::chrono::steady_clock::now();
-    std::string line;
-    {
-        std::unique_lock lock(log_mutex);
-        if (now - last_failed_login_log < std::chrono::seconds(1)) {
-            ++unlogged_failed_logins;
-            return;
-        }
-        line = "incorrect or missing RPC credentials from " + std::string(peer);
-        if (unlogged_failed_logins > 0) {
-            line += " (and " + std::to_string(unlogged_failed_logins) +
-                    " more failed logins since the last such line)";
-        }
-        unlogged_failed_logins = 0;
-        last_failed_login_log = now;
+bool HttpServer::Shared::Admit(const std::string& address) {
+    std::unique_lock lock(connections_mutex);
+    size_t& mine = per_address[address];
+    if (connections >= options.max_connections || mine >= options.max_connections_per_ip) {
+        if (mine == 0) per_address.erase(address);
+        return false;
     }
-    LogPrint("rpc", line);
+    ++connections;
+    ++mine;
+    return true;
+}
+
+void HttpServer::Shared::Release(const std::string& address) {
+    std::unique_lock lock(connections_mutex);
+    --connections;
+    auto it = per_address.find(address);
+    if (it != per_address.end() && --it->second == 0) per_address.erase(it);
 }
 
 // --- one event loop -----------------------------------------------------------
@@ -171,8 +233,21 @@ private:
         evhttp_request* req;
         event* timer;
     };
+    // A connection counted by Shared::Admit, until evhttp closes it.
+    struct Connection {
+        Loop* loop;
+        evhttp_connection* conn;
+        std::string address;
+        event* deadline;      // request_timeout_seconds from a request's first byte
+        bool reading{false};  // a request has begun and is not complete yet
+    };
 
     static bufferevent* OnNewConnection(event_base* base, void* arg);
+    static void OnAccepted(evutil_socket_t fd, short what, void* arg);
+    static void OnAcceptError(evconnlistener* listener, void* arg);
+    static void OnAcceptPauseEnd(evutil_socket_t fd, short what, void* arg);
+    static void OnInput(evbuffer* buffer, const evbuffer_cb_info* info, void* arg);
+    static void OnRequestDeadline(evutil_socket_t fd, short what, void* arg);
     static void OnRequest(evhttp_request* req, void* arg);
     static void OnWake(evutil_socket_t fd, short what, void* arg);
     static void OnRejectTimer(evutil_socket_t fd, short what, void* arg);
@@ -180,6 +255,9 @@ private:
     static void OnConnectionClose(evhttp_connection* conn, void* arg);
     static void OnStopDeadline(evutil_socket_t fd, short what, void* arg);
 
+    void AdmitAccepted();
+    void PauseAccepting(int error);
+    void Forget(evhttp_connection* conn);
     bool PeerAllowed(evhttp_request* req) const;
     void HandleRequest(evhttp_request* req);
     void RejectLater(evhttp_request* req);
@@ -191,17 +269,25 @@ private:
     void MaybeExitLoop();
     void Wake();
 
+    // The loop whose thread this is (null on other threads): libevent calls a
+    // listener's error callback with evhttp's argument, not ours.
+    static thread_local Loop* t_current;
+
     Shared& m_shared;
     event_base* m_base{nullptr};
     evhttp* m_http{nullptr};
     event* m_wake{nullptr};
     event* m_stop_deadline{nullptr};
+    event* m_accepted_event{nullptr};  // runs AdmitAccepted
+    event* m_accept_pause{nullptr};    // ends a pause of accepting
     std::vector<evhttp_bound_socket*> m_sockets;
     Loop* m_next{this};  // takes the turn to accept after this one
     std::thread m_thread;
 
     // Loop thread only.
     std::map<evhttp_connection*, size_t> m_open_requests;
+    std::vector<bufferevent*> m_accepted;  // given to evhttp, not admitted yet
+    std::map<evhttp_connection*, std::unique_ptr<Connection>> m_connections;
     std::vector<std::unique_ptr<DelayedReject>> m_delayed;
     bool m_exiting{false};
 
@@ -215,6 +301,8 @@ private:
     bool m_exit_requested{false};  // request to the loop thread: step (c)
 };
 
+thread_local HttpServer::Loop* HttpServer::Loop::t_current = nullptr;
+
 HttpServer::Loop::~Loop() {
     // The loop thread is not running here. Pending rejects only exist if the
     // stop deadline expired; their requests belong to connections that
@@ -223,7 +311,9 @@ HttpServer::Loop::~Loop() {
         event_free(d->timer);
     if (m_stop_deadline != nullptr) event_free(m_stop_deadline);
     if (m_wake != nullptr) event_free(m_wake);
-    if (m_http != nullptr) evhttp_free(m_http);  // closes listeners and connections
+    if (m_http != nullptr) evhttp_free(m_http);  // closes listeners and connections (Forget)
+    if (m_accepted_event != nullptr) event_free(m_accepted_event);
+    if (m_accept_pause != nullptr) event_free(m_accept_pause);
     if (m_base != nullptr) event_base_free(m_base);
 }
 
@@ -242,7 +332,10 @@ Status HttpServer::Loop::Init(const std::vector<int>& listen_fds, Loop* next, bo
     }
     m_http = m_base ? evhttp_new(m_base) : nullptr;
     m_wake = m_base ? event_new(m_base, -1, 0, &Loop::OnWake, this) : nullptr;
-    if (m_http == nullptr || m_wake == nullptr) {
+    m_accepted_event = m_base ? event_new(m_base, -1, 0, &Loop::OnAccepted, this) : nullptr;
+    m_accept_pause = m_base ? evtimer_new(m_base, &Loop::OnAcceptPauseEnd, this) : nullptr;
+    if (m_http == nullptr || m_wake == nullptr || m_accepted_event == nullptr ||
+        m_accept_pause == nullptr) {
         return MakeError("rpc-libevent", "cannot create the libevent HTTP server");
     }
     const HttpServerOptions& o = m_shared.options;
@@ -273,14 +366,21 @@ Status HttpServer::Loop::Init(const std::vector<int>& listen_fds, Loop* next, bo
             return MakeError("rpc-libevent", "libevent cannot accept on the RPC socket");
         }
         m_sockets.push_back(sock);  // evhttp owns `own` from here on
-        if (!accepting) evconnlistener_disable(evhttp_bound_socket_get_listener(sock));
+        evconnlistener* listener = evhttp_bound_socket_get_listener(sock);
+        // Without an error callback, libevent logs every failed accept() and
+        // retries at once: out of descriptors, that spins and floods stderr.
+        evconnlistener_set_error_cb(listener, &Loop::OnAcceptError);
+        if (!accepting) evconnlistener_disable(listener);
     }
     return Status::Ok();
 }
 
 Status HttpServer::Loop::StartThread() {
     try {
-        m_thread = std::thread([this] { event_base_loop(m_base, EVLOOP_NO_EXIT_ON_EMPTY); });
+        m_thread = std::thread([this] {
+            t_current = this;
+            event_base_loop(m_base, EVLOOP_NO_EXIT_ON_EMPTY);
+        });
     } catch (const std::system_error& e) {
         return MakeError("rpc-libevent", std::string("cannot start an RPC thread: ") + e.what());
     }
@@ -343,7 +443,127 @@ bufferevent* HttpServer::Loop::OnNewConnection(event_base* base, void* arg) {
             evconnlistener_disable(evhttp_bound_socket_get_listener(s));
         self->m_next->PassTurn();
     }
-    return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    self->m_shared.accept_paused = false;  // an episode of failed accept() ends
+    bufferevent* bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    // evhttp sets the connection up once this returns, before the loop
+    // polls again; AdmitAccepted then counts it (or closes it).
+    if (bev != nullptr) {
+        self->m_accepted.push_back(bev);
+        event_active(self->m_accepted_event, EV_TIMEOUT, 0);
+    }
+    return bev;
+}
+
+void HttpServer::Loop::OnAccepted(evutil_socket_t, short, void* arg) {
+    static_cast<Loop*>(arg)->AdmitAccepted();
+}
+
+void HttpServer::Loop::AdmitAccepted() {
+    const HttpServerOptions& o = m_shared.options;
+    for (bufferevent* bev : std::exchange(m_accepted, {})) {
+        // evhttp reads through the bufferevent with its connection as the
+        // callback argument (libevent 2.1 and later): the only way to reach a
+        // connection before its first request.
+        bufferevent_data_cb read_cb = nullptr;
+        bufferevent_data_cb write_cb = nullptr;
+        bufferevent_event_cb event_cb = nullptr;
+        void* cb_arg = nullptr;
+        bufferevent_getcb(bev, &read_cb, &write_cb, &event_cb, &cb_arg);
+        auto* conn = static_cast<evhttp_connection*>(cb_arg);
+        if (read_cb == nullptr || conn == nullptr) continue;
+        std::string address = AddressText(evhttp_connection_get_addr(conn));
+        if (!m_shared.Admit(address)) {
+            m_shared.refused_connections.Print(
+                "refused an RPC connection from " + address + ": " +
+                std::to_string(o.max_connections) + " connections in all (-rpcmaxconnections) or " +
+                std::to_string(o.max_connections_per_ip) +
+                " from one address (-rpcmaxconnectionsperip) are open");
+            evhttp_connection_free(conn);
+            continue;
+        }
+        auto c = std::make_unique<Connection>(
+            Connection{this, conn, std::move(address), nullptr, false});
+        c->deadline = evtimer_new(m_base, &Loop::OnRequestDeadline, c.get());
+        if (c->deadline == nullptr) {
+            m_shared.Release(c->address);
+            evhttp_connection_free(conn);
+            continue;
+        }
+        evbuffer_add_cb(bufferevent_get_input(bev), &Loop::OnInput, c.get());
+        evhttp_connection_set_closecb(conn, &Loop::OnConnectionClose, this);
+        m_connections.emplace(conn, std::move(c));
+    }
+}
+
+void HttpServer::Loop::OnInput(evbuffer*, const evbuffer_cb_info* info, void* arg) {
+    // The deadline runs from the first byte of a request (not from the end
+    // of the previous one: waiting between requests is idleness, which
+    // idle_timeout_seconds bounds) until its headers and body are in.
+    auto* c = static_cast<Connection*>(arg);
+    if (info->n_added == 0 || c->reading) return;
+    c->reading = true;
+    const timeval tv{c->loop->m_shared.options.request_timeout_seconds, 0};
+    evtimer_add(c->deadline, &tv);
+}
+
+void HttpServer::Loop::OnRequestDeadline(evutil_socket_t, short, void* arg) {
+    auto* c = static_cast<Connection*>(arg);
+    Loop* self = c->loop;
+    // A request that is complete is being answered; closing now would free it
+    // under a worker. The bytes that armed the deadline were the next one's.
+    if (self->m_open_requests.count(c->conn) != 0) {
+        c->reading = false;
+        return;
+    }
+    self->m_shared.timed_out_requests.Print(
+        "closed the RPC connection of " + c->address + ": its request was not complete after " +
+        std::to_string(self->m_shared.options.request_timeout_seconds) + " s (-rpcrequesttimeout)");
+    evhttp_connection_free(c->conn);  // calls OnConnectionClose, which frees `c`
+}
+
+void HttpServer::Loop::OnAcceptError(evconnlistener*, void*) {
+    // The listener's own argument is evhttp's; this runs on the loop thread.
+    const int error = EVUTIL_SOCKET_ERROR();
+    if (t_current != nullptr) t_current->PauseAccepting(error);
+}
+
+void HttpServer::Loop::PauseAccepting(int error) {
+    // accept() failed for a reason that retrying at once cannot fix (out of
+    // descriptors, mostly): the pending connections wait in the backlog for
+    // kAcceptPause while connections close, and the log says so once until
+    // an accept succeeds (and at most once a second even if some do).
+    for (evhttp_bound_socket* s : m_sockets)
+        evconnlistener_disable(evhttp_bound_socket_get_listener(s));
+    const timeval tv = ToTimeval(kAcceptPause);
+    evtimer_add(m_accept_pause, &tv);
+    if (m_shared.accept_paused.exchange(true)) return;
+    size_t open = 0;
+    {
+        std::unique_lock lock(m_shared.connections_mutex);
+        open = m_shared.connections;
+    }
+    m_shared.accept_failures.Print(
+        "cannot accept RPC connections: " + std::string(std::strerror(error)) + " (" +
+        std::to_string(open) +
+        " open); pausing accept() until connections close (if descriptors run "
+        "out, raise the limit, ulimit -n, or lower -rpcmaxconnections)");
+}
+
+void HttpServer::Loop::OnAcceptPauseEnd(evutil_socket_t, short, void* arg) {
+    // Still this loop's turn: only a loop whose listeners are enabled accepts.
+    for (evhttp_bound_socket* s : static_cast<Loop*>(arg)->m_sockets)
+        evconnlistener_enable(evhttp_bound_socket_get_listener(s));
+}
+
+void HttpServer::Loop::Forget(evhttp_connection* conn) {
+    auto it = m_connections.find(conn);
+    if (it == m_connections.end()) return;
+    Connection& c = *it->second;
+    evbuffer_remove_cb(bufferevent_get_input(evhttp_connection_get_bufferevent(conn)),
+                       &Loop::OnInput, &c);
+    event_free(c.deadline);
+    m_shared.Release(c.address);
+    m_connections.erase(it);
 }
 
 void HttpServer::Loop::OnRequest(evhttp_request* req, void* arg) {
@@ -359,7 +579,9 @@ void HttpServer::Loop::OnRequestComplete(evhttp_request* req, void* arg) {
 }
 
 void HttpServer::Loop::OnConnectionClose(evhttp_connection* conn, void* arg) {
-    static_cast<Loop*>(arg)->Untrack(conn, true);
+    auto* self = static_cast<Loop*>(arg);
+    self->Forget(conn);
+    self->Untrack(conn, true);
 }
 
 void HttpServer::Loop::OnStopDeadline(evutil_socket_t, short, void* arg) {
@@ -382,8 +604,13 @@ void HttpServer::Loop::OnRejectTimer(evutil_socket_t, short, void* arg) {
 void HttpServer::Loop::Track(evhttp_request* req) {
     evhttp_connection* conn = evhttp_request_get_connection(req);
     ++m_open_requests[conn];
-    // Whichever comes first: the reply fully written, or the connection gone.
-    evhttp_connection_set_closecb(conn, &Loop::OnConnectionClose, this);
+    // The request is in: its deadline is met.
+    if (auto it = m_connections.find(conn); it != m_connections.end()) {
+        it->second->reading = false;
+        evtimer_del(it->second->deadline);
+    }
+    // Whichever comes first: the reply fully written, or the connection gone
+    // (OnConnectionClose, set when the connection was admitted).
     evhttp_request_set_on_complete_cb(req, &Loop::OnRequestComplete, this);
 }
 
@@ -438,7 +665,7 @@ void HttpServer::Loop::HandleRequest(evhttp_request* req) {
             return;
         }
     } else if (!Allows(m_shared.authorizer, auth)) {
-        m_shared.LogFailedLogin(PeerName(req));
+        m_shared.failed_logins.Print("incorrect or missing RPC credentials from " + PeerName(req));
         RejectLater(req);
         return;
     }
@@ -447,9 +674,7 @@ void HttpServer::Loop::HandleRequest(evhttp_request* req) {
     const std::string_view uri = evhttp_request_get_uri(req);
     const std::string_view path = uri.substr(0, uri.find('?'));
     if (path != "/") {
-        SendError(
-            req, 404,
-            "no such endpoint " + std::string(path.substr(0, 100)) + "; JSON-RPC is served at /");
+        SendError(req, 404, "no such endpoint " + QuoteEcho(path) + "; JSON-RPC is served at /");
         return;
     }
 
@@ -490,8 +715,7 @@ void HttpServer::Loop::HandleRequest(evhttp_request* req) {
 void HttpServer::Loop::RejectLater(evhttp_request* req) {
     auto d = std::make_unique<DelayedReject>(DelayedReject{this, req, nullptr});
     d->timer = evtimer_new(m_base, &Loop::OnRejectTimer, d.get());
-    const auto ms = kAuthFailureDelay.count();
-    const timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>(ms % 1000 * 1000)};
+    const timeval tv = ToTimeval(kAuthFailureDelay);
     if (d->timer == nullptr || evtimer_add(d->timer, &tv) != 0) {
         if (d->timer != nullptr) event_free(d->timer);
         evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
@@ -699,10 +923,11 @@ Status HttpServer::Start() {
     }
     if (m_options.io_threads == 0 || m_options.worker_threads == 0 ||
         m_options.work_queue_depth == 0 || m_options.max_body_bytes == 0 ||
-        m_options.idle_timeout_seconds <= 0) {
+        m_options.idle_timeout_seconds <= 0 || m_options.request_timeout_seconds <= 0 ||
+        m_options.max_connections == 0 || m_options.max_connections_per_ip == 0) {
         return MakeError("rpc-config",
-                         "RPC I/O threads, worker threads, work queue depth, maximum body size "
-                         "and timeout must all be positive");
+                         "RPC I/O threads, worker threads, work queue depth, maximum body size, "
+                         "timeouts and connection limits must all be positive");
     }
     // A client that resets its connection before its reply is written would
     // otherwise kill the process with SIGPIPE from inside libevent's writev.

@@ -3,8 +3,20 @@
 // listening sockets, plus a pool of worker threads. It knows nothing of
 // JSON-RPC or of the chain.
 //
+// Connections: each accepted connection is counted, over all loops, against
+// max_connections and, by client address (IPv4 or IPv6, without the port),
+// against max_connections_per_ip; one over either cap is closed at once,
+// before it is read, and a log line (at most one a second) says which cap.
+// When accept() fails (out of file descriptors, mostly), the loop stops
+// accepting for kAcceptPause and never retries in a busy loop; meanwhile new
+// connections wait in the listening socket's backlog. That is logged once
+// until an accept succeeds again, and at most once a second.
+//
 // Request flow (libevent calls for a request happen on the loop thread whose
 // evhttp accepted its connection):
+//  0. From its first byte, a request has request_timeout_seconds to arrive
+//     whole (headers and body), however slowly it trickles in; otherwise the
+//     connection is closed (logged as above).
 //  1. libevent reads the request; a body over max_body_bytes -> 413 (the rest
 //     of the body is read and discarded first, so the client sees the reply).
 //  2. Peer address outside every allow_ips subnet -> 403, and the connection is
@@ -25,9 +37,11 @@
 //     thread-safe after evthread_use_pthreads()). The loop sends it: 200
 //     application/json with the returned text, or 204 for nullopt; a handler
 //     that throws gets 500.
-//  Connections are HTTP/1.1 keep-alive; idle_timeout_seconds closes idle or
-//  stalled ones. Headers and body are read by the loop thread without blocking,
-//  so a slow or stalled client holds a connection, never a worker thread.
+//  Connections are HTTP/1.1 keep-alive; idle_timeout_seconds closes one on
+//  which nothing arrives for that long (idle between requests, or stalled),
+//  and step 0 one that trickles. Headers and body are read by the loop thread
+//  without blocking, so a slow client holds a connection, never a worker
+//  thread, and only until its deadline.
 //
 // Stop(): (a) every loop closes its listening sockets; (b) workers finish
 // every queued request and are joined; (c) each loop sends its replies, waits
@@ -61,6 +75,7 @@ namespace maillon {
 inline constexpr std::chrono::milliseconds kAuthFailureDelay{250};
 inline constexpr size_t kMaxDelayedRejects = 64;
 inline constexpr int kStopGraceSeconds = 5;
+inline constexpr std::chrono::milliseconds kAcceptPause{250};
 
 struct HttpServerOptions {
     // Numeric IPv4/IPv6 addresses. An IPv6 address the host cannot bind
@@ -74,6 +89,14 @@ struct HttpServerOptions {
     size_t work_queue_depth{64};
     size_t max_body_bytes{1 << 20};
     int idle_timeout_seconds{30};
+    // The whole of a request, from its first byte until its headers and body
+    // are in (see the file comment); separate from idle_timeout_seconds,
+    // which each byte restarts.
+    int request_timeout_seconds{30};
+    // Open connections in all, and from one client address. A connection
+    // costs a file descriptor: keep max_connections below the process's limit.
+    size_t max_connections{256};
+    size_t max_connections_per_ip{64};
     // Peers allowed to send requests: subnets or single addresses, IPv4 or
     // IPv6, in IpSubnet::Parse syntax ("192.168.1.0/24", "10.0.0.5", "::1").
     // Any other peer gets 403 before its credentials are checked. The list
@@ -108,8 +131,8 @@ public:
     // SIGPIPE to ignored for the whole process (libevent writes with writev,
     // which raises it on a reset connection). Error codes:
     // "rpc-bind" (message names the address and port, and says when the port
-    // is in use), "rpc-config" (names a bad allow_ips or bind entry or a zero
-    // limit), "rpc-libevent" (libevent or thread set-up failed). On error
+    // is in use), "rpc-config" (names a bad allow_ips or bind entry, or a
+    // limit or timeout that is zero), "rpc-libevent" (libevent or thread set-up failed). On error
     // nothing is left running.
     Status Start();
     // Idempotent; see the file comment.

@@ -17,6 +17,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "util/strencodings.h"
+
 namespace maillon {
 
 namespace {
@@ -101,15 +103,10 @@ std::string WithArticle(RpcType type) {
     return (name[0] == 'a' || name[0] == 'o' ? "an " : "a ") + name;
 }
 
+// Our own names and the caller's alike: in double quotes, which read well
+// inside a JSON string; see QuoteEcho.
 std::string Quoted(std::string_view s) {
-    // Appended rather than "\"" + std::string(s): GCC 12 at -O3 reports a
-    // false -Wrestrict overlap for the latter.
-    std::string out;
-    out.reserve(s.size() + 2);
-    out.push_back('"');
-    out.append(s);
-    out.push_back('"');
-    return out;
+    return QuoteEcho(s, '"');
 }
 
 RpcError InvalidParams(std::string detail) {
@@ -187,18 +184,33 @@ bool IsInexactId(const rapidjson::Value& v) {
     return v.IsNumber() && ((!v.IsInt64() && !v.IsUint64()) || (v.IsInt64() && v.GetInt64() == 0));
 }
 
+using JsonInput = rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream>;
+
+// The end of the JSON number that starts at `begin` of `text`.
+size_t NumberEnd(std::string_view text, size_t begin) {
+    const size_t end = text.find_first_not_of("+-0123456789.eE", begin);
+    return end == std::string_view::npos ? text.size() : end;
+}
+
 // Collects the "id" of each request object exactly as written, by a second,
-// SAX pass over the body with numbers kept as text. ids[i] is the raw number
-// text of entry i of a batch (entry 0 for a single request), or empty.
+// SAX pass over the parsed text (`in`) with numbers kept as text, each taken
+// from the same offset of the body. ids[i] is the raw number text of entry i
+// of a batch (entry 0 for a single request), or empty.
 class RawIdCollector : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, RawIdCollector> {
 public:
+    RawIdCollector(std::string_view body, const JsonInput& in) : m_body(body), m_in(in) {}
+
     std::vector<std::string> ids;
 
     bool Default() { return Value(); }
-    bool RawNumber(const char* str, rapidjson::SizeType len, bool) {
+    bool RawNumber(const char*, rapidjson::SizeType len, bool) {
         const bool is_id = m_next_is_id;
         if (!Value()) return false;
-        if (is_id) ids[m_entry].assign(str, len);
+        if (is_id) {
+            // The input stands just after the number.
+            const size_t begin = m_in.Tell() - len;
+            ids[m_entry].assign(m_body.substr(begin, NumberEnd(m_body, begin) - begin));
+        }
         return true;
     }
     bool Key(const char* str, rapidjson::SizeType len, bool) {
@@ -235,6 +247,8 @@ private:
         return true;
     }
 
+    const std::string_view m_body;
+    const JsonInput& m_in;
     size_t m_depth{0};
     size_t m_entry{0};
     bool m_batch{false};
@@ -341,7 +355,7 @@ RpcTable::RpcTable() {
                           rapidjson::Document& result) -> std::optional<RpcError> {
             const std::string command = req.GetString(0);
             if (!command.empty() && Find(command) == nullptr) {
-                return RpcError{kRpcNotFound, "help: unknown command: " + command +
+                return RpcError{kRpcNotFound, "help: unknown command: " + QuoteEcho(command) +
                                                   " (\"help\" without a parameter lists them)"};
             }
             const std::string text = HelpText(command);
@@ -485,8 +499,15 @@ std::optional<RpcError> ExecuteMethod(std::string_view name, const RpcMethod* m,
 }
 
 // Parses a request body; nullopt when it is valid JSON, else the -32700
-// error saying what is wrong and where.
-std::optional<RpcError> ParseBody(std::string_view body, rapidjson::Document& doc) {
+// error saying what is wrong and where. A number too large for a double
+// (1e400, 5000 digits) is valid JSON, which RapidJSON refuses: `tamed` then
+// gets a copy of the body with each such number replaced by the largest
+// power of ten a double holds, of its sign, padded with spaces to the same
+// length (so every offset stays the same), and that copy is what `doc` holds.
+// The parameter checks then refuse the number by name, as outside the 64-bit
+// integer range.
+std::optional<RpcError> ParseBody(std::string_view body, rapidjson::Document& doc,
+                                  std::string& tamed) {
     auto parse_error = [](std::string detail) {
         return RpcError{kRpcParseError, "Parse error: " + std::move(detail)};
     };
@@ -501,15 +522,31 @@ std::optional<RpcError> ParseBody(std::string_view body, rapidjson::Document& do
         return parse_error("byte-order mark at offset 0; send plain UTF-8 without one");
     if (NestingExceeds(body, kMaxJsonDepth))
         return parse_error("arrays and objects nest deeper than " + std::to_string(kMaxJsonDepth));
-    if (doc.Parse<kParseFlags>(body.data(), body.size()).HasParseError()) {
+    std::string_view text = body;
+    // Each round replaces one number, whose text is at least as long as its
+    // replacement: more than 308 digits, or an exponent of 3 digits.
+    while (doc.Parse<kParseFlags>(text.data(), text.size()).HasParseError() &&
+           doc.GetParseError() == rapidjson::kParseErrorNumberTooBig) {
+        if (tamed.empty()) tamed.assign(body);
+        const size_t begin = doc.GetErrorOffset();
+        const size_t end = NumberEnd(tamed, begin);
+        const std::string_view largest = tamed[begin] == '-' ? "-1e308" : "1e308";
+        if (end - begin < largest.size()) break;  // not a number RapidJSON read
+        tamed.replace(begin, end - begin, std::string(end - begin, ' '));
+        tamed.replace(begin, largest.size(), largest);
+        text = tamed;
+    }
+    if (doc.HasParseError()) {
         return parse_error(std::string(rapidjson::GetParseError_En(doc.GetParseError())) +
                            " (at offset " + std::to_string(doc.GetErrorOffset()) + ")");
     }
     return std::nullopt;
 }
 
-// Raw id texts (see RawIdCollector) when some id of `doc` needs them; else empty.
-std::vector<std::string> CollectRawIds(std::string_view body, const rapidjson::Document& doc) {
+// Raw id texts (see RawIdCollector) when some id of `doc` needs them; else
+// empty. `text` is what `doc` was parsed from: `body` or its tamed copy.
+std::vector<std::string> CollectRawIds(std::string_view body, std::string_view text,
+                                       const rapidjson::Document& doc) {
     bool needed = false;
     auto check = [&](const rapidjson::Value& req) {
         if (!req.IsObject()) return;
@@ -523,11 +560,11 @@ std::vector<std::string> CollectRawIds(std::string_view body, const rapidjson::D
         check(doc);
     }
     if (!needed) return {};
-    RawIdCollector collector;
     rapidjson::Reader reader;
-    rapidjson::MemoryStream bytes(body.data(), body.size());
-    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(bytes);
-    // The body parsed once already, so this pass cannot fail.
+    rapidjson::MemoryStream bytes(text.data(), text.size());
+    JsonInput in(bytes);
+    RawIdCollector collector(body, in);
+    // The text parsed once already, so this pass cannot fail.
     reader.Parse<kParseFlags | rapidjson::kParseNumbersAsStringsFlag>(in, collector);
     return std::move(collector.ids);
 }
@@ -627,11 +664,31 @@ enum class Outcome {
     kDeclined,  // quick_only and the method is not quick: nothing run or written
 };
 
+// How much of the reply budget (RpcTable::MaxReplyBytes) a request may use.
+struct ReplyRoom {
+    size_t limit;
+    size_t used;  // by the replies before this one (of the same batch)
+    bool in_batch;
+};
+
+RpcError ReplyTooLarge(size_t result_bytes, const ReplyRoom& room) {
+    std::string message = "Reply too large: the result of this request takes " +
+                          std::to_string(result_bytes) + " bytes and a reply may take " +
+                          std::to_string(room.limit) + " (-rpcmaxreply)";
+    message += room.in_batch
+                   ? ", of which the earlier replies of this batch use " +
+                         std::to_string(room.used) + "; send this request again in another batch"
+                   : "; ask for less at a time (e.g. a lower verbosity)";
+    return RpcError{kRpcReplyTooLarge, std::move(message)};
+}
+
 // Answers one request object (or batch entry) into `w`. With `refuse` set, a
 // well-formed call is not run and gets that error instead (a notification is
-// dropped).
+// dropped). A result that does not fit in `room` is answered with
+// kRpcReplyTooLarge instead, and sets `overflowed`.
 Outcome HandleOne(const RpcTable& table, bool quick_only, const rapidjson::Value& req,
-                  std::string_view raw_id, const RpcError* refuse, JsonWriter& w) {
+                  std::string_view raw_id, const RpcError* refuse, const ReplyRoom& room,
+                  bool& overflowed, JsonWriter& w) {
     const std::optional<Call> call = ParseCall(req, raw_id, w);
     if (!call) return Outcome::kAnswered;
     if (quick_only) {
@@ -658,6 +715,12 @@ Outcome HandleOne(const RpcTable& table, bool quick_only, const rapidjson::Value
             error = RpcError{kRpcInternalError,
                              "Internal error: result is not representable as JSON (NaN?)"};
         }
+    }
+    // The result is measured once serialized, before it joins the reply: so
+    // the reply never outgrows the limit, whatever the size of one result.
+    if (!error && room.used + result_json.size() > room.limit) {
+        error = ReplyTooLarge(result_json.size(), room);
+        overflowed = true;
     }
     WriteReply(w, call->env, call->id, call->raw_id, result_json, error ? &*error : nullptr);
     return Outcome::kAnswered;
@@ -698,11 +761,15 @@ bool RpcTable::Answer(std::string_view body, bool quick_only,
     rapidjson::Document doc;
     rapidjson::StringBuffer sb;
     JsonWriter w(sb);
-    if (std::optional<RpcError> error = ParseBody(body, doc)) {
+    std::string tamed;
+    if (std::optional<RpcError> error = ParseBody(body, doc, tamed)) {
         WriteErrorReply(w, Envelope::kV2, nullptr, {}, std::move(*error));
     } else if (!doc.IsArray()) {
-        const std::vector<std::string> raw_ids = CollectRawIds(body, doc);
-        switch (HandleOne(*this, quick_only, doc, RawId(raw_ids, 0), nullptr, w)) {
+        const std::vector<std::string> raw_ids =
+            CollectRawIds(body, tamed.empty() ? body : tamed, doc);
+        bool overflowed = false;
+        switch (HandleOne(*this, quick_only, doc, RawId(raw_ids, 0), nullptr,
+                          ReplyRoom{m_max_reply_bytes, 0, false}, overflowed, w)) {
             case Outcome::kAnswered:
                 break;
             case Outcome::kSilent:
@@ -723,22 +790,27 @@ bool RpcTable::Answer(std::string_view body, bool quick_only,
                            " requests exceeds the limit of " + std::to_string(m_max_batch) +
                            " (-rpcmaxbatch); split it into smaller batches"));
     } else {
-        const std::vector<std::string> raw_ids = CollectRawIds(body, doc);
+        const std::vector<std::string> raw_ids =
+            CollectRawIds(body, tamed.empty() ? body : tamed, doc);
         std::optional<RpcError> refuse;
         size_t replies = 0;
         w.StartArray();
+        bool overflowed = false;
         for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
-            if (!refuse && sb.GetSize() >= m_max_reply_bytes) {
+            // Once one result did not fit, nothing more of the batch is run.
+            if (!refuse && overflowed) {
                 refuse = RpcError{
                     kRpcReplyTooLarge,
                     "Reply too large: the replies to the earlier requests of this batch already "
                     "take " +
-                        std::to_string(sb.GetSize()) + " bytes (limit " +
+                        std::to_string(sb.GetSize()) + " bytes (-rpcmaxreply is " +
                         std::to_string(m_max_reply_bytes) +
                         "); send this request again in another batch"};
             }
             if (HandleOne(*this, /*quick_only=*/false, doc[i], RawId(raw_ids, i),
-                          refuse ? &*refuse : nullptr, w) == Outcome::kAnswered) {
+                          refuse ? &*refuse : nullptr,
+                          ReplyRoom{m_max_reply_bytes, sb.GetSize(), true}, overflowed,
+                          w) == Outcome::kAnswered) {
                 ++replies;
             }
         }
@@ -770,7 +842,7 @@ std::string RpcTable::HelpText(std::string_view method) const {
     }
 
     const RpcMethod* m = Find(method);
-    if (m == nullptr) return "help: unknown command: " + std::string(method) + "\n";
+    if (m == nullptr) return "help: unknown command: " + QuoteEcho(method) + "\n";
     std::string out = Usage(*m) + "\n";
     if (!m->description.empty()) out += "\n" + m->description + "\n";
     if (!m->params.empty()) {

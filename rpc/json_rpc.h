@@ -25,15 +25,22 @@
 //   Request", "Method not found", "Invalid params") and, after ": ", say what
 //   is wrong and how to fix it (parse errors name the byte offset).
 // - Params are mapped onto the method's RpcParam list (named -> positional) and
-//   type-checked before the handler runs; a JSON null counts as absent, and an
+//   type-checked before the handler runs (a number too large for a double,
+//   such as 1e400, is valid JSON and fails the check as a number outside the
+//   64-bit integer range); a JSON null counts as absent, and an
 //   absent parameter with a declared default gets that default. Unknown
 //   name, missing required parameter, wrong type, too many positional
 //   parameters -> -32602 with a message naming the parameter and the type.
 // - A batch answers each non-notification entry (in order) in one array; a
 //   batch of only notifications sends nothing; an empty batch or one over the
-//   limit gets a single -32600 object. Once the replies of a batch reach
-//   MaxReplyBytes(), the remaining entries are not run and each gets
-//   kRpcReplyTooLarge, so a small request cannot build an unbounded reply.
+//   limit gets a single -32600 object.
+// - The reply is bounded as it is built: each result is serialized and
+//   measured before it joins the reply, and one that would take the reply past
+//   MaxReplyBytes() is answered with kRpcReplyTooLarge instead; after it, the
+//   remaining entries of a batch are not run and each gets kRpcReplyTooLarge.
+//   So a reply takes at most MaxReplyBytes() plus its envelopes and those
+//   small errors, however large one result or however many a batch asks for,
+//   and a small request cannot make the node build a huge one.
 // - A handler that throws gets -32603; nothing escapes Handle().
 //
 // TryHandleQuick() lets a server answer cheap calls on its I/O thread and queue
@@ -66,7 +73,9 @@ namespace maillon {
 // refused as a parse error, so nothing downstream recurses without bound.
 inline constexpr size_t kMaxJsonDepth = 512;
 inline constexpr size_t kDefaultMaxBatchSize = 1000;
-inline constexpr size_t kDefaultMaxReplyBytes = 64u << 20;
+// Eight times the largest serialized block (2 MiB): room for getblock at its
+// highest verbosity.
+inline constexpr size_t kDefaultMaxReplyBytes = 16u << 20;
 // TryHandleQuick() declines bodies larger than this without parsing them: a
 // single quick call is far smaller, and an I/O thread must not parse megabytes.
 inline constexpr size_t kMaxQuickBodyBytes = 4096;

@@ -5,6 +5,7 @@
 #include "common/options.h"
 #include "node/node.h"
 #include "util/log.h"
+#include "util/strencodings.h"
 
 int main(int argc, char* argv[]) {
     using namespace maillon;
@@ -20,9 +21,8 @@ int main(int argc, char* argv[]) {
         return 0;
     }
     if (!args.Positional().empty()) {
-        std::fprintf(stderr,
-                     "Error: unexpected argument '%s' (options start with '-'; see -help)\n",
-                     args.Positional()[0].c_str());
+        std::fprintf(stderr, "Error: unexpected argument %s (options start with '-'; see -help)\n",
+                     QuoteEcho(args.Positional()[0]).c_str());
         return 1;
     }
     Node::BlockShutdownSignals();

@@ -10,6 +10,8 @@
 #include <typeinfo>
 #include <utility>
 
+#include "util/strencodings.h"
+
 namespace po = boost::program_options;
 
 namespace maillon {
@@ -147,12 +149,13 @@ Status Args::ParseCommandLine(int argc, const char* const argv[]) {
         const std::string name =
             word.substr(dashes, eq == std::string::npos ? std::string::npos : eq - dashes);
         if (name.empty() || name[0] == '-') {
-            return OptionError("invalid option '" + word +
-                               "': options look like -name or -name=value, and -- alone ends "
+            return OptionError("invalid option " + QuoteEcho(word) +
+                               ": options look like -name or -name=value, and -- alone ends "
                                "the options (see -help)");
         }
         const po::option_description* d = Find(name);
-        if (d == nullptr) return OptionError("unknown option -" + name + " (see -help)");
+        if (d == nullptr)
+            return OptionError("unknown option " + QuoteEcho("-" + name) + " (see -help)");
         const std::string display = "-" + d->long_name();
         std::vector<std::string> tokens;
         if (eq == std::string::npos) {
@@ -167,8 +170,8 @@ Status Args::ParseCommandLine(int argc, const char* const argv[]) {
             std::string takes;
             const auto token = CheckValue(*d, value, takes);
             if (!token) {
-                return OptionError("invalid value '" + value + "' for " + display + ": it takes " +
-                                   takes);
+                return OptionError("invalid value " + QuoteEcho(value) + " for " + display +
+                                   ": it takes " + takes);
             }
             tokens.push_back(*token);
         }
@@ -223,13 +226,13 @@ Status Args::ReadConfigFile() {
         if (line.front() == '[') {
             if (line.back() != ']') {
                 return ConfigError(path, line_no,
-                                   "'" + line + "' is not a section header like [dev]");
+                                   QuoteEcho(line) + " is not a section header like [dev]");
             }
             section = Trim(line.substr(1, line.size() - 2));
             if (!IsSection(section)) {
                 return ConfigError(path, line_no,
-                                   "unknown section [" + section +
-                                       "]; the sections are [main], [test] and [dev], each "
+                                   "unknown section " + QuoteEcho("[" + section + "]") +
+                                       "; the sections are [main], [test] and [dev], each "
                                        "read only on that network");
             }
             continue;
@@ -237,7 +240,7 @@ Status Args::ReadConfigFile() {
         const size_t eq = line.find('=');
         if (eq == std::string::npos) {
             return ConfigError(path, line_no,
-                               "expected name=value (e.g. dev=1), got '" + line + "'");
+                               "expected name=value (e.g. dev=1), got " + QuoteEcho(line));
         }
         std::string name = Trim(line.substr(0, eq));
         const std::string value = Trim(line.substr(eq + 1));
@@ -245,9 +248,9 @@ Status Args::ReadConfigFile() {
         const size_t dot = name.find('.');
         if (dot != std::string::npos) {  // "dev.rpcport=1" is "rpcport=1" in [dev]
             if (!IsSection(name.substr(0, dot))) {
-                return ConfigError(
-                    path, line_no,
-                    "unknown option '" + name + "' (only main., test. and dev. may prefix a name)");
+                return ConfigError(path, line_no,
+                                   "unknown option " + QuoteEcho(name) +
+                                       " (only main., test. and dev. may prefix a name)");
             }
             scope = name.substr(0, dot);
             name = name.substr(dot + 1);
@@ -263,7 +266,7 @@ Status Args::ReadConfigFile() {
             m_foreign_seen.insert(name);
             continue;
         }
-        if (d == nullptr) return ConfigError(path, line_no, "unknown option '" + name + "'");
+        if (d == nullptr) return ConfigError(path, line_no, "unknown option " + QuoteEcho(name));
         if (name == "conf" || d->semantic()->max_tokens() == 0) {
             return ConfigError(path, line_no, "-" + name + " works on the command line only");
         }
@@ -276,8 +279,9 @@ Status Args::ReadConfigFile() {
         std::string takes;
         const auto token = CheckValue(*d, value, takes);
         if (!token) {
-            return ConfigError(path, line_no,
-                               "invalid value '" + value + "' for " + name + ": it takes " + takes);
+            return ConfigError(
+                path, line_no,
+                "invalid value " + QuoteEcho(value) + " for " + name + ": it takes " + takes);
         }
         if (!IsRepeatable(*d)) {
             auto [it, inserted] = seen.emplace(std::make_pair(scope, name), line_no);

@@ -37,8 +37,15 @@ po::options_description NodeOptions() {
         ("rpcmaxbody", po::value<int64_t>(), "Largest RPC request body in bytes, larger gets 413 (default 1048576)")
         ("rpcmaxbatch", po::value<int64_t>(), "Most requests in one JSON-RPC batch (default 1000)")
         ("rpcmaxreply", po::value<int64_t>(),
-         "Bytes of batch replies after which a batch's remaining requests get error -100 (default 67108864)")
-        ("rpcservertimeout", po::value<int64_t>(), "Seconds before an idle or slow RPC connection is closed (default 30)")
+         "Most bytes of one RPC reply; a result that would take it further, and the rest of its "
+         "batch, get error -100 instead (default 16777216)")
+        ("rpcservertimeout", po::value<int64_t>(), "Seconds before an RPC connection on which nothing arrives is closed (default 30)")
+        ("rpcrequesttimeout", po::value<int64_t>(),
+         "Seconds an RPC request may take to arrive whole (headers and body) from its first byte; "
+         "a slower one's connection is closed (default 30)")
+        ("rpcmaxconnections", po::value<int64_t>(), "Most open RPC connections; more are closed at once (default 256)")
+        ("rpcmaxconnectionsperip", po::value<int64_t>(),
+         "Most open RPC connections from one client address; more are closed at once (default 64)")
         ("printtoconsole", po::value<bool>()->implicit_value(true), "Also log to the console (default 1)")
         ("blockinterval", po::value<int64_t>(),
          "Dev network: milliseconds between produced blocks; 0 produces blocks only on generateblock "

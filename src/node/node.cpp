@@ -1,6 +1,7 @@
 #include "node/node.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,6 +29,24 @@ constexpr const char* kDevKeyPassphrase = "maillon-dev";
 
 Error OptionError(const std::string& msg) {
     return MakeError("bad-option", msg);
+}
+
+// Every RPC connection, database file and socket takes a file descriptor, and
+// the usual soft limit (1024) is far below what the hard limit allows: take
+// all of it (up to a sane bound), so that running out takes far more.
+void RaiseFileDescriptorLimit() {
+    constexpr rlim_t kEnough = 65536;
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    const rlim_t before = limit.rlim_cur;
+    const rlim_t wanted = std::min(limit.rlim_max, kEnough);
+    if (before < wanted) {
+        limit.rlim_cur = wanted;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = before;
+    }
+    LogPrint("init",
+             "file descriptor limit " + std::to_string(limit.rlim_cur) +
+                 (limit.rlim_cur != before ? " (raised from " + std::to_string(before) + ")" : ""));
 }
 }  // namespace
 
@@ -85,6 +104,7 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
     if (!st) return st.error();
     LogPrint("init",
              "maillond starting on the " + params.name + " network, data directory " + n.datadir);
+    RaiseFileDescriptorLimit();
 
     const std::string chain_path = n.datadir + "/chainstate";
     auto chain = args.GetBool("reindex") ? Chain::Reindex(chain_path, params)
@@ -159,6 +179,18 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
     if (timeout < 1 || timeout > 3600)
         return OptionError("-rpcservertimeout must be 1..3600 (seconds)");
     http_opts.idle_timeout_seconds = static_cast<int>(timeout);
+    const int64_t request_timeout = args.GetInt("rpcrequesttimeout", 30);
+    if (request_timeout < 1 || request_timeout > 3600)
+        return OptionError("-rpcrequesttimeout must be 1..3600 (seconds)");
+    http_opts.request_timeout_seconds = static_cast<int>(request_timeout);
+    const int64_t max_connections = args.GetInt("rpcmaxconnections", 256);
+    if (max_connections < 1 || max_connections > 65536)
+        return OptionError("-rpcmaxconnections must be 1..65536");
+    http_opts.max_connections = static_cast<size_t>(max_connections);
+    const int64_t per_ip = args.GetInt("rpcmaxconnectionsperip", 64);
+    if (per_ip < 1 || per_ip > 65536)
+        return OptionError("-rpcmaxconnectionsperip must be 1..65536");
+    http_opts.max_connections_per_ip = static_cast<size_t>(per_ip);
     const int64_t max_batch =
         args.GetInt("rpcmaxbatch", static_cast<int64_t>(kDefaultMaxBatchSize));
     if (max_batch < 1 || max_batch > 100'000) return OptionError("-rpcmaxbatch must be 1..100000");

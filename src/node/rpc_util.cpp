@@ -54,7 +54,7 @@ Result<Hash256> ParseHash(const std::string& hex, const char* what) {
     auto bytes = ParseHex(hex);
     if (!bytes || bytes->size() != 32) {
         return MakeError("bad-hash",
-                         std::string(what) + " must be 64 hex characters, got '" + hex + "'");
+                         std::string(what) + " must be 64 hex characters, got " + QuoteEcho(hex));
     }
     Hash256 h;
     std::copy(bytes->begin(), bytes->end(), h.begin());

@@ -1,6 +1,7 @@
 #include "primitives/address.h"
 
 #include "crypto/bech32.h"
+#include "util/strencodings.h"
 
 namespace maillon {
 
@@ -9,15 +10,8 @@ namespace {
 constexpr uint8_t kAddressVersion = 0;
 // 5-bit groups after the version that carry a 32-byte key (256 bits, padded).
 constexpr size_t kKeyGroups = (32 * 8 + 4) / 5;
-// Longer input is cut in error messages, which must stay readable.
-constexpr size_t kMaxEchoedChars = 100;
-
 Error InvalidAddress(std::string_view address, const std::string& why) {
-    const std::string shown = address.size() <= kMaxEchoedChars
-                                  ? "'" + std::string(address) + "'"
-                                  : "'" + std::string(address.substr(0, kMaxEchoedChars)) +
-                                        "...' (" + std::to_string(address.size()) + " characters)";
-    return MakeError("invalid-address", "invalid address " + shown + ": " + why);
+    return MakeError("invalid-address", "invalid address " + QuoteEcho(address) + ": " + why);
 }
 
 bool IsMaillonPrefix(std::string_view hrp) {
@@ -38,7 +32,7 @@ Result<XOnlyPubKey> DecodeAddressWithoutCurveCheck(std::string_view hrp, std::st
     auto dec = bech32::Decode(address);
     if (!dec) return fail(dec.error().message);
     if (dec->hrp != hrp) {
-        return fail("prefix '" + dec->hrp + "' is " +
+        return fail("prefix " + QuoteEcho(dec->hrp) + " is " +
                     (IsMaillonPrefix(dec->hrp) ? "for another network" : "not a Maillon prefix") +
                     "; this network's addresses start with '" + std::string(hrp) + "1'");
     }

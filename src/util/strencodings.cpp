@@ -111,4 +111,26 @@ std::optional<uint64_t> ParseMoney(std::string_view s, std::string* why) {
     return sum;
 }
 
+std::string QuoteEcho(std::string_view text, char quote) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    const std::string_view shown = text.substr(0, kMaxEchoedChars);
+    std::string out;
+    out.reserve(shown.size() + 32);
+    out.push_back(quote);
+    for (const char c : shown) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte > 0x7e || c == quote || c == '\\') {
+            out += "\\x";
+            out.push_back(kDigits[byte >> 4]);
+            out.push_back(kDigits[byte & 15]);
+        } else {
+            out.push_back(c);
+        }
+    }
+    if (shown.size() < text.size()) out += "...";
+    out.push_back(quote);
+    if (shown.size() < text.size()) out += " (" + std::to_string(text.size()) + " characters)";
+    return out;
+}
+
 }  // namespace maillon

@@ -75,7 +75,7 @@ def run(t):
 
     write_conf("[regtest]\nrpcport=1\n")
     rc, _, err = node.cli("getblockcount")
-    assert rc == 1 and "unknown section [regtest]" in err, err
+    assert rc == 1 and "unknown section '[regtest]'" in err, err
 
     # rpcauth.py refuses user names the config file would cut at '#'.
     proc = subprocess.run([sys.executable, RPCAUTH, "a#b", "x"], capture_output=True, text=True)

@@ -224,7 +224,7 @@ def _limit_file_size(limit):
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
-def _spawn(argv, file_size_limit=None, **kwargs):
+def _spawn(argv, file_size_limit=None, fd_limit=None, **kwargs):
     # PR_SET_PDEATHSIG fires when the spawning *thread* ends, so it is only
     # safe for processes started from the main thread.
     steps = []
@@ -232,6 +232,8 @@ def _spawn(argv, file_size_limit=None, **kwargs):
         steps.append(_die_with_parent)
     if file_size_limit is not None:
         steps.append(lambda: _limit_file_size(file_size_limit))
+    if fd_limit is not None:
+        steps.append(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, fd_limit))
 
     def preexec():
         for step in steps:
@@ -299,6 +301,8 @@ class Node:
         # When set, no file the node writes may grow past this many bytes (a full disk, as far
         # as the node can tell); takes effect at the next start.
         self.file_size_limit = None
+        # When set, the node's RLIMIT_NOFILE as (soft, hard); takes effect at the next start.
+        self.fd_limit = None
         self._ids = itertools.count(1)
         self._stdout = None
         self._stderr = None
@@ -412,7 +416,8 @@ class Node:
         self._stderr = open(self.stderr_path, "ab")
         self._stderr_offset = self._stderr.tell()
         self._log_offset = _file_size(self.debug_log_path)
-        self.process = _spawn(argv, file_size_limit=self.file_size_limit, stdin=subprocess.DEVNULL,
+        self.process = _spawn(argv, file_size_limit=self.file_size_limit, fd_limit=self.fd_limit,
+                              stdin=subprocess.DEVNULL,
                               stdout=self._stdout, stderr=self._stderr, cwd=self.datadir)
         self.started_once = True
 

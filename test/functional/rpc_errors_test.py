@@ -69,6 +69,23 @@ def run(t):
     status, _, reply = node.raw_http(b'{"jsonrpc":"2.0","id":1,"method":')
     assert_equal(json.loads(reply)["error"]["code"], -32700)
 
+    # Text echoed from the caller is cut and escaped, however long or binary it is.
+    huge = "f" * 100_000
+    for method, params in [(huge, []), ("help", [huge]), ("getblock", [huge]), ("gettransaction", [huge]),
+                           ("getbalance", [huge]), ("getblock", {huge: 1}), ("getblock", ["\x01\x1b[2J" * 50])]:
+        status, _, reply = node.raw_http(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method,
+                                                     "params": params}).encode())
+        message = json.loads(reply)["error"]["message"]
+        assert len(reply) < 600 and "\x1b" not in message, (method, reply[:600])
+        assert "(100000 characters)" in message or "\\x1b" in message, (method, message)
+    # A number too big for a double is valid JSON: -32602 naming the parameter, the id kept.
+    for number in ["1e400", "9" * 5000]:
+        status, _, reply = node.raw_http(
+            ('{"jsonrpc":"2.0","id":5,"method":"getblockhash","params":[%s]}' % number).encode())
+        reply = json.loads(reply)
+        assert_equal((reply["id"], reply["error"]["code"]), (5, -32602))
+        assert '"height"' in reply["error"]["message"], reply
+
     # Still answering after all of that.
     assert_equal(node.rpc("getblockcount"), 0)
     rc, out, err = node.cli("nosuchmethod")

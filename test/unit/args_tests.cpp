@@ -138,7 +138,8 @@ BOOST_AUTO_TEST_CASE(bad_values_name_the_option) {
           Case{"-rpcport=abc", "invalid value 'abc' for -rpcport: it takes an integer"},
           Case{"-rpcport=1.5", "for -rpcport: it takes an integer"},
           Case{"-datadir", "-datadir needs a value"}, Case{"-help=1", "-help takes no value"},
-          Case{"-nosuch=1", "unknown option -nosuch"}, Case{"-rpcp=1", "unknown option -rpcp"}}) {
+          Case{"-nosuch=1", "unknown option '-nosuch'"},
+          Case{"-rpcp=1", "unknown option '-rpcp'"}}) {
         Args args = CliArgs();
         const Status st = Parse(args, {c.word, "getblockcount"});
         BOOST_CHECK_MESSAGE(!st.ok() && Contains(Message(st), c.expected),
@@ -185,7 +186,7 @@ BOOST_AUTO_TEST_CASE(config_errors_name_option_and_file) {
          {Case{"dev=1\nnosuch=1\n", path + " line 2: unknown option 'nosuch'"},
           Case{"rpcport=x\n", "line 1: invalid value 'x' for rpcport: it takes an integer"},
           Case{"rpcport=1\nrpcport=2\n", "line 2: rpcport is already set on line 1"},
-          Case{"[regtest]\nrpcport=1\n", "unknown section [regtest]"},
+          Case{"[regtest]\nrpcport=1\n", "unknown section '[regtest]'"},
           Case{"foo.rpcport=1\n", "unknown option 'foo.rpcport'"},
           Case{"[dev]\ndev=1\n", "put it at the top of the file"},
           Case{"justaword\n", "line 1: expected name=value"},
@@ -197,6 +198,24 @@ BOOST_AUTO_TEST_CASE(config_errors_name_option_and_file) {
         BOOST_CHECK_MESSAGE(!st.ok() && Contains(Message(st), c.expected),
                             c.text + " -> " + Message(st));
     }
+}
+
+BOOST_AUTO_TEST_CASE(config_errors_echo_a_bounded_readable_line) {
+    TempDir dir;
+    const std::string huge(5'000'000, 'x');
+    const std::string junk("\x01\xfe\x1b[2J", 6);
+    for (const std::string& text :
+         {huge + "\n", "rpcport=" + huge + "\n", "[" + huge + "]\n", "[" + huge + "\n",
+          huge + "=1\n", "dev." + huge + "=1\n", junk + "\n"}) {
+        Args args = CliArgs();
+        const std::string msg = Message(ParseWithConfig(args, dir, text));
+        BOOST_CHECK_MESSAGE(!msg.empty() && msg.size() < 600 + dir.File("maillon.conf").size(),
+                            msg.substr(0, 600));
+        BOOST_CHECK_MESSAGE(msg.find('\x1b') == std::string::npos, msg.substr(0, 600));
+    }
+    Args args = CliArgs();
+    BOOST_CHECK_MESSAGE(Contains(Message(Parse(args, {"-" + huge})), "(5000001 characters)"),
+                        "command line");
 }
 
 BOOST_AUTO_TEST_CASE(config_sections_per_network) {

@@ -1,9 +1,14 @@
 // Tests of the RPC HTTP server's (rpc/http_server.h) resistance to slow
-// clients: a client that sends part of a request and then nothing holds a
-// connection, never a worker thread, and idle_timeout_seconds closes it.
+// clients and to many connections: a client that sends part of a request and
+// then nothing holds a connection, never a worker thread, and
+// idle_timeout_seconds closes it; one that trickles its request meets
+// request_timeout_seconds; connections past the caps are closed at once.
 // No fixed sleeps: every wait is for a reply or for the server closing a socket.
 #include <boost/test/unit_test.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -41,9 +46,13 @@ struct OneWorkerServer {
     std::string authorization = MakeBasicAuthHeader("user", "pass");
     uint16_t port{0};
 
-    explicit OneWorkerServer(int idle_timeout_seconds) {
+    explicit OneWorkerServer(int idle_timeout_seconds, int request_timeout_seconds = 30,
+                             size_t max_connections = 256, size_t max_connections_per_ip = 64) {
         auth.AddUser("user", "pass");
         HttpServerOptions o;
+        o.request_timeout_seconds = request_timeout_seconds;
+        o.max_connections = max_connections;
+        o.max_connections_per_ip = max_connections_per_ip;
         o.bind_addresses = {"127.0.0.1"};
         o.port = 0;
         o.worker_threads = 1;
@@ -88,6 +97,47 @@ bool NothingReceived(int fd) {
     char c;
     const ssize_t n = ::recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+// A blocking socket connected to 127.0.0.1:port from `source` (any address of
+// 127.0.0.0/8, so that one test can be several clients).
+int ConnectFrom(const char* source, uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    BOOST_REQUIRE(fd >= 0);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &from.sin_addr);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    const timeval tv{kTimeoutSeconds, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    BOOST_REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof(from)) == 0);
+    BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) == 0);
+    return fd;
+}
+
+// Sends `request` one byte per `pace` until the server closes the connection
+// (true) or the request is all sent (false). The pace is the client's
+// behaviour under test, each pause also a wait for the close.
+bool TrickleUntilClosed(int fd, const std::string& request, std::chrono::milliseconds pace) {
+    for (char c : request) {
+        if (::send(fd, &c, 1, MSG_NOSIGNAL) != 1) return true;
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(pace.count())) == 1) {
+            char byte;
+            if (::recv(fd, &byte, 1, MSG_PEEK) <= 0) return true;
+        }
+    }
+    return false;
+}
+
+// One complete exchange on fd: true when it was answered with 200.
+bool Served(int fd, const std::string& authorization) {
+    SendAll(fd, test::RawPost(authorization, kCall));
+    std::string buffer;
+    return ReadResponse(fd, buffer).status == 200;
 }
 
 struct Closed {
@@ -178,6 +228,77 @@ BOOST_AUTO_TEST_CASE(idle_timeout_closes_stalled_connections) {
     }
     BOOST_CHECK_EQUAL(s.handled, 2);  // CheckServed and `idle`
     s.CheckServed();
+}
+
+BOOST_AUTO_TEST_CASE(request_deadline_closes_trickling_clients) {
+    // Idle timeout far away: only the whole-request deadline can close them.
+    OneWorkerServer s(/*idle_timeout_seconds=*/30, /*request_timeout_seconds=*/1);
+    // A keep-alive connection idle between requests is no slow request.
+    const int idle = s.Connect();
+    BOOST_REQUIRE(Served(idle, s.authorization));
+    const std::string request = test::RawPost(s.authorization, kCall);
+    const size_t headers_end = request.find("\r\n\r\n") + 4;
+    for (const std::string& part : {request.substr(0, headers_end),  // in the headers
+                                    request}) {                      // headers at once, body slowly
+        const int fd = s.Connect();
+        const bool in_body = part.size() == request.size();
+        if (in_body) SendAll(fd, request.substr(0, headers_end));
+        const auto t0 = Clock::now();
+        const bool closed = TrickleUntilClosed(fd, in_body ? request.substr(headers_end) : part,
+                                               std::chrono::milliseconds(100));
+        const auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+        ::close(fd);
+        BOOST_TEST_CONTEXT((in_body ? "body" : "headers")) {
+            BOOST_CHECK_MESSAGE(closed, "the whole request was accepted after " << ms << " ms");
+            BOOST_CHECK_GE(ms, 800);
+            BOOST_CHECK_LT(ms, 5000);
+        }
+    }
+    BOOST_CHECK_EQUAL(s.handled, 1);
+    // The idle connection outlived the deadline and still serves.
+    BOOST_CHECK(NothingReceived(idle));
+    BOOST_CHECK(Served(idle, s.authorization));
+    ::close(idle);
+}
+
+BOOST_AUTO_TEST_CASE(connections_past_the_caps_are_closed) {
+    OneWorkerServer s(/*idle_timeout_seconds=*/30, /*request_timeout_seconds=*/30,
+                      /*max_connections=*/3, /*max_connections_per_ip=*/2);
+    std::vector<int> open{ConnectFrom("127.0.0.1", s.port), ConnectFrom("127.0.0.1", s.port)};
+    for (int fd : open)
+        BOOST_CHECK(Served(fd, s.authorization));
+    // A third from the same address: closed before it is read.
+    const int third = ConnectFrom("127.0.0.1", s.port);
+    Closed c = WaitForClose(third, Clock::now());
+    ::close(third);
+    BOOST_CHECK_MESSAGE(c.closed && c.data.empty(), c.data);
+    // Another address may connect, up to the total.
+    open.push_back(ConnectFrom("127.0.0.2", s.port));
+    BOOST_CHECK(Served(open.back(), s.authorization));
+    const int over_total = ConnectFrom("127.0.0.3", s.port);
+    c = WaitForClose(over_total, Clock::now());
+    ::close(over_total);
+    BOOST_CHECK_MESSAGE(c.closed && c.data.empty(), c.data);
+    // Once one closes, its address may connect again.
+    ::close(open[0]);
+    open.erase(open.begin());
+    bool served = false;
+    for (int attempt = 0; attempt < 200 && !served; ++attempt) {
+        const int fd = ConnectFrom("127.0.0.1", s.port);
+        try {
+            served = Served(fd, s.authorization);
+        } catch (const std::exception&) {  // closed while we were sending
+        }
+        if (served) {
+            open.push_back(fd);
+        } else {
+            ::close(fd);
+        }
+    }
+    BOOST_CHECK(served);
+    for (int fd : open)
+        ::close(fd);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

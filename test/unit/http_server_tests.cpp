@@ -142,6 +142,8 @@ struct ServerFixture {
     static HttpServerOptions DefaultOptions() {
         HttpServerOptions o;
         o.port = 0;
+        // Some tests open many connections at once, all from loopback.
+        o.max_connections_per_ip = o.max_connections;
         return o;
     }
 

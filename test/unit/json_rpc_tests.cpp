@@ -593,7 +593,7 @@ BOOST_AUTO_TEST_CASE(help) {
     BOOST_CHECK_MESSAGE(Contains(one, "1. s    (string, required) a string"), one);
     BOOST_CHECK_MESSAGE(Contains(one, "2. n    (non-negative integer, optional) a number"), one);
     BOOST_CHECK_MESSAGE(Contains(one, "Result:\n...") && Contains(one, "(any) object"), one);
-    BOOST_CHECK_MESSAGE(Contains(table.HelpText("bogus"), "unknown command: bogus"), "");
+    BOOST_CHECK_MESSAGE(Contains(table.HelpText("bogus"), "unknown command: 'bogus'"), "");
 
     // Through the dispatcher.
     rapidjson::Document d = Call(Req("help", "[]"));
@@ -839,6 +839,77 @@ BOOST_AUTO_TEST_CASE(batch_reply_size_is_bounded) {
     BOOST_CHECK_GE(answered, 5u);
     BOOST_CHECK_LE(answered, 7u);
     BOOST_CHECK_EQUAL(notified, before);
+}
+
+BOOST_AUTO_TEST_CASE(numbers_too_big_for_a_double_are_invalid_params) {
+    // Valid JSON: the parameter is named, and the id is echoed as written.
+    for (const std::string& n :
+         {std::string("1e400"), std::string("-1e400"), std::string(5000, '9')}) {
+        BOOST_TEST_CONTEXT(n.substr(0, 10)) {
+            rapidjson::Document d = Call(Req("typed", "[\"x\"," + n + "]", "3"));
+            BOOST_REQUIRE(d.HasMember("error"));
+            BOOST_CHECK_EQUAL(d["error"]["code"].GetInt(), kRpcInvalidParams);
+            const std::string msg = d["error"]["message"].GetString();
+            BOOST_CHECK_MESSAGE(Contains(msg, "\"n\"") && Contains(msg, "64-bit integer range"),
+                                msg);
+            BOOST_CHECK_EQUAL(d["id"].GetInt(), 3);
+        }
+    }
+    // Named, and with an id that is itself too big: echoed as written.
+    const std::string reply = *table.Handle(Req("typed", R"({"s":"x","n":1e400})", "-1e400"));
+    BOOST_CHECK_MESSAGE(Contains(reply, R"("code":-32602)") && Contains(reply, R"(\"n\")") &&
+                            Contains(reply, R"("id":-1e400})"),
+                        reply);
+    // Other numbers of such a body keep their values; a later syntax error is
+    // still a parse error at its offset.
+    BOOST_CHECK_EQUAL(
+        Call(Req("typed", R"(["x",7,true,{"big":1e999}])"))["result"]["n"].GetUint64(), 7u);
+    std::string msg;
+    BOOST_CHECK_EQUAL(
+        ErrorCode(R"({"jsonrpc":"2.0","id":1,"method":"typed","params":[1e400,]})", &msg),
+        kRpcParseError);
+    BOOST_CHECK_MESSAGE(Contains(msg, "at offset 57"), msg);
+}
+
+BOOST_AUTO_TEST_CASE(echoed_caller_text_is_cut_and_escaped) {
+    const std::string huge(100'000, 'q');
+    for (const std::string& body : {Req(huge, "[]"), Req("help", "[\"" + huge + "\"]"),
+                                    Req("typed", "{\"" + huge + "\":1}")}) {
+        std::string msg;
+        ErrorCode(body, &msg);
+        BOOST_CHECK_MESSAGE(msg.size() < 400 && Contains(msg, "(100000 characters)"),
+                            msg.substr(0, 400));
+    }
+    // Control bytes, quotes and backslashes come back as \xNN, never raw.
+    std::string msg;
+    BOOST_CHECK_EQUAL(ErrorCode(Req(R"(a\u0001\"\\\u00ff)", "[]"), &msg), kRpcMethodNotFound);
+    BOOST_CHECK_MESSAGE(Contains(msg, R"("a\x01\x22\x5c\xc3\xbf")"), msg);
+    BOOST_CHECK_MESSAGE(
+        Contains(table.HelpText(huge), "(100000 characters)") && table.HelpText(huge).size() < 300,
+        "help text");
+}
+
+BOOST_AUTO_TEST_CASE(one_result_over_the_reply_limit) {
+    table.SetMaxReplyBytes(1024);
+    // One call whose own result is larger than the limit.
+    std::string msg;
+    BOOST_CHECK_EQUAL(ErrorCode(Req("typed", "[\"" + std::string(2000, 'a') + "\"]"), &msg),
+                      kRpcReplyTooLarge);
+    BOOST_CHECK_MESSAGE(Contains(msg, "1024 (-rpcmaxreply)") && Contains(msg, "ask for less"), msg);
+    // In a batch: the one that does not fit and everything after it get the
+    // error (and are not run), so the reply stays under the limit.
+    const std::string big = Req("typed", "[\"" + std::string(600, 'a') + "\"]");
+    const std::string batch = "[" + big + "," + big + "," + Req("sum", "[1]") + "]";
+    const std::optional<std::string> reply = table.Handle(batch);
+    BOOST_REQUIRE(reply);
+    BOOST_CHECK_LT(reply->size(), 1024u + 600u);
+    rapidjson::Document d = Parse(*reply);
+    BOOST_REQUIRE_EQUAL(d.Size(), 3u);
+    BOOST_CHECK(d[0].HasMember("result"));
+    BOOST_CHECK_EQUAL(d[1]["error"]["code"].GetInt(), kRpcReplyTooLarge);
+    BOOST_CHECK_EQUAL(d[2]["error"]["code"].GetInt(), kRpcReplyTooLarge);
+    BOOST_CHECK_MESSAGE(Contains(d[1]["error"]["message"].GetString(), "another batch"),
+                        ToJson(d[1]));
 }
 
 BOOST_AUTO_TEST_CASE(error_code_table) {

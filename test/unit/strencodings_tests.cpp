@@ -182,4 +182,16 @@ BOOST_AUTO_TEST_CASE(money_round_trip) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(quote_echo) {
+    BOOST_CHECK_EQUAL(QuoteEcho("abc"), "'abc'");
+    BOOST_CHECK_EQUAL(QuoteEcho("a\"b", '"'), "\"a\\x22b\"");
+    BOOST_CHECK_EQUAL(QuoteEcho(std::string("\x00\x1f\x7f\xff'\\", 6)),
+                      "'\\x00\\x1f\\x7f\\xff\\x27\\x5c'");
+    const std::string exact(kMaxEchoedChars, 'x');
+    BOOST_CHECK_EQUAL(QuoteEcho(exact), "'" + exact + "'");
+    BOOST_CHECK_EQUAL(QuoteEcho(exact + "yz"), "'" + exact + "...' (102 characters)");
+    // Escaping may triple the shown bytes, never more.
+    BOOST_CHECK_LE(QuoteEcho(std::string(5'000'000, '\x01')).size(), 4 * kMaxEchoedChars + 30);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
