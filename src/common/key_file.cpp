@@ -20,6 +20,7 @@
 #include <system_error>
 
 #include "crypto/hash.h"
+#include "util/file.h"
 #include "util/strencodings.h"
 
 namespace maillon {
@@ -352,76 +353,10 @@ bool PathExists(const std::string& path) {
     return lstat(path.c_str(), &st) == 0;
 }
 
-std::string DirName(const std::string& path) {
-    size_t slash = path.find_last_of('/');
-    if (slash == std::string::npos) return ".";
-    if (slash == 0) return "/";
-    return path.substr(0, slash);
-}
-
 Error ExistsError(const std::string& path) {
     return FileError("key-file-exists", path,
                      "already exists; refusing to overwrite it (move it away or choose another "
                      "path)");
-}
-
-// Creates path with exactly `data`, mode 0600, or fails without touching an
-// existing file. Readers never see a partial file.
-Status WriteNewFileAtomically(const std::string& path, const std::string& data) {
-    std::string tmp = path + ".tmp-XXXXXX";
-    int fd = mkostemp(tmp.data(), O_CLOEXEC);
-    if (fd < 0) {
-        int err = errno;
-        return FileError("key-file-io", path,
-                         "cannot create a temporary file next to it: " + ErrnoText(err));
-    }
-    auto fail = [&](const std::string& what, int err) {
-        if (fd >= 0) close(fd);
-        unlink(tmp.c_str());
-        return FileError("key-file-io", path, what + ": " + ErrnoText(err));
-    };
-    if (fchmod(fd, S_IRUSR | S_IWUSR) != 0) return fail("cannot set mode 0600", errno);
-    size_t written = 0;
-    while (written < data.size()) {
-        ssize_t n = write(fd, data.data() + written, data.size() - written);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return fail("cannot write", errno);
-        }
-        written += static_cast<size_t>(n);
-    }
-    if (fsync(fd) != 0) return fail("cannot sync", errno);
-    int rc = close(fd);
-    fd = -1;
-    if (rc != 0) return fail("cannot close", errno);
-
-    // Move into place without ever replacing an existing file: renameat2
-    // with RENAME_NOREPLACE, or link + unlink where that is unsupported.
-    if (renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
-        int err = errno;
-        if (err == EEXIST) {
-            unlink(tmp.c_str());
-            return ExistsError(path);
-        }
-        if (err != EINVAL && err != ENOSYS && err != ENOTSUP) return fail("cannot rename", err);
-        if (link(tmp.c_str(), path.c_str()) != 0) {
-            err = errno;
-            if (err == EEXIST) {
-                unlink(tmp.c_str());
-                return ExistsError(path);
-            }
-            return fail("cannot link", err);
-        }
-        unlink(tmp.c_str());
-    }
-    // Make the new directory entry durable; best effort, since some file
-    // systems cannot sync a directory and the file itself is complete.
-    int dfd = open(DirName(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return Status::Ok();
 }
 
 }  // namespace
@@ -490,7 +425,10 @@ Status WriteKeyFile(const std::string& path, const PrivKey& key, std::string_vie
     if (!GcmEncrypt(dk, c, secret)) {
         return FileError("key-file-crypto", path, "AES-256-GCM encryption failed");
     }
-    return WriteNewFileAtomically(path, SerializeContents(c));
+    Status st = WriteFileAtomically(path, SerializeContents(c), FileReplace::kNever);
+    if (st) return st;
+    if (st.error().code == "file-exists") return ExistsError(path);
+    return FileError("key-file-io", path, st.error().message);
 }
 
 Result<XOnlyPubKey> ReadKeyFilePubKey(const std::string& path) {
