@@ -70,7 +70,7 @@ def run(t):
     assert "send <amount-MLN> to the address <to>" in node.cli_ok("help", "transfer")
     assert "signregisterdevice <kinds> <nonce>" in node.cli_ok("help", "signregisterdevice")
     assert "getblock" in node.cli_ok("help", "getblock")
-    assert_fails(node.cli("help", "nosuchcommand"), "help: unknown command: nosuchcommand")
+    assert_fails(node.cli("help", "nosuchcommand"), "help: unknown command: 'nosuchcommand'")
     # Help spells options as they are used.
     help_text = node.cli_ok("-help")
     assert "  -datadir" in help_text and "--datadir" not in help_text, help_text
