@@ -266,6 +266,15 @@ Result<std::optional<Hash256>> Chain::GetBlockHash(uint64_t height) const {
     return std::optional<Hash256>(h);
 }
 
+Result<std::optional<BlockHeader>> Chain::GetBlockHeader(const Hash256& hash) const {
+    auto raw = m_db->Read(ChainDb::BlockKey(hash));
+    if (!raw) return raw.error();
+    if (!raw->has_value()) return std::optional<BlockHeader>();
+    auto head = DecodeBlockHead(AsBytes(**raw));
+    if (!head) return Corrupt("block " + HexStr(hash) + ": " + head.error().message);
+    return std::optional<BlockHeader>(head->header);
+}
+
 Result<BlockHead> Chain::HeadOf(const Hash256& hash) const {
     auto raw = m_db->Read(ChainDb::BlockKey(hash));
     if (!raw) return raw.error();

@@ -116,6 +116,8 @@ public:
     TipView CurrentTip() const override;
 
     Result<std::optional<Block>> GetBlock(const Hash256& hash) const;
+    // The header alone, without decoding the block's transactions.
+    Result<std::optional<BlockHeader>> GetBlockHeader(const Hash256& hash) const;
     Result<std::optional<Hash256>> GetBlockHash(uint64_t height) const;
     Result<std::optional<TxLocation>> FindTransaction(const Hash256& txid) const;
 

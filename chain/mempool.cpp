@@ -77,7 +77,10 @@ Result<Hash256> Mempool::Add(const Transaction& tx, const TipSource& source, uin
                          "the mempool is full (" + std::to_string(m_limits.max_bytes) +
                              " bytes); try again after the next block");
     }
-    if (existing != pending.end()) EraseLocked(payer, tx.Nonce());
+    if (existing != pending.end()) {
+        RememberReplacementLocked(existing->second.tx.Id(), id);
+        EraseLocked(payer, tx.Nonce());
+    }
     m_by_payer[payer].insert_or_assign(tx.Nonce(), Entry{tx, bytes});
     m_by_id[id] = {payer, tx.Nonce()};
     m_bytes += bytes;
@@ -132,6 +135,14 @@ Status Mempool::CheckPendingChain(const Transaction& tx, const Pending& pending,
         if (!applied) return PendingConflict(applied.error(), nullptr);
     }
     return Status::Ok();
+}
+
+void Mempool::RememberReplacementLocked(const Hash256& old_id, const Hash256& new_id) {
+    if (m_replaced_by.insert_or_assign(old_id, new_id).second) m_replaced_order.push_back(old_id);
+    if (m_replaced_order.size() > kRememberedReplacements) {
+        m_replaced_by.erase(m_replaced_order.front());
+        m_replaced_order.pop_front();
+    }
 }
 
 void Mempool::EraseLocked(const XOnlyPubKey& sender, uint64_t nonce) {
@@ -212,6 +223,24 @@ std::optional<Transaction> Mempool::Get(const Hash256& txid) const {
     auto it = m_by_id.find(txid);
     if (it == m_by_id.end()) return std::nullopt;
     return m_by_payer.at(it->second.first).at(it->second.second).tx;
+}
+
+std::vector<Transaction> Mempool::All() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    std::vector<Transaction> out;
+    out.reserve(m_by_id.size());
+    for (const auto& [payer, pending] : m_by_payer) {
+        for (const auto& [nonce, entry] : pending)
+            out.push_back(entry.tx);
+    }
+    return out;
+}
+
+std::optional<Hash256> Mempool::ReplacedBy(const Hash256& txid) const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    auto it = m_replaced_by.find(txid);
+    if (it == m_replaced_by.end()) return std::nullopt;
+    return it->second;
 }
 
 size_t Mempool::PendingCount(const XOnlyPubKey& payer) const {

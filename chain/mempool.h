@@ -27,6 +27,7 @@
 // passed in may lock the Chain (lock order: mempool, then chain).
 #pragma once
 
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -73,6 +74,13 @@ public:
     void RemoveStale(const std::vector<XOnlyPubKey>& payers, const StateReader& tip);
 
     std::optional<Transaction> Get(const Hash256& txid) const;
+    // Every pending transaction, by payer and then nonce: an order in which
+    // Add() accepts them again (mempool.dat).
+    std::vector<Transaction> All() const;
+    // The transaction that replaced `txid` (same payer and nonce, higher
+    // fee), for the last kRememberedReplacements replacements.
+    std::optional<Hash256> ReplacedBy(const Hash256& txid) const;
+    static constexpr size_t kRememberedReplacements = 10'000;
     // Number of pending transactions paid by `payer`.
     size_t PendingCount(const XOnlyPubKey& payer) const;
     // The nonce the payer's next transaction should use: its account nonce
@@ -97,6 +105,7 @@ private:
     Status CheckPendingChain(const Transaction& tx, const Pending& pending, const StateReader& tip,
                              const BlockContext& next) const;
     void EraseLocked(const XOnlyPubKey& sender, uint64_t nonce);
+    void RememberReplacementLocked(const Hash256& old_id, const Hash256& new_id);
 
     const ChainParams& m_params;
     const MempoolLimits m_limits;
@@ -104,6 +113,8 @@ private:
     std::map<XOnlyPubKey, Pending> m_by_payer;                    // guarded by m_mutex
     std::map<Hash256, std::pair<XOnlyPubKey, uint64_t>> m_by_id;  // guarded by m_mutex
     size_t m_bytes = 0;                                           // guarded by m_mutex
+    std::map<Hash256, Hash256> m_replaced_by;                     // guarded by m_mutex
+    std::deque<Hash256> m_replaced_order;  // m_replaced_by's keys, oldest first; guarded
 };
 
 }  // namespace maillon

@@ -61,7 +61,7 @@ edit by hand.
   copies being sent).
 - Threads: `-rpciothreads` event loops (default: the number of CPUs, at most 4) read requests
   and answer the quick methods themselves (`getblockchaininfo`, `getblockcount`,
-  `getblockhash`, `getbalance`, `uptime`: they never wait on block validation or the mempool);
+  `getblockhash`, `getblockheader`, `getbalance`, `validateaddress`, `uptime`: they never wait on block validation or the mempool);
   every other call goes to one of `-rpcthreads` workers (default 4). Bodies are read in full by
   an event loop before a worker sees them, so a slow client never holds a worker.
 - JSON-RPC 2.0 (`"jsonrpc": "2.0"`): positional (array) or named (object) `params`,
@@ -76,8 +76,15 @@ edit by hand.
 - Error messages start with the JSON-RPC text (`Parse error`, `Invalid Request`, `Method not
   found`, `Invalid params`) and go on, after `: `, with what is wrong and what to do; parse
   errors give the byte offset.
-- Amounts are integers in base units (1 MLN = 10^8 units). Hashes and ids are 64 hex
-  characters. Addresses are bech32m with the network's prefix (`mln`, `tmln`, `dmln`).
+- Amounts are integers in base units (1 MLN = 10^8 units). Every amount is at most the total
+  supply, which the protocol keeps below 2^53 base units (90,071,992 MLN; genesis is checked
+  against it, and the rewards' hard cap keeps it so), so every amount in every reply fits
+  exactly in a JSON number that JavaScript's `Number` (an IEEE double) reads without loss.
+  Hashes and ids are 64 hex characters. Addresses are bech32m with the network's prefix
+  (`mln`, `tmln`, `dmln`); one sent in upper case is accepted, and every address in a reply is
+  in lower case.
+- Reads say where they read: `getbalance` and `getaccount` return the `height` of the tip
+  their values come from, read once, so a reply never mixes two tips.
 - Transaction rejections carry the reason code first, e.g. `nonce-gap: ...`; the codes are
   listed in `doc/protocol.md`.
 

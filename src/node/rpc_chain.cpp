@@ -118,11 +118,35 @@ RpcMethod GetBlockMethod(const Rpc& rpc) {
         }};
 }
 
+RpcMethod GetBlockHeaderMethod(const Rpc& rpc) {
+    return {"getblockheader",
+            "chain",
+            "Returns a block's header by hash or height, without its transactions.",
+            {{"block", RpcType::kStringOrUInt64, true, "block hash (64 hex characters) or height"}},
+            HeaderMembers({Member("confirmations", T::kUInt64, "1 for the tip")}),
+            [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+                auto& a = r.GetAllocator();
+                auto hash = rpc->ResolveBlock(req.Param(0));
+                if (!hash) return RpcErrorFor(hash.error());
+                auto header = rpc->node.chain->GetBlockHeader(*hash);
+                if (!header) return RpcErrorFor(header.error());
+                if (!header->has_value())
+                    return RpcError{kRpcNotFound, "no block with hash " + HexStr(*hash)};
+                Value o = rpc->HeaderJson(**header, a);
+                const uint64_t tip = rpc->node.chain->Tip().height;
+                const uint64_t height = (*header)->height;
+                o.AddMember("confirmations", tip >= height ? tip - height + 1 : 0, a);
+                r.CopyFrom(o, a);
+                return std::nullopt;
+            },
+            /*quick=*/true};
+}
+
 }  // namespace
 
 MethodList ChainRpcMethods(const Rpc& rpc) {
     return {GetBlockchainInfoMethod(rpc), GetBlockCountMethod(rpc), GetBlockHashMethod(rpc),
-            GetBlockMethod(rpc)};
+            GetBlockMethod(rpc), GetBlockHeaderMethod(rpc)};
 }
 
 }  // namespace maillon

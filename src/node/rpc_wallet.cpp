@@ -32,7 +32,8 @@ RpcMethod GetAccountMethod(const Rpc& rpc) {
             "Returns an account's state at the tip, and the nonce its next transaction should use "
             "(counting pending ones).",
             {kAddressParam},
-            Object({Member("address", T::kString), Member("balance", T::kUInt64, "base units"),
+            Object({Member("address", T::kString, "in lower case, however it was sent"),
+                    Member("balance", T::kUInt64, "base units"),
                     Member("nonce", T::kUInt64, "transactions sent and included"),
                     Member("next_nonce", T::kUInt64,
                            "nonce for the next transaction, counting pending ones"),
@@ -51,7 +52,7 @@ RpcMethod GetAccountMethod(const Rpc& rpc) {
                 auto next = rpc->node.mempool->NextNonce(*addr, *rpc->node.chain);
                 if (!next) return RpcErrorFor(next.error());
                 r.SetObject();
-                r.AddMember("address", JsonString(text, a), a);
+                r.AddMember("address", JsonString(rpc->Addr(*addr), a), a);
                 r.AddMember("balance", acct->balance, a);
                 r.AddMember("nonce", acct->nonce, a);
                 r.AddMember("next_nonce", *next, a);
@@ -64,16 +65,49 @@ RpcMethod GetAccountMethod(const Rpc& rpc) {
 RpcMethod GetBalanceMethod(const Rpc& rpc) {
     return {"getbalance",
             "wallet",
-            "Returns an account's balance at the tip, in base units (1 MLN = 10^8).",
+            "Returns an account's balance at the tip, in base units (1 MLN = 10^8), and the "
+            "height it was read at.",
             {kAddressParam},
-            Shape(T::kUInt64, "balance in base units"),
+            Object({Member("address", T::kString, "in lower case, however it was sent"),
+                    Member("balance", T::kUInt64, "base units"),
+                    Member("height", T::kUInt64, "the tip the balance is read at")}),
             [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+                auto& a = r.GetAllocator();
                 const std::string text = req.GetString(0);
                 auto addr = rpc->AddressSkippingCurveCheck(text);
                 if (!addr) return RpcErrorFor(addr.error());
-                auto acct = rpc->AccountOf(text, *addr, *rpc->node.chain);
+                const TipView tip = rpc->node.chain->CurrentTip();
+                auto acct = rpc->AccountOf(text, *addr, tip.State());
                 if (!acct) return RpcErrorFor(acct.error());
-                r.SetUint64(acct->balance);
+                r.SetObject();
+                r.AddMember("address", JsonString(rpc->Addr(*addr), a), a);
+                r.AddMember("balance", acct->balance, a);
+                r.AddMember("height", tip.Height(), a);
+                return std::nullopt;
+            },
+            /*quick=*/true};
+}
+
+RpcMethod ValidateAddressMethod(const Rpc& rpc) {
+    return {"validateaddress",
+            "wallet",
+            "Checks an address for this network without touching the chain.",
+            {{"address", RpcType::kString, true, "the address to check"}},
+            Object({Member("isvalid", T::kBool),
+                    Optional(Member("address", T::kString, "valid only: in lower case")),
+                    Optional(Member("pubkey", T::kHex, "valid only: the x-only public key")),
+                    Optional(Member("error", T::kString, "invalid only: what is wrong"))}),
+            [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+                auto& a = r.GetAllocator();
+                auto addr = rpc->Address(req.GetString(0));
+                r.SetObject();
+                r.AddMember("isvalid", addr.ok(), a);
+                if (addr) {
+                    r.AddMember("address", JsonString(rpc->Addr(*addr), a), a);
+                    r.AddMember("pubkey", JsonHex(*addr, a), a);
+                } else {
+                    r.AddMember("error", JsonString(addr.error().message, a), a);
+                }
                 return std::nullopt;
             },
             /*quick=*/true};
@@ -170,53 +204,73 @@ RpcMethod DecodeRawTransactionMethod(const Rpc& rpc) {
 }
 
 RpcMethod GetTransactionMethod(const Rpc& rpc) {
-    return {"gettransaction",
-            "wallet",
-            "Returns a transaction from the chain or the mempool, with its status.",
-            {{"txid", RpcType::kString, true, "transaction id (hex)"}},
+    return {
+        "gettransaction",
+        "wallet",
+        "Returns a transaction from the chain or the mempool, with its status.",
+        {{"txid", RpcType::kString, true, "transaction id (hex)"}},
+        OneOf(
             TxShape({Member("status", T::kString, "pending or confirmed"),
+                     Member("final", T::kBool,
+                            "true once in a committed block, which no fork can undo"),
                      Optional(Member("height", T::kUInt64, "confirmed only")),
                      Optional(Member("blockhash", T::kHex, "confirmed only")),
                      Optional(Member("index", T::kUInt64, "position in the block, confirmed only")),
                      Member("confirmations", T::kUInt64, "0 while pending")}),
-            [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
-                auto& a = r.GetAllocator();
-                const Chain& chain = *rpc->node.chain;
-                auto id = ParseHash(req.GetString(0), "txid");
-                if (!id) return RpcErrorFor(id.error());
-                auto loc = chain.FindTransaction(*id);
-                if (!loc) return RpcErrorFor(loc.error());
-                if (loc->has_value()) {
-                    const TxLocation where = **loc;
-                    auto hash = chain.GetBlockHash(where.height);
-                    if (!hash) return RpcErrorFor(hash.error());
-                    auto block = hash->has_value() ? chain.GetBlock(**hash)
-                                                   : Result<std::optional<Block>>(std::nullopt);
-                    if (!block) return RpcErrorFor(block.error());
-                    if (!block->has_value() || (*block)->txs.size() <= where.index) {
-                        return RpcErrorFor(MakeError(ErrorKind::kCorruption, "db-corrupt",
-                                                     "the transaction index names a block position "
-                                                     "that does not exist"));
-                    }
-                    Value o = rpc->TxJson((*block)->txs[where.index], a);
-                    o.AddMember("status", "confirmed", a);
-                    o.AddMember("height", where.height, a);
-                    o.AddMember("blockhash", JsonHex(**hash, a), a);
-                    o.AddMember("index", where.index, a);
-                    o.AddMember("confirmations", chain.Tip().height - where.height + 1, a);
-                    r.CopyFrom(o, a);
-                    return std::nullopt;
+            {Object({Member("txid", T::kHex),
+                     Member("status", T::kString, "replaced: no longer pending"),
+                     Member("final", T::kBool, "false"),
+                     Member("replaced_by", T::kHex,
+                            "the transaction of the same payer and nonce, with a higher "
+                            "fee, that took its place in the mempool")})}),
+        [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+            auto& a = r.GetAllocator();
+            const Chain& chain = *rpc->node.chain;
+            auto id = ParseHash(req.GetString(0), "txid");
+            if (!id) return RpcErrorFor(id.error());
+            auto loc = chain.FindTransaction(*id);
+            if (!loc) return RpcErrorFor(loc.error());
+            if (loc->has_value()) {
+                const TxLocation where = **loc;
+                auto hash = chain.GetBlockHash(where.height);
+                if (!hash) return RpcErrorFor(hash.error());
+                auto block = hash->has_value() ? chain.GetBlock(**hash)
+                                               : Result<std::optional<Block>>(std::nullopt);
+                if (!block) return RpcErrorFor(block.error());
+                if (!block->has_value() || (*block)->txs.size() <= where.index) {
+                    return RpcErrorFor(MakeError(ErrorKind::kCorruption, "db-corrupt",
+                                                 "the transaction index names a block position "
+                                                 "that does not exist"));
                 }
-                if (auto tx = rpc->node.mempool->Get(*id)) {
-                    Value o = rpc->TxJson(*tx, a);
-                    o.AddMember("status", "pending", a);
-                    o.AddMember("confirmations", 0, a);
-                    r.CopyFrom(o, a);
-                    return std::nullopt;
-                }
-                return RpcError{kRpcNotFound,
-                                "no transaction " + HexStr(*id) + " in the chain or the mempool"};
-            }};
+                Value o = rpc->TxJson((*block)->txs[where.index], a);
+                o.AddMember("status", "confirmed", a);
+                o.AddMember("final", true, a);
+                o.AddMember("height", where.height, a);
+                o.AddMember("blockhash", JsonHex(**hash, a), a);
+                o.AddMember("index", where.index, a);
+                o.AddMember("confirmations", chain.Tip().height - where.height + 1, a);
+                r.CopyFrom(o, a);
+                return std::nullopt;
+            }
+            if (auto tx = rpc->node.mempool->Get(*id)) {
+                Value o = rpc->TxJson(*tx, a);
+                o.AddMember("status", "pending", a);
+                o.AddMember("final", false, a);
+                o.AddMember("confirmations", 0, a);
+                r.CopyFrom(o, a);
+                return std::nullopt;
+            }
+            if (auto by = rpc->node.mempool->ReplacedBy(*id)) {
+                r.SetObject();
+                r.AddMember("txid", JsonHex(*id, a), a);
+                r.AddMember("status", "replaced", a);
+                r.AddMember("final", false, a);
+                r.AddMember("replaced_by", JsonHex(*by, a), a);
+                return std::nullopt;
+            }
+            return RpcError{kRpcNotFound,
+                            "no transaction " + HexStr(*id) + " in the chain or the mempool"};
+        }};
 }
 
 RpcMethod GetMempoolInfoMethod(const Rpc& rpc) {
@@ -226,7 +280,10 @@ RpcMethod GetMempoolInfoMethod(const Rpc& rpc) {
             {},
             Object({Member("size", T::kUInt64, "transactions"), Member("bytes", T::kUInt64),
                     Member("max_bytes", T::kUInt64, "limit (-maxmempool)"),
-                    Member("senders", T::kUInt64, "distinct payers")}),
+                    Member("senders", T::kUInt64, "distinct payers"),
+                    Member("min_fee", T::kUInt64,
+                           "the smallest fee a transaction that pays one may offer, base "
+                           "units")}),
             [rpc](const RpcRequest&, Document& r) -> std::optional<RpcError> {
                 auto& a = r.GetAllocator();
                 const MempoolInfo info = rpc->node.mempool->Info();
@@ -235,6 +292,22 @@ RpcMethod GetMempoolInfoMethod(const Rpc& rpc) {
                 r.AddMember("bytes", static_cast<uint64_t>(info.bytes), a);
                 r.AddMember("max_bytes", static_cast<uint64_t>(info.max_bytes), a);
                 r.AddMember("senders", static_cast<uint64_t>(info.senders), a);
+                r.AddMember("min_fee", rpc->params.min_tx_fee, a);
+                return std::nullopt;
+            }};
+}
+
+RpcMethod GetRawMempoolMethod(const Rpc& rpc) {
+    return {"getrawmempool",
+            "wallet",
+            "Returns the ids of the pending transactions, by payer and then nonce.",
+            {},
+            Array(Shape(T::kHex, "transaction id")),
+            [rpc](const RpcRequest&, Document& r) -> std::optional<RpcError> {
+                auto& a = r.GetAllocator();
+                r.SetArray();
+                for (const Transaction& tx : rpc->node.mempool->All())
+                    r.PushBack(JsonHex(tx.Id(), a), a);
                 return std::nullopt;
             }};
 }
@@ -245,7 +318,7 @@ MethodList WalletRpcMethods(const Rpc& rpc) {
     return {
         GetAccountMethod(rpc),         GetBalanceMethod(rpc),           GetProofMethod(rpc),
         SendRawTransactionMethod(rpc), DecodeRawTransactionMethod(rpc), GetTransactionMethod(rpc),
-        GetMempoolInfoMethod(rpc)};
+        GetMempoolInfoMethod(rpc),     GetRawMempoolMethod(rpc),        ValidateAddressMethod(rpc)};
 }
 
 }  // namespace maillon

@@ -36,7 +36,8 @@ def run(t):
     calls = [
         ("help", []), ("help", ["getblock"]),
         ("getblockchaininfo", []), ("getblockcount", []), ("getblockhash", [0]),
-        ("getmempoolinfo", []), ("uptime", []),
+        ("getmempoolinfo", []), ("getrawmempool", []), ("uptime", []),
+        ("validateaddress", [dev]), ("validateaddress", ["nonsense"]),
         ("getaccount", [dev]), ("getaccount", [carol]),
         ("getbalance", [dev]), ("getbalance", [carol]),
         ("getproof", [carol]), ("getproof", [dev, 0]),
@@ -47,6 +48,7 @@ def run(t):
         ("generateblock", []),
         ("getdevice", [device]),
         ("gettransaction", ["TXID"]),  # confirmed
+        ("getblockheader", [1]), ("getblockheader", [0]),
         ("getblock", [1, 0]), ("getblock", [1, 1]), ("getblock", [1, 2]), ("getblock", [0, 2]),
         ("getproof", [carol, 1]),
         ("stop", []),

@@ -22,8 +22,8 @@ def run(t):
     assert_equal(cli_ok(f"-keyfile={alice_key}", "address"), alice)
     assert_equal(os.stat(alice_key).st_mode & 0o777, 0o600)
 
-    supply = node.rpc("getbalance", dev)
-    assert_equal(node.rpc("getbalance", alice), 0)
+    supply = node.rpc("getbalance", dev)["balance"]
+    assert_equal(node.rpc("getbalance", alice)["balance"], 0)
 
     # CLI transfer, waiting for inclusion (the test makes the block).
     txid = cli_ok(f"-keyfile={dev_key}", "transfer", alice, "12.5", input=DEV_KEY_PASSPHRASE + "\n")
@@ -44,8 +44,8 @@ def run(t):
     assert_equal((full["txs"][0]["signers"][0]["address"], full["txs"][0]["payload"]["to"]), (dev, alice))
 
     # The dev key is both sender and proposer: it pays the amount and gets its fee back.
-    assert_equal(node.rpc("getbalance", alice), 1_250_000_000)
-    assert_equal(node.rpc("getbalance", dev), supply - 1_250_000_000)
+    assert_equal(node.rpc("getbalance", alice)["balance"], 1_250_000_000)
+    assert_equal(node.rpc("getbalance", dev)["balance"], supply - 1_250_000_000)
     assert_equal(node.rpc("getaccount", dev)["nonce"], 1)
 
     # Alice sends back with a signed-offline transaction: the proposer (dev) earns her fee.
@@ -57,8 +57,8 @@ def run(t):
     alice_acct = node.rpc("getaccount", alice)
     assert_equal(alice_acct["balance"], 1_250_000_000 - 2 * COIN - fee)
     assert_equal(alice_acct["nonce"], 1)
-    assert_equal(node.rpc("getbalance", dev), supply - 1_250_000_000 + 2 * COIN + fee)
-    assert_equal(node.rpc("getbalance", alice) + node.rpc("getbalance", dev), supply)
+    assert_equal(node.rpc("getbalance", dev)["balance"], supply - 1_250_000_000 + 2 * COIN + fee)
+    assert_equal(node.rpc("getbalance", alice)["balance"] + node.rpc("getbalance", dev)["balance"], supply)
     assert_equal(node.rpc("gettransaction", txid2)["fee"], fee)
 
     # Replays and stale nonces are refused with the reason.
@@ -113,7 +113,7 @@ def run(t):
     node.restart(extra_args=["-blockinterval=100"])
     out = cli_ok(f"-keyfile={dev_key}", "transfer", alice, "1", "-wait", input=DEV_KEY_PASSPHRASE + "\n")
     assert '"status": "confirmed"' in out, out
-    assert_equal(node.rpc("getbalance", alice), 1_250_000_000 - 2 * COIN - fee + COIN - spent)
+    assert_equal(node.rpc("getbalance", alice)["balance"], 1_250_000_000 - 2 * COIN - fee + COIN - spent)
 
 
 if __name__ == "__main__":
