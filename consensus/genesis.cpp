@@ -1,4 +1,7 @@
 #include "consensus/genesis.h"
+#include "util/strencodings.h"
+
+#include <string>
 
 #include "consensus/records.h"
 #include "util/overflow.h"
@@ -17,7 +20,18 @@ Status WriteGenesisState(const ChainParams& params, StateOverlay& state) {
     auto set = ValidatorSet::Make(params.genesis_validators);
     if (!set) return set.error();
     Supply supply;
+    // getbalance skips the curve check for keys present in state
+    // (src/node/rpc_util.cpp), which holds only while no off-curve key can
+    // enter it; transfers check recipients, genesis checks here.
+    auto off_curve = [](const char* what, const XOnlyPubKey& key) {
+        return MakeError("genesis-bad-key", std::string("genesis ") + what + " " + HexStr(key) +
+                                                " is not a point on the curve");
+    };
+    for (const Validator& v : params.genesis_validators) {
+        if (!IsValidXOnly(v.key)) return off_curve("validator", v.key);
+    }
     for (const GenesisAllocation& a : params.genesis_allocations) {
+        if (!IsValidXOnly(a.address)) return off_curve("allocation", a.address);
         auto total = CheckedAdd(supply.genesis, a.amount);
         if (!total) return Overflow();
         supply.genesis = *total;
@@ -29,6 +43,11 @@ Status WriteGenesisState(const ChainParams& params, StateOverlay& state) {
     auto total = CheckedAdd(supply.genesis, set->TotalPower());
     if (!total) return Overflow();
     supply.genesis = *total;
+    if (supply.genesis > kMaxSupply) {
+        return MakeError("genesis-supply", "the genesis supply of " +
+                                               std::to_string(supply.genesis) +
+                                               " base units exceeds the cap of 2^53 - 1");
+    }
     supply.locked = set->TotalPower();
     for (RecordTag tag : {RecordTag::kValidators, RecordTag::kLastValidators}) {
         Status st = PutValidatorSet(state, tag, *set);

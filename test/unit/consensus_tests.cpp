@@ -475,22 +475,40 @@ BOOST_AUTO_TEST_CASE(context_exposes_only_recent_hashes) {
     BOOST_CHECK(*window.At(9) == Sha256(std::vector<uint8_t>{9}));
 }
 
-// getbalance and getaccount skip the curve check for accounts present in state
-// (src/node/rpc_util.cpp): that is sound only while every key that can enter
-// state is a curve point. Transfers enforce it (bad-recipient); genesis has no
-// rule, so the compiled-in networks are pinned here.
-BOOST_AUTO_TEST_CASE(genesis_keys_are_curve_points) {
-    for (Network net : {Network::kMain, Network::kTest, Network::kDev}) {
-        const ChainParams& p = GetParams(net);
-        for (const GenesisAllocation& a : p.genesis_allocations)
-            BOOST_CHECK_MESSAGE(IsValidXOnly(a.address),
-                                p.name << " allocation " << HexStr(a.address));
-        for (const Validator& v : p.genesis_validators)
-            BOOST_CHECK_MESSAGE(IsValidXOnly(v.key), p.name << " validator " << HexStr(v.key));
-    }
-    // The dev validator is the dev key, and only it.
-    BOOST_REQUIRE_EQUAL(Dev().genesis_validators.size(), 1U);
-    BOOST_CHECK(Dev().genesis_validators[0].key == DevKey().PubKey());
+// Genesis refuses what no block could create: a key off the curve (which
+// getbalance's skipped curve check relies on) and a supply over 2^53 - 1
+// (which JSON clients rely on).
+BOOST_AUTO_TEST_CASE(genesis_refuses_off_curve_keys_and_oversized_supply) {
+    auto write = [](const ChainParams& p) {
+        EmptyState empty;
+        StateOverlay overlay(empty);
+        return Code(WriteGenesisState(p, overlay));
+    };
+    BOOST_CHECK_EQUAL(write(Dev()), "ok");
+    XOnlyPubKey off_curve{};
+    off_curve.fill(0xff);  // x >= p
+    BOOST_REQUIRE(!IsValidXOnly(off_curve));
+
+    ChainParams bad_alloc = Dev();
+    bad_alloc.genesis_allocations.push_back({off_curve, 1});
+    BOOST_CHECK_EQUAL(write(bad_alloc), "genesis-bad-key");
+    ChainParams bad_validator = Dev();
+    bad_validator.genesis_validators[0].key = off_curve;
+    BOOST_CHECK_EQUAL(write(bad_validator), "genesis-bad-key");
+
+    ChainParams rich = Dev();
+    const Amount others = [&] {
+        Amount sum = 0;
+        for (const GenesisAllocation& a : rich.genesis_allocations)
+            sum += a.amount;
+        for (const Validator& v : rich.genesis_validators)
+            sum += v.power;
+        return sum;
+    }();
+    rich.genesis_allocations.push_back({TestKey(7).PubKey(), kMaxSupply - others});
+    BOOST_CHECK_EQUAL(write(rich), "ok");
+    rich.genesis_allocations.back().amount += 1;
+    BOOST_CHECK_EQUAL(write(rich), "genesis-supply");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
