@@ -51,6 +51,8 @@ po::options_description NodeOptions() {
          "Dev network: milliseconds between produced blocks; 0 produces blocks only on generateblock "
          "(default 1000)")
         ("maxmempool", po::value<int64_t>(), "Mempool size limit in MiB (default 64)")
+        ("persistmempool", po::value<bool>()->implicit_value(true),
+         "Save the mempool to mempool.dat at shutdown and load it again at start (default 1)")
         ("reindex", po::value<bool>()->implicit_value(true),
          "Repair the chain database and rebuild the chain state and indexes by executing the "
          "stored blocks again (progress in the log)")

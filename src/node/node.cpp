@@ -13,6 +13,7 @@
 
 #include "chain/chain.h"
 #include "chain/mempool.h"
+#include "chain/mempool_file.h"
 #include "common/key_file.h"
 #include "node/block_producer.h"
 #include "node/rpc_methods.h"
@@ -61,6 +62,26 @@ struct Node::Impl {
     std::unique_ptr<HttpServer> http;
     std::atomic<bool> stop_requested_by_rpc{false};
     std::atomic<bool> failed{false};
+    std::string mempool_path;  // empty: -persistmempool=0
+
+    void LoadMempoolFile() {
+        auto loaded = LoadMempool(*mempool, chain->Params(), *chain, NowMs(), mempool_path);
+        if (!loaded) {
+            LogPrint("mempool", "warning: " + loaded.error().message);
+        } else if (loaded->kept + loaded->dropped > 0) {
+            LogPrint("mempool", "loaded " + std::to_string(loaded->kept) + " transactions from " +
+                                    mempool_path + ", dropped " + std::to_string(loaded->dropped) +
+                                    " (included in a block meanwhile or no longer valid)");
+        }
+    }
+
+    void SaveMempoolFile() {
+        const size_t count = mempool->Info().size;
+        Status st = SaveMempool(*mempool, chain->Params(), mempool_path);
+        LogPrint("mempool",
+                 st ? "saved " + std::to_string(count) + " transactions to " + mempool_path
+                    : "warning: cannot save the mempool: " + st.error().message);
+    }
 
     // Logs one fatal line for an error that leaves the node unable to go on
     // (a block that cannot be produced or stored) and starts the shutdown.
@@ -79,10 +100,11 @@ struct Node::Impl {
     }
 
     ~Impl() {
-        // Reverse of start-up: stop taking requests, stop producing, then
-        // close the chain (destructors), last the log.
+        // Reverse of start-up: stop taking requests, stop producing, save
+        // the mempool, then close the chain (destructors), last the log.
         if (http) http->Stop();
         if (producer) producer->Stop();
+        if (!mempool_path.empty()) SaveMempoolFile();
         if (!cookie_path.empty()) (void)DeleteAuthCookie(cookie_path);
         LogPrint("init", "shutdown complete");
     }
@@ -120,6 +142,10 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
         return OptionError("-maxmempool must be 1..4096 (MiB)");
     limits.max_bytes = static_cast<size_t>(max_mempool_mib) << 20;
     n.mempool = std::make_unique<Mempool>(params, limits);
+    if (args.GetBool("persistmempool", true)) {
+        n.mempool_path = n.datadir + "/mempool.dat";
+        n.LoadMempoolFile();
+    }
 
     if (params.network == Network::kDev) {
         const std::string key_path = n.datadir + "/dev.key";
