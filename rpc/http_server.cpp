@@ -830,9 +830,43 @@ HttpServer::HttpServer(HttpServerOptions options, HttpAuthorizer authorizer, Htt
 
 HttpServer::~HttpServer() {
     Stop();
+    for (int fd : m_listen_fds)  // bound, never started
+        ::close(fd);
+}
+
+Status HttpServer::CheckOptions() const {
+    if (!m_authorizer || !m_handler) {
+        return MakeError("rpc-config", "RPC server needs an authorizer and a handler");
+    }
+    if (m_options.io_threads == 0 || m_options.worker_threads == 0 ||
+        m_options.work_queue_depth == 0 || m_options.max_body_bytes == 0 ||
+        m_options.idle_timeout_seconds <= 0 || m_options.request_timeout_seconds <= 0 ||
+        m_options.max_connections == 0 || m_options.max_connections_per_ip == 0) {
+        return MakeError("rpc-config",
+                         "RPC I/O threads, worker threads, work queue depth, maximum body size, "
+                         "timeouts and connection limits must all be positive");
+    }
+    for (const std::string& entry : m_options.allow_ips) {
+        auto subnet = IpSubnet::Parse(entry);
+        if (!subnet) return subnet.error();
+    }
+    if (m_options.allow_ips.empty()) {
+        return MakeError("rpc-config",
+                         "the RPC allow list is empty, so no client could connect (allow at "
+                         "least 127.0.0.0/8 and ::1)");
+    }
+    return Status::Ok();
 }
 
 Status HttpServer::Bind() {
+    if (m_shared) return MakeError("rpc-config", "RPC server already started");
+    if (!m_listen_fds.empty()) return Status::Ok();
+    Status st = CheckOptions();
+    if (!st) return st;
+    return BindSockets();
+}
+
+Status HttpServer::BindSockets() {
     for (int attempt = 0; attempt < kEphemeralBindAttempts; ++attempt) {
         for (int fd : m_listen_fds)
             ::close(fd);
@@ -918,34 +952,17 @@ Status HttpServer::Bind() {
 
 Status HttpServer::Start() {
     if (m_shared) return MakeError("rpc-config", "RPC server already started");
-    if (!m_authorizer || !m_handler) {
-        return MakeError("rpc-config", "RPC server needs an authorizer and a handler");
-    }
-    if (m_options.io_threads == 0 || m_options.worker_threads == 0 ||
-        m_options.work_queue_depth == 0 || m_options.max_body_bytes == 0 ||
-        m_options.idle_timeout_seconds <= 0 || m_options.request_timeout_seconds <= 0 ||
-        m_options.max_connections == 0 || m_options.max_connections_per_ip == 0) {
-        return MakeError("rpc-config",
-                         "RPC I/O threads, worker threads, work queue depth, maximum body size, "
-                         "timeouts and connection limits must all be positive");
-    }
+    Status st = CheckOptions();
+    if (!st) return st;
     // A client that resets its connection before its reply is written would
     // otherwise kill the process with SIGPIPE from inside libevent's writev.
     std::signal(SIGPIPE, SIG_IGN);
     auto shared =
         std::make_unique<Shared>(m_options, m_authorizer, m_handler, m_quick_handler, m_remembered);
-    for (const std::string& entry : m_options.allow_ips) {
-        auto subnet = IpSubnet::Parse(entry);
-        if (!subnet) return subnet.error();
-        shared->allow.push_back(*subnet);
-    }
-    if (shared->allow.empty()) {
-        return MakeError("rpc-config",
-                         "the RPC allow list is empty, so no client could connect (allow at "
-                         "least 127.0.0.0/8 and ::1)");
-    }
+    for (const std::string& entry : m_options.allow_ips)
+        shared->allow.push_back(*IpSubnet::Parse(entry));  // CheckOptions parsed each
     EnableLibeventThreads();
-    Status st = Bind();
+    if (m_listen_fds.empty()) st = BindSockets();
     for (size_t i = 0; i < m_options.io_threads; ++i)
         shared->loops.push_back(std::make_unique<Loop>(*shared));
     for (size_t i = 0; st && i < m_options.io_threads; ++i) {

@@ -127,6 +127,11 @@ public:
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
 
+    // Checks the options and binds the listening sockets, without serving
+    // anything yet: so that a program can find out that its port is taken
+    // before it changes anything on disk. Error codes as Start()'s.
+    // Idempotent; Start() binds itself when Bind() was not called.
+    Status Bind();
     // Parses allow_ips, binds, starts the loops and the workers, and sets
     // SIGPIPE to ignored for the whole process (libevent writes with writev,
     // which raises it on a reset connection). Error codes:
@@ -147,7 +152,8 @@ private:
     class Loop;     // one event loop thread with its evhttp
     struct Shared;  // what the loops and the workers share
 
-    Status Bind();
+    Status CheckOptions() const;
+    Status BindSockets();
 
     const HttpServerOptions m_options;
     const HttpAuthorizer m_authorizer;
