@@ -223,7 +223,33 @@ void Chain::AddBlockToBatch(const Block& block, const Hash256& hash,
         w.U32(static_cast<uint32_t>(i));
         batch.Put(ChainDb::TxKey(block.txs[i].Id()), AsString(w.Data()));
     }
+    AddToAddressIndex(block, hash, m_params, batch);
     batch.Put(ChainDb::kTipKey, AsString(hash));
+}
+
+Result<std::vector<HistoryEntry>> Chain::AddressHistory(
+    const XOnlyPubKey& address, size_t count,
+    std::optional<std::pair<uint64_t, uint32_t>> before) const {
+    const uint64_t tip = Tip().height;
+    const std::string start =
+        before ? AddressIndexKey(address, before->first, before->second) : std::string();
+    std::vector<HistoryEntry> out;
+    Status failed = Status::Ok();
+    Status st = m_db->ForEachBackward(AddressIndexPrefix(address), start,
+                                      [&](std::string_view key, std::string_view value) {
+                                          auto e = DecodeHistoryEntry(key, value);
+                                          if (!e) {
+                                              failed = m_db->Failure(e.error());
+                                              return false;
+                                          }
+                                          // Written by a commit newer than the tip read above.
+                                          if (e->height > tip) return true;
+                                          out.push_back(*e);
+                                          return out.size() < count;
+                                      });
+    if (!st) return st.error();
+    if (!failed) return failed.error();
+    return out;
 }
 
 Chain::TipState Chain::Snapshot() const {

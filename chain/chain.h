@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "chain/address_index.h"
 #include "chain/chain_db.h"
 #include "chain/tip.h"
 #include "consensus/block.h"
@@ -120,6 +121,13 @@ public:
     Result<std::optional<BlockHeader>> GetBlockHeader(const Hash256& hash) const;
     Result<std::optional<Hash256>> GetBlockHash(uint64_t height) const;
     Result<std::optional<TxLocation>> FindTransaction(const Hash256& txid) const;
+
+    // An address's history, newest first: up to `count` entries at or below
+    // the tip, strictly before (height, index) `before` when given.
+    // Costs what it returns (chain/address_index.h).
+    Result<std::vector<HistoryEntry>> AddressHistory(
+        const XOnlyPubKey& address, size_t count,
+        std::optional<std::pair<uint64_t, uint32_t>> before) const;
 
     // The state at the tip (StateReader).
     Result<std::optional<StateValue>> Get(const Hash256& key) const override;

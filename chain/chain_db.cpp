@@ -125,6 +125,40 @@ Status ChainDb::ForEach(
     return Status::Ok();
 }
 
+Status ChainDb::ForEachBackward(
+    const std::string& prefix, const std::string& before,
+    const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
+    leveldb::ReadOptions ro;
+    ro.verify_checksums = true;
+    std::unique_ptr<leveldb::Iterator> it(m_db->NewIterator(ro));
+    // The first key past the prefix: the prefix with its last byte below
+    // 0xff incremented (and what follows it dropped).
+    std::string end = before;
+    if (end.empty()) {
+        end = prefix;
+        while (!end.empty() && static_cast<uint8_t>(end.back()) == 0xff)
+            end.pop_back();
+        if (!end.empty()) end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);
+    }
+    if (end.empty()) {
+        it->SeekToLast();
+    } else {
+        it->Seek(end);
+        if (it->Valid()) {
+            it->Prev();
+        } else {
+            it->SeekToLast();
+        }
+    }
+    for (; it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+        if (!fn(std::string_view(it->key().data(), it->key().size()),
+                std::string_view(it->value().data(), it->value().size())))
+            break;
+    }
+    if (!it->status().ok()) return DbError(it->status(), "scan");
+    return Status::Ok();
+}
+
 Status ChainDb::Write(leveldb::WriteBatch& batch) {
     leveldb::WriteOptions wo;
     wo.sync = m_sync;

@@ -8,6 +8,7 @@
 //   "h" + height (u64 big-endian) -> block hash
 //   "t" + txid         -> height u64 | index u32 (little-endian)
 //   "n" + node hash    -> state tree node
+//   "a" + address ...  -> address index record (chain/address_index.h)
 // Every change goes through one WriteBatch written with sync=true, so a crash
 // leaves either the whole batch or none of it. Reads verify checksums.
 // (-reindex writes unsynced until its last batch; see Chain::Reindex.)
@@ -78,9 +79,14 @@ public:
     // durable with the next synced one: LevelDB syncs its log as a whole.
     void SetSyncWrites(bool sync) { m_sync = sync; }
     // Calls fn(key, value) for each record whose key starts with `prefix`,
-    // in key order, until fn returns false.
+    // in key order, until fn returns false. ForEachBackward goes in reverse
+    // key order from just before `before` (empty: from the last record of
+    // the prefix).
     Status ForEach(
         const std::string& prefix,
+        const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+    Status ForEachBackward(
+        const std::string& prefix, const std::string& before,
         const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
 
     static std::string BlockKey(const Hash256& hash);

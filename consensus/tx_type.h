@@ -11,7 +11,7 @@
 //   - its fee policy and replay policy;
 //   - its payload codec, and the stateless rules of the payload;
 //   - its cost: base units it takes from the payer besides the fee;
-//   - its state transition, given the block context;
+//   - its state transition, given the block context, and whom it credits;
 //   - its JSON: the payload's members, described (for help and result
 //     checks) and written.
 // Entries are immutable singletons: every thread may use them.
@@ -24,6 +24,8 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "consensus/block_context.h"
 #include "consensus/params.h"
@@ -83,6 +85,12 @@ public:
     // discards `state`.
     virtual Status Apply(const Transaction& tx, const BlockContext& ctx,
                          StateOverlay& state) const = 0;
+
+    // Accounts the transaction credits with base units, and how many: what
+    // an address's history lists as received. None by default.
+    virtual std::vector<std::pair<XOnlyPubKey, Amount>> Credits(const Transaction&) const {
+        return {};
+    }
 
     virtual std::span<const JsonField> PayloadFields() const = 0;
     // Adds PayloadFields() to `out` (an object), addresses with prefix `hrp`.

@@ -51,6 +51,11 @@ public:
         return PutAccount(state, p.to, *to);
     }
 
+    std::vector<std::pair<XOnlyPubKey, Amount>> Credits(const Transaction& tx) const override {
+        const auto& p = tx.Payload<TransferPayload>();
+        return {{p.to, p.amount}};
+    }
+
     std::span<const JsonField> PayloadFields() const override { return kFields; }
     void PayloadJson(const Transaction& tx, std::string_view hrp, rapidjson::Value& out,
                      JsonAlloc& a) const override {

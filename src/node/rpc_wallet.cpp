@@ -1,5 +1,6 @@
 // Wallet methods: accounts, proofs, sending and finding transactions.
 #include "consensus/records.h"
+#include "consensus/tx_type.h"
 #include "node/rpc_util.h"
 #include "util/strencodings.h"
 
@@ -297,6 +298,103 @@ RpcMethod GetMempoolInfoMethod(const Rpc& rpc) {
             }};
 }
 
+constexpr uint64_t kMaxHistoryPage = 1000;
+
+// "HEIGHT:INDEX", as getaddresshistory's `next` gives it.
+std::optional<std::pair<uint64_t, uint32_t>> ParseHistoryCursor(const std::string& text) {
+    const size_t colon = text.find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    const auto height = ParseUInt64(std::string_view(text).substr(0, colon));
+    const auto index = ParseUInt64(std::string_view(text).substr(colon + 1));
+    if (!height || !index || *index > 0xffffffff) return std::nullopt;
+    return std::make_pair(*height, static_cast<uint32_t>(*index));
+}
+
+RpcMethod GetAddressHistoryMethod(const Rpc& rpc) {
+    return {
+        "getaddresshistory",
+        "wallet",
+        "Lists the transactions that touch an address, newest first, and the blocks whose fees "
+        "it earned as proposer; a page of `count` entries, continued by passing the reply's "
+        "`next` as `before`.",
+        {kAddressParam,
+         {"count", RpcType::kUInt64, false,
+          "entries per page, 1.." + std::to_string(kMaxHistoryPage), "25"},
+         {"before", RpcType::kString, false,
+          "the `next` of the previous page (HEIGHT:INDEX); omitted: start at the tip"}},
+        Object({Member("address", T::kString, "in lower case"),
+                Member("height", T::kUInt64, "the tip the page was read at"),
+                Member("entries",
+                       Array(Object({Member("txid", T::kHex, "the block hash for proposer-fees"),
+                                     Member("height", T::kUInt64),
+                                     Member("index", T::kUInt64,
+                                            "position in the block (4294967295: its fees)"),
+                                     Member("type", T::kString, "transaction type, or \"fees\""),
+                                     Member("direction", T::kString,
+                                            "sent, received, self, signed or proposer-fees"),
+                                     Member("amount", T::kUInt64,
+                                            "base units: sent, besides the fee; received; the "
+                                            "fees earned"),
+                                     Member("fee", T::kUInt64, "base units the address paid")}))),
+                Nullable(Member("next", T::kString, "cursor for the next page; null at the end"))}),
+        [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+            auto& a = r.GetAllocator();
+            auto addr = rpc->AddressSkippingCurveCheck(req.GetString(0));
+            if (!addr) return RpcErrorFor(addr.error());
+            const uint64_t count = req.GetUInt64(1);
+            if (count < 1 || count > kMaxHistoryPage) {
+                return RpcError{kRpcInvalidParameter, "count must be 1.." +
+                                                          std::to_string(kMaxHistoryPage) +
+                                                          ", got " + std::to_string(count)};
+            }
+            std::optional<std::pair<uint64_t, uint32_t>> before;
+            if (!req.Param(2).IsNull()) {
+                before = ParseHistoryCursor(req.GetString(2));
+                if (!before) {
+                    return RpcError{kRpcInvalidParameter,
+                                    "before must be HEIGHT:INDEX as a previous page's `next` "
+                                    "gives it, got " +
+                                        QuoteEcho(req.GetString(2))};
+                }
+            }
+            const uint64_t tip = rpc->node.chain->Tip().height;
+            auto page = rpc->node.chain->AddressHistory(*addr, count + 1, before);
+            if (!page) return RpcErrorFor(page.error());
+            const bool more = page->size() > count;
+            if (more) page->pop_back();
+            r.SetObject();
+            r.AddMember("address", JsonString(rpc->Addr(*addr), a), a);
+            r.AddMember("height", tip, a);
+            Value entries(rapidjson::kArrayType);
+            for (const HistoryEntry& e : *page) {
+                Value o(rapidjson::kObjectType);
+                o.AddMember("txid", JsonHex(e.id, a), a);
+                o.AddMember("height", e.height, a);
+                o.AddMember("index", e.index, a);
+                const TxType* type = FindTxType(e.type);
+                const std::string name = e.kind == HistoryKind::kProposerFees ? "fees"
+                                         : type ? std::string(type->Name())
+                                                : std::to_string(e.type);
+                o.AddMember("type", JsonString(name, a), a);
+                o.AddMember("direction", JsonString(std::string(HistoryKindName(e.kind)), a), a);
+                o.AddMember("amount", e.amount, a);
+                o.AddMember("fee", e.fee, a);
+                entries.PushBack(o, a);
+            }
+            r.AddMember("entries", entries, a);
+            if (more) {
+                const HistoryEntry& last = page->back();
+                r.AddMember(
+                    "next",
+                    JsonString(std::to_string(last.height) + ":" + std::to_string(last.index), a),
+                    a);
+            } else {
+                r.AddMember("next", Value(rapidjson::kNullType), a);
+            }
+            return std::nullopt;
+        }};
+}
+
 RpcMethod GetRawMempoolMethod(const Rpc& rpc) {
     return {"getrawmempool",
             "wallet",
@@ -318,7 +416,8 @@ MethodList WalletRpcMethods(const Rpc& rpc) {
     return {
         GetAccountMethod(rpc),         GetBalanceMethod(rpc),           GetProofMethod(rpc),
         SendRawTransactionMethod(rpc), DecodeRawTransactionMethod(rpc), GetTransactionMethod(rpc),
-        GetMempoolInfoMethod(rpc),     GetRawMempoolMethod(rpc),        ValidateAddressMethod(rpc)};
+        GetMempoolInfoMethod(rpc),     GetRawMempoolMethod(rpc),        ValidateAddressMethod(rpc),
+        GetAddressHistoryMethod(rpc)};
 }
 
 }  // namespace maillon

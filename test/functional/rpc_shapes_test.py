@@ -51,6 +51,7 @@ def run(t):
         ("getblockheader", [1]), ("getblockheader", [0]),
         ("getblock", [1, 0]), ("getblock", [1, 1]), ("getblock", [1, 2]), ("getblock", [0, 2]),
         ("getproof", [carol, 1]),
+        ("getaddresshistory", [dev]), ("getaddresshistory", [dev, 1]),
         ("stop", []),
     ]
     missing = listed_methods(node) - {m for m, _ in calls}
