@@ -1,4 +1,5 @@
 #include "client/http_client.h"
+#include "util/strencodings.h"
 
 #include <chrono>
 #include <memory>
@@ -60,8 +61,8 @@ Result<HttpResponse> Send(evhttp_cmd_type command, const std::string& host, uint
     addrinfo* found = nullptr;
     const int gai = ::getaddrinfo(host.c_str(), nullptr, &hints, &found);
     if (gai != 0) {
-        return MakeError("http-resolve",
-                         "cannot resolve host '" + host + "' (" + ::gai_strerror(gai) + ")");
+        return MakeError("http-resolve", "cannot resolve host " + QuoteEcho(host) + " (" +
+                                             ::gai_strerror(gai) + ")");
     }
     ::freeaddrinfo(found);
     std::unique_ptr<event_base, decltype(&event_base_free)> base(event_base_new(),
@@ -72,6 +73,7 @@ Result<HttpResponse> Send(evhttp_cmd_type command, const std::string& host, uint
         &evhttp_connection_free);
     if (!conn) return MakeError("http-failed", "cannot create an HTTP connection to " + where);
     evhttp_connection_set_timeout(conn.get(), timeout_seconds > 0 ? timeout_seconds : 1);
+    evhttp_connection_set_max_body_size(conn.get(), kMaxHttpReplyBytes);
 
     CallState state;
     const auto start = Clock::now();
@@ -105,6 +107,11 @@ Result<HttpResponse> Send(evhttp_cmd_type command, const std::string& host, uint
                              (slow ? "no answer within " + std::to_string(timeout_seconds) + " s"
                                    : std::string("connection refused or host unreachable")) +
                              ")");
+    }
+    if (*state.error == EVREQ_HTTP_DATA_TOO_LONG) {
+        return MakeError("http-too-large", "the reply from " + where + " is larger than " +
+                                               std::to_string(kMaxHttpReplyBytes) +
+                                               " bytes; ask for less");
     }
     if (*state.error == EVREQ_HTTP_TIMEOUT) {
         return MakeError("http-timeout", "no reply from " + where + " within " +

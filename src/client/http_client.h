@@ -28,6 +28,11 @@ struct HttpResponse {
     std::string Header(std::string_view name) const;
 };
 
+// The largest reply body read (the node's own -rpcmaxreply is at most 4 GiB,
+// 16 MiB by default); a larger one fails with "http-too-large" before it is
+// read into memory.
+inline constexpr size_t kMaxHttpReplyBytes = size_t{1} << 30;
+
 // POSTs `body` (Content-Type: application/json) to http://host:port/path.
 // `authorization_header` is the full "Authorization" value (e.g. from
 // MakeBasicAuthHeader in rpc/auth.h); empty sends none. timeout_seconds

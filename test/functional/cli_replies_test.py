@@ -14,6 +14,7 @@ class OddReplies(http.server.BaseHTTPRequestHandler):
     """Answers each method with the body set in `bodies` (str), or a result from `results`."""
     bodies = {}
     results = {}
+    claimed_length = None  # a Content-Length to announce instead of the body's own
 
     def do_POST(self):
         req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -25,7 +26,7 @@ class OddReplies(http.server.BaseHTTPRequestHandler):
         data = body.encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(self.claimed_length or len(data)))
         self.end_headers()
         self.wfile.write(data)
 
@@ -78,6 +79,12 @@ def run(t):
         # "error": null with a result is a success (JSON-RPC 1.0 style).
         replies("getblockcount", body='{"id": 1, "error": null, "result": 7}')
         assert_equal(run_cli("getblockcount")[:2], (0, "7\n"))
+
+        # A reply larger than the CLI takes is refused before it is read, not buffered.
+        OddReplies.claimed_length = 4 << 30
+        replies("getblockcount", result=1)
+        fails("larger than", "getblockcount")
+        OddReplies.claimed_length = None
 
         # transfer reads getaccount's next_nonce and sendrawtransaction's txid.
         key = os.path.join(t.tmpdir, "k.key")
