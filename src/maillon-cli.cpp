@@ -83,8 +83,8 @@ Result<uint8_t> ParseKinds(const std::string& text) {
         auto it = std::find_if(kDeviceKindNames.begin(), kDeviceKindNames.end(),
                                [&](const DeviceKindName& k) { return k.name == name; });
         if (it == kDeviceKindNames.end()) {
-            return MakeError("bad-kinds", "kinds '" + text +
-                                              "': use uptime, bandwidth and storage, "
+            return MakeError("bad-kinds", "kinds " + QuoteEcho(text) +
+                                              ": use uptime, bandwidth and storage, "
                                               "comma-separated, or a bit mask 1..7");
         }
         kinds |= it->bit;
@@ -320,7 +320,8 @@ struct Cli {
             return Fail("usage: sign" + c.name + " " + c.args + " <nonce> " + kFeeUsage);
         }
         auto nonce = ParseUInt64(rest[c.nargs]);
-        if (!nonce) return Fail("nonce '" + rest[c.nargs] + "' is not a non-negative integer");
+        if (!nonce)
+            return Fail("nonce " + QuoteEcho(rest[c.nargs]) + " is not a non-negative integer");
         auto fee = Fee(rest, c.nargs + 1);
         if (!fee) return Fail(fee.error().message);
         auto signers = FindSigners(c.type);
@@ -377,8 +378,8 @@ struct Cli {
             }
             // Waiting on any other status could only end at the timeout.
             if (status != "pending") {
-                return Fail("the node's gettransaction reply has status '" + status.substr(0, 40) +
-                            "', neither pending nor confirmed");
+                return Fail("the node's gettransaction reply has status " + QuoteEcho(status) +
+                            ", neither pending nor confirmed");
             }
             if (std::chrono::steady_clock::now() > deadline) {
                 return Fail("transaction " + txid + " is still pending after -timeout seconds");
@@ -429,7 +430,8 @@ struct Cli {
         p.PushBack(rapidjson::Value(rest[0].c_str(), p.GetAllocator()), p.GetAllocator());
         if (rest.size() > 1) {
             height = ParseUInt64(rest[1]);
-            if (!height) return Fail("height '" + rest[1] + "' is not a non-negative integer");
+            if (!height)
+                return Fail("height " + QuoteEcho(rest[1]) + " is not a non-negative integer");
             p.PushBack(*height, p.GetAllocator());
         }
         if (int rc = CallRpc("getproof", p, reply)) return rc;
@@ -472,7 +474,7 @@ struct Cli {
             for (const std::string& w : rest) {
                 const size_t eq = w.find('=');
                 if (eq == std::string::npos || eq == 0) {
-                    return Fail("with -named, parameters are name=value; got '" + w + "'");
+                    return Fail("with -named, parameters are name=value; got " + QuoteEcho(w));
                 }
                 p.AddMember(rapidjson::Value(w.substr(0, eq).c_str(), a),
                             ParseCliParam(std::string_view(w).substr(eq + 1), a), a);

@@ -58,7 +58,7 @@ rapidjson::Value ParseCliParam(std::string_view word,
 Result<uint64_t> ParseCliAmount(const std::string& what, const std::string& text, bool positive) {
     std::string why;
     const auto units = ParseMoney(text, &why);
-    if (!units) return MakeError("bad-amount", what + " '" + text + "' " + why);
+    if (!units) return MakeError("bad-amount", what + " " + QuoteEcho(text) + " " + why);
     if (positive && *units == 0) {
         return MakeError("bad-amount", what + " must be more than 0, e.g. 1.5");
     }

@@ -89,8 +89,8 @@ Error ConnectError(const std::string& msg) {
 Result<uint16_t> ParsePort(const std::string& text, const std::string& spec) {
     const auto port = ParseUInt64(text);
     if (!port || *port < 1 || *port > 65535) {
-        return ConnectError("invalid port '" + text + "' in -rpcconnect=" + spec +
-                            ": the port must be 1..65535");
+        return ConnectError("invalid port " + QuoteEcho(text) +
+                            " in -rpcconnect=" + QuoteEcho(spec) + ": the port must be 1..65535");
     }
     return static_cast<uint16_t>(*port);
 }
@@ -102,14 +102,15 @@ Result<HostAndPort> ParseHostPort(const std::string& spec) {
     if (!spec.empty() && spec[0] == '[') {
         const size_t close = spec.find(']');
         if (close == std::string::npos || close == 1) {
-            return ConnectError("invalid -rpcconnect=" + spec +
+            return ConnectError("invalid -rpcconnect=" + QuoteEcho(spec) +
                                 ": write an IPv6 address as [ADDRESS] or [ADDRESS]:PORT");
         }
         out.host = spec.substr(1, close - 1);
         const std::string rest = spec.substr(close + 1);
         if (!rest.empty()) {
             if (rest[0] != ':') {
-                return ConnectError("invalid -rpcconnect=" + spec + ": expected ':PORT' after ']'");
+                return ConnectError("invalid -rpcconnect=" + QuoteEcho(spec) +
+                                    ": expected ':PORT' after ']'");
             }
             auto port = ParsePort(rest.substr(1), spec);
             if (!port) return port.error();
@@ -127,7 +128,7 @@ Result<HostAndPort> ParseHostPort(const std::string& spec) {
         out.host = spec;  // a name, an IPv4 address or an IPv6 address without a port
     }
     if (out.host.empty()) {
-        return ConnectError("invalid -rpcconnect=" + spec + ": no host name or address");
+        return ConnectError("invalid -rpcconnect=" + QuoteEcho(spec) + ": no host name or address");
     }
     return out;
 }

@@ -71,7 +71,7 @@ BOOST_AUTO_TEST_CASE(rpcconnect_host_and_port) {
                                   "[]:1", "[::1]x", "[::1]:", "[::1]:-1"}) {
         auto r = ParseHostPort(bad);
         BOOST_CHECK_MESSAGE(
-            !r.ok() && test::ErrorText(r).find("-rpcconnect=" + bad) != std::string::npos,
+            !r.ok() && test::ErrorText(r).find("-rpcconnect='" + bad + "'") != std::string::npos,
             bad + ": " + test::ErrorText(r));
     }
     BOOST_CHECK_EQUAL(FormatHostPort("::1", 5), "[::1]:5");
