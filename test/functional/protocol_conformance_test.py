@@ -496,7 +496,7 @@ def run(t):
     assert_equal(send(node, fund), fund.txid().hex())
     assert_equal(node.rpc("gettransaction", fund.txid().hex())["status"], "pending")
     assert_equal(node.rpc("generateblock")["txs"], [fund.txid().hex()])
-    assert_equal(node.rpc("getbalance", addr(alice.pubkey())), 100 * m.COIN)
+    assert_equal(node.rpc("getbalance", addr(alice.pubkey()))["balance"], 100 * m.COIN)
 
     reg = m.register_device(3, alice.pubkey(), device.pubkey(), 5, BOND, FEE, 0)
     reg.sign(0, alice).sign(1, device)
