@@ -5,11 +5,14 @@
 #include <secp256k1_extrakeys.h>
 #include <secp256k1_schnorrsig.h>
 
+#include <atomic>
 #include <cstdlib>
 
 namespace maillon {
 
 namespace {
+
+std::atomic<uint64_t> g_schnorr_verifications{0};
 
 // One signing context for the process, randomized once against side channels.
 // libsecp256k1 contexts are safe for concurrent use by const API calls.
@@ -92,6 +95,7 @@ SchnorrSig PrivKey::SignBytes(std::span<const uint8_t> msg,
 bool VerifySchnorr(const XOnlyPubKey& pubkey, std::span<const uint8_t> msg, const SchnorrSig& sig) {
     secp256k1_xonly_pubkey xpk;
     if (!secp256k1_xonly_pubkey_parse(secp256k1_context_static, &xpk, pubkey.data())) return false;
+    g_schnorr_verifications.fetch_add(1, std::memory_order_relaxed);
     return secp256k1_schnorrsig_verify(secp256k1_context_static, sig.data(), msg.data(), msg.size(),
                                        &xpk) == 1;
 }
@@ -108,8 +112,13 @@ std::optional<ParsedPubKey> ParsedPubKey::Parse(const XOnlyPubKey& pubkey) {
 
 bool ParsedPubKey::Verify(const Hash256& msg, const SchnorrSig& sig) const {
     const auto* xpk = reinterpret_cast<const secp256k1_xonly_pubkey*>(m_parsed.data());
+    g_schnorr_verifications.fetch_add(1, std::memory_order_relaxed);
     return secp256k1_schnorrsig_verify(secp256k1_context_static, sig.data(), msg.data(), msg.size(),
                                        xpk) == 1;
+}
+
+uint64_t SchnorrVerifications() {
+    return g_schnorr_verifications.load(std::memory_order_relaxed);
 }
 
 bool IsValidXOnly(const XOnlyPubKey& pubkey) {

@@ -64,4 +64,11 @@ bool VerifySchnorr(const XOnlyPubKey& pubkey, std::span<const uint8_t> msg, cons
 // True iff the 32 bytes are the x coordinate of a curve point.
 bool IsValidXOnly(const XOnlyPubKey& pubkey);
 
+// How many BIP340 verifications (ParsedPubKey::Verify and VerifySchnorr) this
+// process has run so far, over all threads. For tests that check a path does
+// not verify a signature again (the block producer's, whose transactions were
+// verified on entering the mempool); one relaxed atomic increment per
+// verification, nothing else reads it.
+uint64_t SchnorrVerifications();
+
 }  // namespace maillon

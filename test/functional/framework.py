@@ -46,7 +46,7 @@ __all__ = [
     "RpcError", "HttpError", "NodeStartError", "Node", "TestFramework", "main", "wait_until",
     "free_port", "assert_equal", "assert_not_equal", "assert_greater_than",
     "assert_greater_than_or_equal", "assert_raises_rpc_error", "assert_raises", "log",
-    "timeout_factor", "DEV_KEY_PASSPHRASE",
+    "timeout_factor", "vectors_dir", "DEV_KEY_PASSPHRASE",
 ]
 
 # Scales every timeout (start, stop, wait_until, RPC); raise it on slow or
@@ -65,6 +65,27 @@ _CHAINS = {
 
 def timeout_factor():
     return _timeout_factor
+
+
+# The project root: test/functional/../..
+_PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def vectors_dir():
+    """The folder of the project's public conformance vectors (BIP340, BIP173, BIP350, ...):
+    ../shared/vectors relative to the project root, or MAILLON_VECTORS_DIR when set and not
+    empty. Raises AssertionError naming the folder when it is missing, so that a test reading
+    vectors fails saying why (the message of test/util/setup.cpp's VectorPath)."""
+    named = os.environ.get("MAILLON_VECTORS_DIR")
+    d = os.path.normpath(os.path.abspath(
+        named if named else os.path.join(_PROJECT_ROOT, "..", "shared", "vectors")))
+    if not os.path.isdir(d):
+        where = ("named by MAILLON_VECTORS_DIR" if named else
+                 f"expected at ../shared/vectors relative to the project root {_PROJECT_ROOT}")
+        raise AssertionError(f"missing folder {d}: the project's public conformance vectors "
+                             f"({where}); put them there, or set MAILLON_VECTORS_DIR to their "
+                             f"folder")
+    return d
 
 
 def log(msg):

@@ -8,6 +8,7 @@
 
 #include "chain/chain.h"
 #include "chain/mempool.h"
+#include "crypto/key.h"
 #include "node/block_producer.h"
 #include "test/util/faulty_env.h"
 #include "test/util/setup.h"
@@ -111,6 +112,37 @@ BOOST_AUTO_TEST_CASE(candidates_that_can_never_apply_are_dropped) {
     BOOST_CHECK_EQUAL(block->txs.size(), 1U);  // a's registration (the higher fee)
     BOOST_CHECK_EQUAL(mempool.Info().size, 0U);
     BOOST_CHECK((*GetDevice(*chain, device.PubKey()))->owner == a.PubKey());
+    BOOST_CHECK(fatal.empty());
+}
+
+BOOST_AUTO_TEST_CASE(mempool_transactions_are_not_verified_again) {
+    // Each signature is verified once, when its transaction enters the
+    // mempool (the pool's contract); assembling the block must not verify it
+    // again. A block of transactions then costs the producer the
+    // verifications of an empty block (the certificate it commits with).
+    const uint64_t before_empty = SchnorrVerifications();
+    BOOST_REQUIRE(producer.ProduceBlock());
+    const uint64_t empty_block = SchnorrVerifications() - before_empty;
+
+    const PrivKey owner = TestKey(1), device = TestKey(2);
+    BOOST_REQUIRE(Submit(test::MakeTransfer(DevKey(), owner.PubKey(), 500 * kCoin, 1000, 0)));
+    BOOST_REQUIRE(producer.ProduceBlock());
+    // Four signatures in three transactions: the registration has two.
+    const uint64_t before_submit = SchnorrVerifications();
+    BOOST_REQUIRE_EQUAL(Code(Submit(test::MakeRegisterDevice(owner, device, kDeviceUptime, 0))),
+                        "ok");
+    BOOST_REQUIRE_EQUAL(Code(Submit(test::MakeTransfer(DevKey(), device.PubKey(), 1, 1000, 1))),
+                        "ok");
+    BOOST_REQUIRE_EQUAL(Code(Submit(test::MakeTransfer(DevKey(), owner.PubKey(), 1, 1000, 2))),
+                        "ok");
+    // The counter sees the mempool's checks, so it would see the producer's.
+    BOOST_REQUIRE_EQUAL(SchnorrVerifications() - before_submit, 4U);
+
+    const uint64_t before = SchnorrVerifications();
+    auto block = producer.ProduceBlock();
+    BOOST_REQUIRE_MESSAGE(block, test::ErrorText(block));
+    BOOST_REQUIRE_EQUAL(block->txs.size(), 3U);
+    BOOST_CHECK_EQUAL(SchnorrVerifications() - before, empty_block);
     BOOST_CHECK(fatal.empty());
 }
 

@@ -13,6 +13,7 @@
 
 #include "chain/chain.h"
 #include "chain/state_tree.h"
+#include "consensus/block_verify.h"
 #include "consensus/commit.h"
 #include "consensus/params.h"
 #include "consensus/records.h"
@@ -231,6 +232,50 @@ BOOST_AUTO_TEST_CASE(commit_blocks_updates_state_and_indexes) {
     Produce(*chain, {}, t + 2);
     BOOST_CHECK(chain->Tip().state_root == root2);
     BOOST_CHECK(chain->Tip().tx_root == Hash256{});
+}
+
+BOOST_AUTO_TEST_CASE(assembly_leaves_out_what_exceeds_the_byte_limit_for_a_later_block) {
+    const PrivKey dev = DevKey();
+    const XOnlyPubKey r = TestKey(1).PubKey();
+    std::vector<Transaction> pending;
+    for (uint64_t n = 0; n < 6; ++n)
+        pending.push_back(MakeTransfer(dev, r, 1 * kCoin, 1000, n));
+    const uint64_t t = Dev().genesis_time_ms + 1000;
+
+    // A limit with room for three of them and half of a fourth: the size of
+    // a block of three as the dev network stages it after an empty block
+    // (from then on every block carries a certificate of the same size).
+    TempDir ref_dir;
+    auto ref = OpenChain(ref_dir.File("chain"));
+    Produce(*ref, {}, t);
+    const StagedBlock three = Stage(*ref, {pending[0], pending[1], pending[2]}, t + 1);
+    BOOST_REQUIRE_EQUAL(three.block.txs.size(), 3U);
+    ChainParams tiny = Dev();
+    tiny.max_block_bytes = three.block.Serialize().size() + pending[0].Size() / 2;
+
+    TempDir dir;
+    auto chain = OpenChain(dir.File("chain"), tiny);
+    Produce(*chain, {}, t);
+    for (uint64_t height = 2; height <= 3; ++height) {
+        BOOST_TEST_CONTEXT("block " << height) {
+            std::vector<RejectedTx> invalid;
+            auto staged = chain->AssembleBlock(pending, DevPub(), t + height, &invalid);
+            BOOST_REQUIRE_MESSAGE(staged, test::ErrorText(staged));
+            const Block& b = staged->block;
+            BOOST_CHECK_LE(b.Serialize().size(), tiny.max_block_bytes);
+            BOOST_CHECK_EQUAL(Code(CheckBlockBody(b, tiny)), "ok");
+            // Left out for their size is not invalid: the producer keeps them
+            // in its mempool for the next block.
+            BOOST_CHECK(invalid.empty());
+            // The first three, in order.
+            BOOST_REQUIRE_EQUAL(b.txs.size(), 3U);
+            for (size_t i = 0; i < b.txs.size(); ++i)
+                BOOST_CHECK(b.txs[i].Id() == pending[i].Id());
+            BOOST_REQUIRE_EQUAL(Code(chain->CommitBlock(*staged, DevCommit(*staged))), "ok");
+            pending.erase(pending.begin(), pending.begin() + 3);
+        }
+    }
+    BOOST_CHECK_EQUAL(Acct(*chain, r).balance, 6 * kCoin);
 }
 
 BOOST_AUTO_TEST_CASE(producer_and_validator_compute_the_same_staged_block) {

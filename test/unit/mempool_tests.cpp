@@ -7,6 +7,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "chain/mempool.h"
@@ -283,21 +284,50 @@ BOOST_AUTO_TEST_CASE(select_random_pool_is_greedy_and_never_skips) {
         state.accounts[k.PubKey()].nonce = base;
         next[k.PubKey()] = base;
     }
+    // What the pool must hold: by payer and nonce, the transaction that won.
+    std::map<std::pair<XOnlyPubKey, uint64_t>, Transaction> expected;
+    int replaced = 0, refused = 0;
     for (int i = 0; i < 120; ++i) {
         const PrivKey& k = keys[rng() % keys.size()];
         uint64_t& n = next[k.PubKey()];
         if (n > state.accounts[k.PubKey()].nonce && rng() % 5 == 0) {
-            // Replace a pending one with a higher fee.
+            // Replace a pending one: only a strictly higher fee replaces it.
             const uint64_t pending =
                 state.accounts[k.PubKey()].nonce + rng() % (n - state.accounts[k.PubKey()].nonce);
-            (void)pool.Add(Transfer(k, pending, 20'000 + rng() % 10'000), Tip(state), kNow);
+            const Transaction tx = Transfer(k, pending, 1000 + rng() % 20'000);
+            Transaction& current = expected.at({k.PubKey(), pending});
+            const auto added = pool.Add(tx, Tip(state), kNow);
+            BOOST_TEST_CONTEXT("nonce " << pending << ", fee " << tx.Fee() << " over "
+                                        << current.Fee()) {
+                if (tx.Fee() > current.Fee()) {
+                    BOOST_REQUIRE_EQUAL(Code(added), "ok");
+                    BOOST_CHECK(pool.ReplacedBy(current.Id()) == tx.Id());
+                    BOOST_CHECK(!pool.Get(current.Id()));
+                    current = tx;
+                    ++replaced;
+                } else {
+                    BOOST_REQUIRE_EQUAL(Code(added), "replacement-fee-too-low");
+                    BOOST_CHECK(!pool.Get(tx.Id()));
+                    ++refused;
+                }
+            }
             continue;
         }
-        BOOST_REQUIRE(pool.Add(Transfer(k, n, 1000 + rng() % 10'000), Tip(state), kNow));
+        const Transaction tx = Transfer(k, n, 1000 + rng() % 10'000);
+        BOOST_REQUIRE(pool.Add(tx, Tip(state), kNow));
+        expected.emplace(std::make_pair(k.PubKey(), n), tx);
         ++n;
     }
+    // The seed exercises both outcomes.
+    BOOST_CHECK_GT(replaced, 0);
+    BOOST_CHECK_GT(refused, 0);
     const auto selected = pool.Select(1000);
-    BOOST_REQUIRE_EQUAL(selected.size(), pool.Info().size);
+    BOOST_REQUIRE_EQUAL(selected.size(), expected.size());
+    BOOST_REQUIRE_EQUAL(pool.Info().size, expected.size());
+    // Exactly the winners are selected: each replacement in place of the one
+    // it replaced, no refused one.
+    for (const Transaction& tx : selected)
+        BOOST_CHECK(expected.at({tx.Payer(), tx.Nonce()}).Id() == tx.Id());
 
     // Replay the greedy rule: each pick is the highest-fee next transaction
     // among all senders, and each sender's nonces come in order with no gap.

@@ -136,8 +136,29 @@ std::string ReadFile(const std::filesystem::path& path) {
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+std::filesystem::path VectorsDir() {
+    const char* env = std::getenv("MAILLON_VECTORS_DIR");
+    const std::filesystem::path dir =
+        env && *env ? std::filesystem::path(env)
+                    : std::filesystem::path(MAILLON_SOURCE_DIR) / ".." / "shared" / "vectors";
+    return std::filesystem::absolute(dir).lexically_normal();
+}
+
 std::string VectorPath(const std::string& rel) {
-    return std::string(MAILLON_VECTORS_DIR) + "/" + rel;
+    const std::filesystem::path dir = VectorsDir();
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+        const char* env = std::getenv("MAILLON_VECTORS_DIR");
+        const std::string where =
+            env && *env ? "named by MAILLON_VECTORS_DIR"
+                        : "expected at ../shared/vectors relative to the project root " +
+                              std::string(MAILLON_SOURCE_DIR);
+        throw std::runtime_error("missing folder " + dir.string() +
+                                 ": the project's public conformance vectors (" + where +
+                                 "), needed for " + rel +
+                                 "; put them there, or set MAILLON_VECTORS_DIR to their folder");
+    }
+    return (dir / rel).string();
 }
 
 TempDir::TempDir() {

@@ -108,7 +108,16 @@ std::string ErrorText(const R& r) {
 // The whole content of the file at `path`, "" if it cannot be read.
 std::string ReadFile(const std::filesystem::path& path);
 
-// Path of a file under ../shared/vectors (relative to the project root).
+// The folder of the project's public conformance vectors (BIP340, BIP173,
+// BIP350, the JSON-RPC 2.0 specification's examples, JSONTestSuite): kept
+// outside the project, expected at ../shared/vectors relative to the project
+// root; the environment variable MAILLON_VECTORS_DIR, when set and not empty,
+// names another folder instead. An absolute path.
+std::filesystem::path VectorsDir();
+
+// Path of `rel` under VectorsDir(). Throws std::runtime_error saying which
+// folder is missing, what it is and how to provide it when VectorsDir() is
+// not a directory (a missing file inside it is the caller's to report).
 std::string VectorPath(const std::string& rel);
 
 // A fresh directory under /tmp, removed with everything in it on destruction.
