@@ -27,6 +27,23 @@ Result<Transaction> ParseTxHex(const std::string& hex) {
     return DecodeTransaction(*bytes);
 }
 
+struct TipAccount {
+    XOnlyPubKey key;
+    Account account;
+    uint64_t height;
+};
+
+// The account named by `text`, and the height of the one view of the tip it
+// was read from.
+Result<TipAccount> AccountAtTip(const RpcContext& rpc, const std::string& text) {
+    auto addr = rpc.AddressSkippingCurveCheck(text);
+    if (!addr) return addr.error();
+    const TipView tip = rpc.node.chain->CurrentTip();
+    auto acct = rpc.AccountOf(text, *addr, tip.State());
+    if (!acct) return acct.error();
+    return TipAccount{*addr, *acct, tip.Height()};
+}
+
 RpcMethod GetAccountMethod(const Rpc& rpc) {
     return {"getaccount",
             "wallet",
@@ -42,23 +59,18 @@ RpcMethod GetAccountMethod(const Rpc& rpc) {
                     Member("height", T::kUInt64, "the tip these values are read at")}),
             [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
                 auto& a = r.GetAllocator();
-                const std::string text = req.GetString(0);
-                auto addr = rpc->AddressSkippingCurveCheck(text);
-                if (!addr) return RpcErrorFor(addr.error());
-                // One view for the values and their height; the mempool
-                // works the next nonce out against the tip it sees.
-                const TipView tip = rpc->node.chain->CurrentTip();
-                auto acct = rpc->AccountOf(text, *addr, tip.State());
+                auto acct = AccountAtTip(*rpc, req.GetString(0));
                 if (!acct) return RpcErrorFor(acct.error());
-                auto next = rpc->node.mempool->NextNonce(*addr, *rpc->node.chain);
+                // The mempool works the next nonce out against the tip it sees.
+                auto next = rpc->node.mempool->NextNonce(acct->key, *rpc->node.chain);
                 if (!next) return RpcErrorFor(next.error());
                 r.SetObject();
-                r.AddMember("address", JsonString(rpc->Addr(*addr), a), a);
-                r.AddMember("balance", acct->balance, a);
-                r.AddMember("nonce", acct->nonce, a);
+                r.AddMember("address", JsonString(rpc->Addr(acct->key), a), a);
+                r.AddMember("balance", acct->account.balance, a);
+                r.AddMember("nonce", acct->account.nonce, a);
                 r.AddMember("next_nonce", *next, a);
-                r.AddMember("credits", acct->credits, a);
-                r.AddMember("height", tip.Height(), a);
+                r.AddMember("credits", acct->account.credits, a);
+                r.AddMember("height", acct->height, a);
                 return std::nullopt;
             }};
 }
@@ -74,16 +86,12 @@ RpcMethod GetBalanceMethod(const Rpc& rpc) {
                     Member("height", T::kUInt64, "the tip the balance is read at")}),
             [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
                 auto& a = r.GetAllocator();
-                const std::string text = req.GetString(0);
-                auto addr = rpc->AddressSkippingCurveCheck(text);
-                if (!addr) return RpcErrorFor(addr.error());
-                const TipView tip = rpc->node.chain->CurrentTip();
-                auto acct = rpc->AccountOf(text, *addr, tip.State());
+                auto acct = AccountAtTip(*rpc, req.GetString(0));
                 if (!acct) return RpcErrorFor(acct.error());
                 r.SetObject();
-                r.AddMember("address", JsonString(rpc->Addr(*addr), a), a);
-                r.AddMember("balance", acct->balance, a);
-                r.AddMember("height", tip.Height(), a);
+                r.AddMember("address", JsonString(rpc->Addr(acct->key), a), a);
+                r.AddMember("balance", acct->account.balance, a);
+                r.AddMember("height", acct->height, a);
                 return std::nullopt;
             },
             /*quick=*/true};
