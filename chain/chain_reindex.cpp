@@ -70,6 +70,71 @@ Status DeleteDerivedRecords(ChainDb& db) {
     return db.Write(batch);
 }
 
+// Executes and commits the stored blocks on top of the chain's tip
+// (genesis), each certified by the next one's last commit or, for the last,
+// by `tip_commit`; returns why it stopped.
+Result<std::string> ReplayBlocks(Chain& chain, const ChainParams& params,
+                                 const StoredBlocks& blocks,
+                                 const std::optional<CommitCertificate>& tip_commit) {
+    // The block at `height` whose parent is `parent`, decoded.
+    auto child_of = [&](const Hash256& parent, uint64_t height) -> std::optional<Block> {
+        auto [first, last] = blocks.by_height.equal_range(height);
+        for (auto it = first; it != last; ++it) {
+            if (it->second.second != parent) continue;
+            auto block = chain.GetBlock(it->second.first);
+            if (block && block->has_value()) return std::move(**block);
+        }
+        return std::nullopt;
+    };
+    std::optional<Block> next = child_of(params.genesis_hash, 1);
+    while (next) {
+        Block block = std::move(*next);
+        const std::string at = "block " + std::to_string(block.header.height);
+        auto staged = chain.ValidateBlock(block);
+        if (!staged) {
+            if (staged.error().IsStorageFailure()) return staged.error();
+            return at + " breaks a rule: " + staged.error().message;
+        }
+        next = child_of(staged->hash, block.header.height + 1);
+        const CommitCertificate* cert = next ? &next->last_commit : nullptr;
+        if (!cert && tip_commit) cert = &*tip_commit;
+        if (!cert) return at + " has no commit certificate";
+        Status st = chain.CommitBlock(*staged, *cert);
+        if (!st) {
+            if (st.error().IsStorageFailure()) return st.error();
+            return at + "'s commit certificate does not verify: " + st.error().message;
+        }
+        if (block.header.height % kProgressEveryBlocks == 0)
+            Log("height " + std::to_string(block.header.height) + " of " +
+                std::to_string(blocks.top));
+    }
+    return std::string("no more blocks");
+}
+
+// Deletes the stored blocks that are not on the rebuilt chain and the
+// damaged records, clears the reindex mark, and syncs; returns how many
+// blocks it deleted.
+Result<uint64_t> DeleteBlocksOffChain(const Chain& chain, ChainDb& store,
+                                      const StoredBlocks& blocks) {
+    leveldb::WriteBatch cleanup;
+    uint64_t dropped = 0;
+    for (const auto& [height, entry] : blocks.by_height) {
+        if (height == 0) continue;
+        auto on_chain = chain.GetBlockHash(height);
+        if (!on_chain) return on_chain.error();
+        if (on_chain->has_value() && **on_chain == entry.first) continue;
+        cleanup.Delete(ChainDb::BlockKey(entry.first));
+        ++dropped;
+    }
+    for (const std::string& key : blocks.damaged)
+        cleanup.Delete(key);
+    cleanup.Delete(ChainDb::kReindexKey);
+    store.SetSyncWrites(true);
+    Status st = store.Write(cleanup);
+    if (!st) return st.error();
+    return dropped;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Chain>> Chain::Reindex(const std::string& db_path, const ChainParams& params,
@@ -115,70 +180,19 @@ Result<std::unique_ptr<Chain>> Chain::Reindex(const std::string& db_path, const 
     if (st) st = chain->LoadTip();
     if (!st) return st.error();
 
-    // The block at the next height whose parent is `parent`, decoded.
-    auto child_of = [&](const Hash256& parent, uint64_t height) -> std::optional<Block> {
-        auto [first, last] = blocks->by_height.equal_range(height);
-        for (auto it = first; it != last; ++it) {
-            if (it->second.second != parent) continue;
-            auto block = chain->GetBlock(it->second.first);
-            if (block && block->has_value()) return std::move(**block);
-        }
-        return std::nullopt;
-    };
-    const uint64_t top = blocks->top;
-    std::optional<Block> next = child_of(params.genesis_hash, 1);
-    std::string stop_reason = "no more blocks";
-    while (next) {
-        Block block = std::move(*next);
-        const uint64_t height = block.header.height;
-        auto staged = chain->ValidateBlock(block);
-        if (!staged) {
-            if (staged.error().IsStorageFailure()) return staged.error();
-            stop_reason =
-                "block " + std::to_string(height) + " breaks a rule: " + staged.error().message;
-            break;
-        }
-        next = child_of(staged->hash, height + 1);
-        const CommitCertificate* cert = next ? &next->last_commit : nullptr;
-        if (!cert && tip_commit) cert = &*tip_commit;
-        if (!cert) {
-            stop_reason = "block " + std::to_string(height) + " has no commit certificate";
-            break;
-        }
-        st = chain->CommitBlock(*staged, *cert);
-        if (!st) {
-            if (st.error().IsStorageFailure()) return st.error();
-            stop_reason = "block " + std::to_string(height) +
-                          "'s commit certificate does not verify: " + st.error().message;
-            break;
-        }
-        if (height % kProgressEveryBlocks == 0)
-            Log("height " + std::to_string(height) + " of " + std::to_string(top));
-    }
+    auto replayed = ReplayBlocks(*chain, params, *blocks, tip_commit);
+    if (!replayed) return replayed.error();
+    const std::string& stop_reason = *replayed;
 
     const TipState tip = chain->Snapshot();
-    leveldb::WriteBatch cleanup;
-    uint64_t dropped = 0;
-    for (const auto& [height, entry] : blocks->by_height) {
-        if (height == 0) continue;
-        auto on_chain = chain->GetBlockHash(height);
-        if (!on_chain) return on_chain.error();
-        if (on_chain->has_value() && **on_chain == entry.first) continue;
-        cleanup.Delete(ChainDb::BlockKey(entry.first));
-        ++dropped;
-    }
-    for (const std::string& key : blocks->damaged)
-        cleanup.Delete(key);
-    cleanup.Delete(ChainDb::kReindexKey);
-    store.SetSyncWrites(true);
-    st = store.Write(cleanup);
-    if (!st) return st.error();
+    auto dropped = DeleteBlocksOffChain(*chain, store, *blocks);
+    if (!dropped) return dropped.error();
     chain->WriteMark(tip);
-    const uint64_t committed = mark ? std::max(mark->height, top) : top;
-    if (tip.header.height < committed || dropped > 0 || !blocks->damaged.empty()) {
+    const uint64_t committed = mark ? std::max(mark->height, blocks->top) : blocks->top;
+    if (tip.header.height < committed || *dropped > 0 || !blocks->damaged.empty()) {
         Log("warning: the chain now ends at height " + std::to_string(tip.header.height) + " (" +
             stop_reason + "), this node had committed up to height " + std::to_string(committed) +
-            "; " + std::to_string(dropped) + " stored blocks were not on it and were deleted, " +
+            "; " + std::to_string(*dropped) + " stored blocks were not on it and were deleted, " +
             std::to_string(blocks->damaged.size()) +
             " damaged block records were deleted; a node on a network downloads the missing blocks "
             "again from its peers");
