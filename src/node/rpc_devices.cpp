@@ -29,11 +29,11 @@ RpcMethod GetDeviceMethod(const Rpc& rpc) {
             auto device = GetDevice(tip.State(), *key);
             if (!device) return RpcErrorFor(device.error());
             if (!device->has_value()) {
-                return RpcError{kRpcNotFound, "no device " + req.GetString(0) + " is registered"};
+                return RpcError{kRpcNotFound, "no device " + rpc->Addr(*key) + " is registered"};
             }
             const Device& d = **device;
             r.SetObject();
-            r.AddMember("device", JsonString(req.GetString(0), a), a);
+            r.AddMember("device", JsonString(rpc->Addr(*key), a), a);
             r.AddMember("owner", JsonString(rpc->Addr(d.owner), a), a);
             r.AddMember("kinds", d.kinds, a);
             r.AddMember("bond", d.bond, a);

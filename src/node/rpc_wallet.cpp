@@ -151,7 +151,7 @@ RpcMethod GetProofMethod(const Rpc& rpc) {
             auto proof = rpc->node.chain->ProveAccount(*addr, height);
             if (!proof) return RpcErrorFor(proof.error());
             r.SetObject();
-            r.AddMember("address", JsonString(req.GetString(0), a), a);
+            r.AddMember("address", JsonString(rpc->Addr(*addr), a), a);
             r.AddMember("height", proof->header.height, a);
             r.AddMember("blockhash", JsonHex(proof->header.Hash(), a), a);
             r.AddMember("state_root", JsonHex(proof->header.state_root, a), a);

@@ -29,6 +29,8 @@ def run(t):
     assert_equal(bal["address"], dev)
     assert_equal(bal["height"], 0)
     assert_equal(node.rpc("getaccount", upper)["address"], bob)
+    assert_equal(node.rpc("getproof", upper)["address"], bob)
+    assert_equal(node.rpc("getaddresshistory", upper)["address"], bob)
 
     info = node.rpc("getmempoolinfo")
     assert_equal(info["min_fee"], 1000)
