@@ -43,6 +43,7 @@ ChainParams MainParams() {
     p.recent_block_hashes = 256;
     p.min_tx_fee = 1'000;
     p.device_bond = 100 * kCoin;
+    p.credits_per_unit = 1;
     p.max_proposal_clock_drift_ms = 15'000;
     p.default_block_interval_ms = 5'000;
     return p;

@@ -1,6 +1,7 @@
 // The transaction type registry: one line per type, by ascending id.
 #include <array>
 
+#include "consensus/tx/buy_credits.h"
 #include "consensus/tx/register_device.h"
 #include "consensus/tx/transfer.h"
 #include "consensus/tx_type.h"
@@ -9,10 +10,11 @@ namespace maillon {
 
 namespace {
 
-const std::array<const TxType*, 2>& Registry() {
-    static const std::array<const TxType*, 2> kTypes = {
+const std::array<const TxType*, 3>& Registry() {
+    static const std::array<const TxType*, 3> kTypes = {
         &TransferType(),
         &RegisterDeviceType(),
+        &BuyCreditsType(),
     };
     return kTypes;
 }

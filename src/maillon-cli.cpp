@@ -19,6 +19,7 @@
 #include "client/rpc_client.h"
 #include "common/key_file.h"
 #include "common/options.h"
+#include "consensus/tx/buy_credits.h"
 #include "consensus/tx/register_device.h"
 #include "consensus/tx/transfer.h"
 #include "consensus/tx_type.h"
@@ -165,6 +166,16 @@ Result<UnsignedTx> BuildRegisterDevice(const ChainParams& params, const Words& a
     });
 }
 
+Result<UnsignedTx> BuildBuyCredits(const ChainParams& params, const Words& args, const Signers& s,
+                                   Amount fee) {
+    auto amount = ParseCliAmount("amount", args[0], /*positive=*/true);
+    if (!amount) return amount.error();
+    return UnsignedTx(
+        [chain_id = params.chain_id, buyer = s.Payer(), amount = *amount, fee](uint64_t nonce) {
+            return UnsignedBuyCredits(chain_id, buyer, amount, fee, nonce);
+        });
+}
+
 const std::vector<TxCommand>& TxCommands() {
     static const std::vector<TxCommand> kCommands = {
         {"transfer", "<to> <amount-MLN>", 2, TransferType(),
@@ -173,6 +184,10 @@ const std::vector<TxCommand>& TxCommands() {
          "register a device (both keys sign; the owner pays the fee and the bond); kinds:\n"
          "uptime, bandwidth, storage, comma-separated",
          BuildRegisterDevice},
+        {"buycredits", "<amount-MLN>", 1, BuyCreditsType(),
+         "burn <amount-MLN> for data credits (the network's rate per base unit); credits pay\n"
+         "for bandwidth and storage and cannot be transferred",
+         BuildBuyCredits},
     };
     return kCommands;
 }

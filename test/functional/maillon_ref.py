@@ -421,20 +421,20 @@ MAX_PROOF_SIBLINGS = 256
 
 DEV = {
     "name": "dev", "chain_id": 3, "hrp": "dmln", "min_tx_fee": MIN_TX_FEE,
-    "device_bond": 10 * COIN, "genesis_time_ms": 1767225600000, "epoch_blocks": 60,
+    "device_bond": 10 * COIN, "credits_per_unit": 1, "genesis_time_ms": 1767225600000, "epoch_blocks": 60,
     "allocations": [(_DEV_PUB, 1_000_000 * COIN)],
     "validators": [(_DEV_PUB, 10_000 * COIN)],
     "genesis_hash": "d6e8a43be33a010ada51e65c723a8c47728c7a81dd9dca6358ace30407df458d",
 }
 TEST = {
     "name": "test", "chain_id": 2, "hrp": "tmln", "min_tx_fee": MIN_TX_FEE,
-    "device_bond": 100 * COIN, "genesis_time_ms": 1795046400000, "epoch_blocks": 17_280,
+    "device_bond": 100 * COIN, "credits_per_unit": 1, "genesis_time_ms": 1795046400000, "epoch_blocks": 17_280,
     "allocations": [], "validators": [],
     "genesis_hash": "e242449e0a78fc30f0e46cf3089425e25cf64502eea543b2d2828b8f0878a2e5",
 }
 MAIN = {
     "name": "main", "chain_id": 1, "hrp": "mln", "min_tx_fee": MIN_TX_FEE,
-    "device_bond": 100 * COIN, "genesis_time_ms": 1798761600000, "epoch_blocks": 17_280,
+    "device_bond": 100 * COIN, "credits_per_unit": 1, "genesis_time_ms": 1798761600000, "epoch_blocks": 17_280,
     "allocations": [], "validators": [],
     "genesis_hash": "4a2ce44414600ebadecaa13489cb378ed66b901d79c526c06eabf40a5a1df8b7",
 }
@@ -544,9 +544,11 @@ def u64(v):
 
 TX_TRANSFER = 1
 TX_REGISTER_DEVICE = 2
+TX_BUY_CREDITS = 3
 TX_TYPES = {
     TX_TRANSFER: ("transfer", ("sender",)),
     TX_REGISTER_DEVICE: ("register_device", ("owner", "device")),
+    TX_BUY_CREDITS: ("buy_credits", ("sender",)),
 }
 DEVICE_KINDS = 1 | 2 | 4
 
@@ -587,6 +589,8 @@ class Tx:
             return self.fields["amount"]
         if self.type == TX_REGISTER_DEVICE:
             return self.fields["bond"]
+        if self.type == TX_BUY_CREDITS:
+            return self.fields["amount"]
         raise ValueError("unknown type")
 
     def signing_data(self) -> bytes:
@@ -632,14 +636,23 @@ def register_device(chain_id, owner_pub, device_pub, kinds, bond, fee, nonce) ->
                     fee, nonce, {"kinds": kinds, "bond": bond})
 
 
+def buy_credits(chain_id, buyer_pub, amount, fee, nonce) -> Tx:
+    """An unsigned buy_credits (type 3); sign it with .sign(0, key)."""
+    return _make_tx(TX_BUY_CREDITS, chain_id, [buyer_pub], u64(amount), fee, nonce,
+                    {"amount": amount})
+
+
 def _decode_payload(tx_type, payload, base):
     r = Reader(payload, base)
     if tx_type == TX_TRANSFER:
         f = {"to": r.raw(32, "transfer.to"), "amount": r.u64("transfer.amount")}
         r.end("transfer")
-    else:
+    elif tx_type == TX_REGISTER_DEVICE:
         f = {"kinds": r.u8("register_device.kinds"), "bond": r.u64("register_device.bond")}
         r.end("register_device")
+    else:
+        f = {"amount": r.u64("buy_credits.amount")}
+        r.end("buy_credits")
     return f
 
 
@@ -650,7 +663,7 @@ def _read_tx(r: Reader) -> Tx:
     tx_type = r.u8("tx.type")
     if tx_type not in TX_TYPES:
         r.fail("tx.type", f"unknown transaction type {tx_type} (known: 1 = transfer, "
-               "2 = register_device)", r.pos - 1)
+               "2 = register_device, 3 = buy_credits)", r.pos - 1)
     chain_id = r.u32("tx.chain_id")
     fee = r.u64("tx.fee")
     nonce = r.u64("tx.nonce")
@@ -702,6 +715,11 @@ def check_stateless(tx: Tx, params) -> str | None:
             return "bad-device-kinds"
         if tx.fields["bond"] != params["device_bond"]:
             return "wrong-device-bond"
+    elif tx.type == TX_BUY_CREDITS:
+        if tx.fields["amount"] == 0:
+            return "zero-amount"
+        if tx.fields["amount"] * params["credits_per_unit"] > U64_MAX:
+            return "amount-overflow"
     if tx.cost() + tx.fee > U64_MAX:
         return "amount-overflow"
     return None
@@ -720,8 +738,10 @@ def tx_to_json(tx: Tx, hrp: str) -> dict:
     """The JSON shape of §4.5."""
     if tx.type == TX_TRANSFER:
         payload = {"to": encode_address(hrp, tx.fields["to"]), "amount": tx.fields["amount"]}
-    else:
+    elif tx.type == TX_REGISTER_DEVICE:
         payload = {"kinds": tx.fields["kinds"], "bond": tx.fields["bond"]}
+    else:
+        payload = {"amount": tx.fields["amount"]}
     return {
         "txid": tx.txid().hex(), "version": tx.version, "type": tx.type_name,
         "chain_id": tx.chain_id, "fee": tx.fee, "nonce": tx.nonce,
@@ -1300,6 +1320,16 @@ def apply_transaction(records, tx: Tx, height, proposer, params):
                                                  height)
         sup = decode_supply(work[SUPPLY_KEY])
         sup["locked"] += tx.fields["bond"]
+        work[SUPPLY_KEY] = encode_supply(sup["genesis"], sup["minted"], sup["burned"],
+                                         sup["locked"])
+    elif tx.type == TX_BUY_CREDITS:
+        buyer = get_account(work, tx.payer)
+        buyer["credits"] += tx.fields["amount"] * params["credits_per_unit"]
+        if buyer["credits"] > U64_MAX:
+            raise BlockError("amount-overflow", "buyer credits")
+        put_account(work, tx.payer, buyer)
+        sup = decode_supply(work[SUPPLY_KEY])
+        sup["burned"] += tx.fields["amount"]
         work[SUPPLY_KEY] = encode_supply(sup["genesis"], sup["minted"], sup["burned"],
                                          sup["locked"])
     records.clear()

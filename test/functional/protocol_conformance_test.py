@@ -171,7 +171,7 @@ def check_encoding_rules():
     # The documented message for an unknown type, and a nested offset (§1).
     e = assert_raises(ValueError, m.decode_transaction, b"\x01\x09")
     assert_equal(str(e), "tx.type: unknown transaction type 9 (known: 1 = transfer, "
-                 "2 = register_device) (at byte 1)")
+                 "2 = register_device, 3 = buy_credits) (at byte 1)")
     k = m.PrivateKey(b"\x05" * 32)
     t = m.transfer(3, k.pubkey(), m.dev_key().pubkey(), 1, 1000, 0).sign(0, k).serialize()
     short = t[:55] + b"\x27" + t[56:56 + 39] + t[96:]
@@ -353,7 +353,7 @@ def check_decode_errors(node, good):
                      msg=f"{label}: node says {msg!r}, maillon_ref {e!s}")
     # The two messages §1 spells out.
     assert_equal(reason_of(node, b"\x01\x09")[1], "decode-error: tx.type: unknown transaction "
-                 "type 9 (known: 1 = transfer, 2 = register_device) (at byte 1)")
+                 "type 9 (known: 1 = transfer, 2 = register_device, 3 = buy_credits) (at byte 1)")
     assert_equal(reason_of(node, cases[8][1])[1],
                  "decode-error: transfer.amount: truncated: need 8 bytes, 7 left (at byte 88)")
     code, msg = reason_of(node, bytes(4506))
@@ -498,6 +498,12 @@ def run(t):
     assert_equal(node.rpc("generateblock")["txs"], [fund.txid().hex()])
     assert_equal(node.rpc("getbalance", addr(alice.pubkey()))["balance"], 100 * m.COIN)
 
+    buy = m.buy_credits(3, dp, 2 * m.COIN, FEE, 1).sign(0, dk)
+    assert_equal(node.rpc("decoderawtransaction", buy.serialize().hex()), m.tx_to_json(buy, HRP))
+    assert_equal(m.check_stateless(m.buy_credits(3, dp, 0, FEE, 1), DEV), "zero-amount")
+    assert_raises_rpc_error(-25, "zero-amount", send, node,
+                            m.buy_credits(3, dp, 0, FEE, 1).sign(0, dk))
+
     reg = m.register_device(3, alice.pubkey(), device.pubkey(), 5, BOND, FEE, 0)
     reg.sign(0, alice).sign(1, device)
     assert_equal(node.rpc("decoderawtransaction", reg.serialize().hex()), m.tx_to_json(reg, HRP))
@@ -575,7 +581,8 @@ def run(t):
         [m.register_device(3, people[3].pubkey(), devices[0].pubkey(), 7, BOND, 5000, 0)
          .sign(0, people[3]).sign(1, devices[0]),
          m.register_device(3, dp, devices[1].pubkey(), 2, BOND, FEE, dev_nonce)
-         .sign(0, dk).sign(1, devices[1])],
+         .sign(0, dk).sign(1, devices[1]),
+         m.buy_credits(3, people[4].pubkey(), 5000, FEE, 0).sign(0, people[4])],
     ]
     dev_nonce += 1
     for batch in batches:
@@ -620,6 +627,8 @@ def run(t):
     log(f"replayed blocks 1..{tip} in Python: every state root equals the header's")
     sup = m.decode_supply(records[m.SUPPLY_KEY])
     assert_equal(sup["locked"], DEV["validators"][0][1] + 3 * BOND)
+    assert_equal(sup["burned"], 5000)
+    assert_equal(m.get_account(records, people[4].pubkey())["credits"], 5000)
 
     # The tip's state, account by account and device by device, is the node's.
     for key in [dk, alice, poor] + people + devices:

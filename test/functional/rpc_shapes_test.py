@@ -27,6 +27,8 @@ def run(t):
                       input=DEV_KEY_PASSPHRASE + "\n")
     device_key = os.path.join(t.tmpdir, "device.key")
     device = node.new_key(device_key, "d")
+    credits = node.cli_ok(f"-keyfile={node.dev_key_path}", "signbuycredits", "1", str(nonce),
+                          input=DEV_KEY_PASSPHRASE + "\n")
     registration = node.cli_ok(f"-keyfile={node.dev_key_path}", f"-devicekeyfile={device_key}",
                                "signregisterdevice", "uptime", str(nonce + 1),
                                input=DEV_KEY_PASSPHRASE + "\nd\n")
@@ -42,6 +44,7 @@ def run(t):
         ("getbalance", [dev]), ("getbalance", [carol]),
         ("getproof", [carol]), ("getproof", [dev, 0]),
         ("decoderawtransaction", [raw]), ("decoderawtransaction", [registration]),
+        ("decoderawtransaction", [credits]),
         ("sendrawtransaction", [raw]),
         ("gettransaction", ["TXID"]),  # pending
         ("sendrawtransaction", [registration]),

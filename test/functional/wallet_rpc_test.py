@@ -73,6 +73,18 @@ def run(t):
     assert_equal(node.rpc("getblockheader", 1)["confirmations"], 2)
     assert_raises_rpc_error(-8, "no block", node.rpc, "getblockheader", "00" * 32)
     assert_raises_rpc_error(-8, "no block at height 99", node.rpc, "getblockheader", 99)
+
+    # buycredits: burns MLN for credits at the network's rate (1 per base unit on dev); the
+    # burn shows in the supply's accounting through the balance it left.
+    before = node.rpc("getaccount", dev)
+    txid = node.cli_ok(f"-keyfile={node.dev_key_path}", "buycredits", "2",
+                       input=DEV_KEY_PASSPHRASE + "\n").strip()
+    assert_equal(node.rpc("gettransaction", txid)["type"], "buy_credits")
+    node.rpc("generateblock")
+    after = node.rpc("getaccount", dev)
+    assert_equal(after["credits"], before["credits"] + 2 * 100_000_000)
+    # The dev key proposes, so it gets its own fee back: only the burn leaves.
+    assert_equal(after["balance"], before["balance"] - 2 * 100_000_000)
     node.stop()
 
 

@@ -13,6 +13,7 @@
 #include "consensus/genesis.h"
 #include "consensus/params.h"
 #include "consensus/records.h"
+#include "consensus/tx/buy_credits.h"
 #include "consensus/tx/register_device.h"
 #include "consensus/tx/transfer.h"
 #include "consensus/tx_verify.h"
@@ -347,6 +348,54 @@ BOOST_AUTO_TEST_CASE(apply_register_device) {
     StateOverlay none(poor);
     BOOST_CHECK_EQUAL(Code(ApplyTransaction(*ctx, reg, none)), "insufficient-funds");
     BOOST_CHECK(none.Changes().empty());
+}
+
+BOOST_AUTO_TEST_CASE(apply_buy_credits) {
+    // The buyer pays amount and fee; the amount is burned (counted in the
+    // supply) and turned into credits at the network's rate; the supply
+    // invariant holds.
+    const XOnlyPubKey buyer = Alice().PubKey();
+    MapState base = Funded({{buyer, 50'000}});
+    const Supply supply = *GetSupply(base);
+    StateOverlay ov(base);
+    const Ctx ctx(Carol().PubKey());
+    const Transaction buy =
+        UnsignedBuyCredits(Dev().chain_id, buyer, 30'000, 1000, 0).Sign(0, Alice());
+    BOOST_REQUIRE_EQUAL(Code(CheckTransaction(buy, Dev())), "ok");
+    BOOST_REQUIRE_EQUAL(Code(ApplyTransaction(*ctx, buy, ov)), "ok");
+    const Account after = *GetAccount(ov, buyer);
+    BOOST_CHECK_EQUAL(after.balance, 19'000U);
+    BOOST_CHECK_EQUAL(after.credits, 30'000U * Dev().credits_per_unit);
+    BOOST_CHECK_EQUAL(after.nonce, 1U);
+    BOOST_CHECK_EQUAL(GetSupply(ov)->burned, supply.burned + 30'000);
+    BOOST_CHECK_EQUAL(Balance(ov, Carol().PubKey()), 1000U);
+
+    // More than the balance: nothing happens.
+    StateOverlay poor(base);
+    const Transaction too_much =
+        UnsignedBuyCredits(Dev().chain_id, buyer, 49'001, 1000, 0).Sign(0, Alice());
+    BOOST_CHECK_EQUAL(Code(ApplyTransaction(*ctx, too_much, poor)), "insufficient-funds");
+    BOOST_CHECK(poor.Changes().empty());
+
+    // Stateless rules: a positive amount, and credits that fit in a u64 at
+    // the network's rate.
+    const Transaction zero = UnsignedBuyCredits(Dev().chain_id, buyer, 0, 1000, 0).Sign(0, Alice());
+    BOOST_CHECK_EQUAL(Code(CheckTransaction(zero, Dev())), "zero-amount");
+    ChainParams dear = Dev();
+    dear.credits_per_unit = uint64_t{1} << 40;
+    const Transaction big =
+        UnsignedBuyCredits(Dev().chain_id, buyer, uint64_t{1} << 24, 1000, 0).Sign(0, Alice());
+    BOOST_CHECK_EQUAL(Code(CheckTransaction(big, dear)), "amount-overflow");
+    const Transaction fits =
+        UnsignedBuyCredits(Dev().chain_id, buyer, (uint64_t{1} << 24) - 1, 1000, 0)
+            .Sign(0, Alice());
+    BOOST_CHECK_EQUAL(Code(CheckTransaction(fits, dear)), "ok");
+    // Credits already held add up, checked.
+    MapState full = Funded({{buyer, 50'000}});
+    full.SetAccount(buyer, Account{50'000, 0, UINT64_MAX - 10});
+    StateOverlay overflow(full);
+    const Transaction one = UnsignedBuyCredits(Dev().chain_id, buyer, 11, 1000, 0).Sign(0, Alice());
+    BOOST_CHECK_EQUAL(Code(ApplyTransaction(*ctx, one, overflow)), "amount-overflow");
 }
 
 // ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 
 #include "consensus/params.h"
 #include "consensus/transaction.h"
+#include "consensus/tx/buy_credits.h"
 #include "consensus/tx/register_device.h"
 #include "consensus/tx/transfer.h"
 #include "consensus/tx_type.h"
@@ -219,7 +220,7 @@ BOOST_AUTO_TEST_CASE(decode_rejects_trailing_bytes) {
 }
 
 BOOST_AUTO_TEST_CASE(decode_rejects_unknown_version_and_type) {
-    for (uint8_t type : {0, 3, 0xff}) {
+    for (uint8_t type : {0, 4, 0xff}) {
         auto bytes = MakeTransfer(TestKey(1), TestKey(2).PubKey(), 10, 1000, 0).Serialize();
         bytes[1] = type;
         auto r = DecodeTransaction(bytes);
@@ -227,7 +228,7 @@ BOOST_AUTO_TEST_CASE(decode_rejects_unknown_version_and_type) {
         // The offset is the type byte's own, not the one after it.
         BOOST_CHECK_EQUAL(r.error().message,
                           "tx.type: unknown transaction type " + std::to_string(type) +
-                              " (known: 1 = transfer, 2 = register_device) (at byte 1)");
+                              " (known: 1 = transfer, 2 = register_device, 3 = buy_credits) (at byte 1)");
     }
     for (uint8_t version : {0, 2}) {
         auto bytes = MakeTransfer(TestKey(1), TestKey(2).PubKey(), 10, 1000, 0).Serialize();
@@ -339,6 +340,26 @@ BOOST_AUTO_TEST_CASE(decode_rejects_malformed_transfer_payload) {
     Writer ok;
     ok.Bytes(std::vector<uint8_t>(40, 0x11));
     BOOST_CHECK(DecodeTransaction(RawTx(kTransferTypeId, 1, ok.Data())));
+}
+
+BOOST_AUTO_TEST_CASE(buy_credits_round_trip_and_malformed_payload) {
+    const Transaction tx = UnsignedBuyCredits(Dev().chain_id, TestKey(1).PubKey(), 12'345, 1000, 7)
+                               .Sign(0, TestKey(1));
+    auto back = DecodeTransaction(tx.Serialize());
+    BOOST_REQUIRE(back);
+    BOOST_CHECK(*back == tx);
+    BOOST_REQUIRE(BuyCreditsOf(*back));
+    BOOST_CHECK_EQUAL(BuyCreditsOf(*back)->amount, 12'345U);
+    BOOST_CHECK(!TransferOf(*back));
+    for (size_t len : {0, 7, 9}) {
+        Writer payload;
+        payload.Bytes(std::vector<uint8_t>(len, 0x11));
+        auto r = DecodeTransaction(RawTx(kBuyCreditsTypeId, 1, payload.Data()));
+        BOOST_CHECK_MESSAGE(!r && r.error().code == "decode-error", "payload of " << len);
+    }
+    Writer ok;
+    ok.Bytes(std::vector<uint8_t>(8, 0x11));
+    BOOST_CHECK(DecodeTransaction(RawTx(kBuyCreditsTypeId, 1, ok.Data())));
 }
 
 BOOST_AUTO_TEST_CASE(sign_and_verify) {
