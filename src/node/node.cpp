@@ -191,6 +191,7 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
     n.ctx.producer = n.producer.get();
     // The stop RPC raises SIGTERM, so that one wait (WaitForShutdown) ends
     // every shutdown; the flag lets the log say who asked.
+    n.ctx.on_storage_failure = [&n](const Error& e) { n.Fatal(e); };
     n.ctx.request_shutdown = [&n] {
         n.stop_requested_by_rpc = true;
         kill(getpid(), SIGTERM);

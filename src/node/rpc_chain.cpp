@@ -64,7 +64,7 @@ RpcMethod GetBlockHashMethod(const Rpc& rpc) {
             Shape(T::kHex, "block hash"),
             [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
                 auto h = rpc->ResolveBlock(req.Param(0));
-                if (!h) return RpcErrorFor(h.error());
+                if (!h) return rpc->Fail(h.error());
                 r.SetString(HexStr(*h).c_str(), r.GetAllocator());
                 return std::nullopt;
             },
@@ -95,9 +95,9 @@ RpcMethod GetBlockMethod(const Rpc& rpc) {
                                 "verbosity must be 0, 1 or 2, got " + std::to_string(verbosity)};
             }
             auto hash = rpc->ResolveBlock(req.Param(0));
-            if (!hash) return RpcErrorFor(hash.error());
+            if (!hash) return rpc->Fail(hash.error());
             auto block = rpc->node.chain->GetBlock(*hash);
-            if (!block) return RpcErrorFor(block.error());
+            if (!block) return rpc->Fail(block.error());
             if (!block->has_value())
                 return RpcError{kRpcNotFound, "no block with hash " + HexStr(*hash)};
             const Block& b = **block;
@@ -127,9 +127,9 @@ RpcMethod GetBlockHeaderMethod(const Rpc& rpc) {
             [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
                 auto& a = r.GetAllocator();
                 auto hash = rpc->ResolveBlock(req.Param(0));
-                if (!hash) return RpcErrorFor(hash.error());
+                if (!hash) return rpc->Fail(hash.error());
                 auto header = rpc->node.chain->GetBlockHeader(*hash);
-                if (!header) return RpcErrorFor(header.error());
+                if (!header) return rpc->Fail(header.error());
                 if (!header->has_value())
                     return RpcError{kRpcNotFound, "no block with hash " + HexStr(*hash)};
                 Value o = rpc->HeaderJson(**header, a);

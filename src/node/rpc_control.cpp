@@ -46,7 +46,7 @@ RpcMethod GenerateBlockMethod(const Rpc& rpc) {
             [rpc](const RpcRequest&, Document& r) -> std::optional<RpcError> {
                 auto& a = r.GetAllocator();
                 auto block = rpc->node.producer->ProduceBlock();
-                if (!block) return RpcErrorFor(block.error());
+                if (!block) return rpc->Fail(block.error());
                 r.SetObject();
                 r.AddMember("hash", JsonHex(block->header.Hash(), a), a);
                 r.AddMember("height", block->header.height, a);

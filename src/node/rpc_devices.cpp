@@ -24,10 +24,10 @@ RpcMethod GetDeviceMethod(const Rpc& rpc) {
         [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
             auto& a = r.GetAllocator();
             auto key = rpc->Address(req.GetString(0));
-            if (!key) return RpcErrorFor(key.error());
+            if (!key) return rpc->Fail(key.error());
             const TipView tip = rpc->node.chain->CurrentTip();
             auto device = GetDevice(tip.State(), *key);
-            if (!device) return RpcErrorFor(device.error());
+            if (!device) return rpc->Fail(device.error());
             if (!device->has_value()) {
                 return RpcError{kRpcNotFound, "no device " + rpc->Addr(*key) + " is registered"};
             }

@@ -20,6 +20,9 @@ struct NodeContext {
     Mempool* mempool = nullptr;
     BlockProducer* producer = nullptr;  // dev mode only; enables generateblock
     std::function<void()> request_shutdown;
+    // Called with each storage failure (corruption, I/O) an RPC call meets:
+    // the node stops rather than go on serving what it cannot read.
+    std::function<void(const Error&)> on_storage_failure;
     uint64_t start_time_ms = 0;
 };
 

@@ -65,6 +65,11 @@ std::string RpcContext::Addr(const XOnlyPubKey& key) const {
     return EncodeAddress(params.hrp, key);
 }
 
+RpcError RpcContext::Fail(const Error& e) const {
+    if (e.IsStorageFailure() && node.on_storage_failure) node.on_storage_failure(e);
+    return RpcErrorFor(e);
+}
+
 Result<XOnlyPubKey> RpcContext::Address(const std::string& text) const {
     return DecodeAddress(params.hrp, text);
 }

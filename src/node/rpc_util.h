@@ -38,6 +38,10 @@ public:
     // A block hash from a height (JSON number) or a hash (string).
     Result<Hash256> ResolveBlock(const rapidjson::Value& v) const;
 
+    // The JSON-RPC error for `e` (RpcErrorFor); a storage failure is also
+    // reported to node.on_storage_failure. Every method's errors go through it.
+    RpcError Fail(const Error& e) const;
+
     rapidjson::Value HeaderJson(const BlockHeader& h, JsonAllocator& a) const;
     rapidjson::Value CommitJson(const CommitCertificate& c, JsonAllocator& a) const;
     rapidjson::Value TxJson(const Transaction& tx, JsonAllocator& a) const;

@@ -60,10 +60,10 @@ RpcMethod GetAccountMethod(const Rpc& rpc) {
             [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
                 auto& a = r.GetAllocator();
                 auto acct = AccountAtTip(*rpc, req.GetString(0));
-                if (!acct) return RpcErrorFor(acct.error());
+                if (!acct) return rpc->Fail(acct.error());
                 // The mempool works the next nonce out against the tip it sees.
                 auto next = rpc->node.mempool->NextNonce(acct->key, *rpc->node.chain);
-                if (!next) return RpcErrorFor(next.error());
+                if (!next) return rpc->Fail(next.error());
                 r.SetObject();
                 r.AddMember("address", JsonString(rpc->Addr(acct->key), a), a);
                 r.AddMember("balance", acct->account.balance, a);
@@ -87,7 +87,7 @@ RpcMethod GetBalanceMethod(const Rpc& rpc) {
             [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
                 auto& a = r.GetAllocator();
                 auto acct = AccountAtTip(*rpc, req.GetString(0));
-                if (!acct) return RpcErrorFor(acct.error());
+                if (!acct) return rpc->Fail(acct.error());
                 r.SetObject();
                 r.AddMember("address", JsonString(rpc->Addr(acct->key), a), a);
                 r.AddMember("balance", acct->account.balance, a);
@@ -146,10 +146,10 @@ RpcMethod GetProofMethod(const Rpc& rpc) {
         [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
             auto& a = r.GetAllocator();
             auto addr = rpc->Address(req.GetString(0));
-            if (!addr) return RpcErrorFor(addr.error());
+            if (!addr) return rpc->Fail(addr.error());
             const uint64_t height = req.GetUInt64(1, rpc->node.chain->Tip().height);
             auto proof = rpc->node.chain->ProveAccount(*addr, height);
-            if (!proof) return RpcErrorFor(proof.error());
+            if (!proof) return rpc->Fail(proof.error());
             r.SetObject();
             r.AddMember("address", JsonString(rpc->Addr(*addr), a), a);
             r.AddMember("height", proof->header.height, a);
@@ -181,16 +181,16 @@ RpcMethod SendRawTransactionMethod(const Rpc& rpc) {
             Shape(T::kHex, "transaction id"),
             [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
                 auto tx = ParseTxHex(req.GetString(0));
-                if (!tx) return RpcErrorFor(tx.error());
+                if (!tx) return rpc->Fail(tx.error());
                 auto found = rpc->node.chain->FindTransaction(tx->Id());
-                if (!found) return RpcErrorFor(found.error());
+                if (!found) return rpc->Fail(found.error());
                 if (found->has_value()) {
-                    return RpcErrorFor(MakeError(
-                        "already-in-chain", "transaction " + HexStr(tx->Id()) + " is in block " +
-                                                std::to_string((*found)->height)));
+                    return rpc->Fail(MakeError("already-in-chain",
+                                               "transaction " + HexStr(tx->Id()) + " is in block " +
+                                                   std::to_string((*found)->height)));
                 }
                 auto id = rpc->node.mempool->Add(*tx, *rpc->node.chain, NowMs());
-                if (!id) return RpcErrorFor(id.error());
+                if (!id) return rpc->Fail(id.error());
                 r.SetString(HexStr(*id).c_str(), r.GetAllocator());
                 return std::nullopt;
             }};
@@ -205,7 +205,7 @@ RpcMethod DecodeRawTransactionMethod(const Rpc& rpc) {
             TxShape(),
             [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
                 auto tx = ParseTxHex(req.GetString(0));
-                if (!tx) return RpcErrorFor(tx.error());
+                if (!tx) return rpc->Fail(tx.error());
                 Value o = rpc->TxJson(*tx, r.GetAllocator());
                 r.CopyFrom(o, r.GetAllocator());
                 return std::nullopt;
@@ -236,20 +236,20 @@ RpcMethod GetTransactionMethod(const Rpc& rpc) {
             auto& a = r.GetAllocator();
             const Chain& chain = *rpc->node.chain;
             auto id = ParseHash(req.GetString(0), "txid");
-            if (!id) return RpcErrorFor(id.error());
+            if (!id) return rpc->Fail(id.error());
             auto loc = chain.FindTransaction(*id);
-            if (!loc) return RpcErrorFor(loc.error());
+            if (!loc) return rpc->Fail(loc.error());
             if (loc->has_value()) {
                 const TxLocation where = **loc;
                 auto hash = chain.GetBlockHash(where.height);
-                if (!hash) return RpcErrorFor(hash.error());
+                if (!hash) return rpc->Fail(hash.error());
                 auto block = hash->has_value() ? chain.GetBlock(**hash)
                                                : Result<std::optional<Block>>(std::nullopt);
-                if (!block) return RpcErrorFor(block.error());
+                if (!block) return rpc->Fail(block.error());
                 if (!block->has_value() || (*block)->txs.size() <= where.index) {
-                    return RpcErrorFor(MakeError(ErrorKind::kCorruption, "db-corrupt",
-                                                 "the transaction index names a block position "
-                                                 "that does not exist"));
+                    return rpc->Fail(MakeError(ErrorKind::kCorruption, "db-corrupt",
+                                               "the transaction index names a block position "
+                                               "that does not exist"));
                 }
                 Value o = rpc->TxJson((*block)->txs[where.index], a);
                 o.AddMember("status", "confirmed", a);
@@ -348,7 +348,7 @@ RpcMethod GetAddressHistoryMethod(const Rpc& rpc) {
         [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
             auto& a = r.GetAllocator();
             auto addr = rpc->AddressSkippingCurveCheck(req.GetString(0));
-            if (!addr) return RpcErrorFor(addr.error());
+            if (!addr) return rpc->Fail(addr.error());
             const uint64_t count = req.GetUInt64(1);
             if (count < 1 || count > kMaxHistoryPage) {
                 return RpcError{kRpcInvalidParameter, "count must be 1.." +
@@ -367,7 +367,7 @@ RpcMethod GetAddressHistoryMethod(const Rpc& rpc) {
             }
             const uint64_t tip = rpc->node.chain->Tip().height;
             auto page = rpc->node.chain->AddressHistory(*addr, count + 1, before);
-            if (!page) return RpcErrorFor(page.error());
+            if (!page) return rpc->Fail(page.error());
             const bool more = page->size() > count;
             if (more) page->pop_back();
             r.SetObject();
