@@ -464,9 +464,10 @@ struct Cli {
             if (!fresh) return Fail(fresh.error().message);
         }
         const Account acct = verified->account.value_or(Account{});
-        std::cout << "{\n  \"verified\": true,\n  \"address\": \"" << rest[0]
-                  << "\",\n  \"height\": " << header.height << ",\n  \"time\": \""
-                  << FormatIsoTime(header.time_ms) << "\",\n  \"time_ms\": " << header.time_ms
+        std::cout << "{\n  \"verified\": true,\n  \"address\": \""
+                  << EncodeAddress(params.hrp, *addr) << "\",\n  \"height\": " << header.height
+                  << ",\n  \"time\": \"" << FormatIsoTime(header.time_ms)
+                  << "\",\n  \"time_ms\": " << header.time_ms
                   << ",\n  \"age_s\": " << HeaderAgeSeconds(header, now_ms)
                   << ",\n  \"blockhash\": \"" << HexStr(header.Hash())
                   << "\",\n  \"present\": " << (verified->account ? "true" : "false")

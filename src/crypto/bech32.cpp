@@ -1,5 +1,7 @@
 #include "crypto/bech32.h"
 
+#include "util/strencodings.h"
+
 namespace maillon::bech32 {
 
 namespace {
@@ -89,7 +91,7 @@ Result<Decoded> Decode(std::string_view str) {
         char c = str[i];
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
         const int8_t v = CharsetIndex(c);
-        if (v < 0) return fail(std::string("invalid data character '") + str[i] + "'");
+        if (v < 0) return fail("invalid data character " + QuoteEcho(std::string_view(&str[i], 1)));
         values.push_back(static_cast<uint8_t>(v));
     }
     std::vector<uint8_t> enc = ExpandHrp(d.hrp);
