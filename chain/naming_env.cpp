@@ -36,4 +36,8 @@ const std::string& NamingEnv::LastTableRead() {
     return t_last_read;
 }
 
+void NamingEnv::ForgetLastRead() {
+    t_last_read.clear();
+}
+
 }  // namespace maillon

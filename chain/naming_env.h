@@ -22,8 +22,10 @@ public:
     leveldb::Status NewRandomAccessFile(const std::string& name,
                                         leveldb::RandomAccessFile** result) override;
 
-    // The file this thread last read a table block from ("" if none).
+    // The file this thread last read a table block from ("" if none since
+    // ForgetLastRead()).
     static const std::string& LastTableRead();
+    static void ForgetLastRead();
 };
 
 }  // namespace maillon
