@@ -24,8 +24,11 @@ ChainDb::ChainDb(std::string path, std::unique_ptr<NamingEnv> env, std::unique_p
 Error ChainDb::DbError(const leveldb::Status& s, const std::string& what) const {
     const bool corrupt = s.IsCorruption();
     std::string text = s.ToString();
+    // Only a read names its file: the thread's last read says nothing of a
+    // write, which a background compaction's failure may stop.
     const std::string& file = NamingEnv::LastTableRead();
-    if (corrupt && !file.empty() && text.find(file) == std::string::npos) text += " in " + file;
+    if (corrupt && what != "write" && !file.empty() && text.find(file) == std::string::npos)
+        text += " in " + file;
     return Failure(MakeError(
         corrupt ? ErrorKind::kCorruption : ErrorKind::kIo, corrupt ? "db-corrupt" : "db-io",
         "chain database " + what + " failed: " + text + " (database " + m_path +
@@ -90,7 +93,16 @@ Result<std::unique_ptr<ChainDb>> ChainDb::Open(const std::string& path, size_t c
 
 Status ChainDb::Repair(const std::string& path, leveldb::Env* env) {
     if (IsAbsentOrEmpty(path)) return Status::Ok();
-    leveldb::Status s = leveldb::RepairDB(path, BaseOptions(env ? env : leveldb::Env::Default()));
+    leveldb::Env* e = env ? env : leveldb::Env::Default();
+    leveldb::FileLock* lock = nullptr;
+    leveldb::Status locked = e->LockFile(path + "/LOCK", &lock);
+    if (!locked.ok()) {
+        return MakeError(ErrorKind::kIo, "db-locked",
+                         "cannot repair the chain database at " + path + ": " + locked.ToString() +
+                             " (is another maillond using this data directory?)");
+    }
+    leveldb::Status s = leveldb::RepairDB(path, BaseOptions(e));
+    e->UnlockFile(lock);
     if (!s.ok()) {
         return MakeError(s.IsCorruption() ? ErrorKind::kCorruption : ErrorKind::kIo, "db-repair",
                          "cannot repair the chain database at " + path + ": " + s.ToString() +
@@ -103,6 +115,7 @@ Result<std::optional<std::string>> ChainDb::Read(const std::string& key) const {
     std::string value;
     leveldb::ReadOptions ro;
     ro.verify_checksums = true;
+    NamingEnv::ForgetLastRead();
     leveldb::Status s = m_db->Get(ro, key, &value);
     if (s.IsNotFound()) return std::optional<std::string>();
     if (!s.ok()) return DbError(s, "read");
@@ -115,6 +128,7 @@ Status ChainDb::ForEach(
     leveldb::ReadOptions ro;
     ro.verify_checksums = true;
     ro.fill_cache = false;
+    NamingEnv::ForgetLastRead();
     std::unique_ptr<leveldb::Iterator> it(m_db->NewIterator(ro));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
         if (!fn(std::string_view(it->key().data(), it->key().size()),
@@ -130,6 +144,7 @@ Status ChainDb::ForEachBackward(
     const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
     leveldb::ReadOptions ro;
     ro.verify_checksums = true;
+    NamingEnv::ForgetLastRead();
     std::unique_ptr<leveldb::Iterator> it(m_db->NewIterator(ro));
     // The first key past the prefix: the prefix with its last byte below
     // 0xff incremented (and what follows it dropped).
@@ -156,6 +171,13 @@ Status ChainDb::ForEachBackward(
             break;
     }
     if (!it->status().ok()) return DbError(it->status(), "scan");
+    return Status::Ok();
+}
+
+Status ChainDb::FlushToTables() {
+    m_db->CompactRange(nullptr, nullptr);
+    // CompactRange reports nothing; a failed compaction shows in the next
+    // write, which is the synced one that follows this.
     return Status::Ok();
 }
 

@@ -1,6 +1,6 @@
 // ChainDb: the one LevelDB database of a node's chain (blocks, indexes, state
 // tree nodes, tip), and the key layout inside it:
-//   "R"                -> present while a -reindex runs
+//   "R"                -> present while a -reindex runs: the tip's certificate
 //   "V"                -> database record: u32 chain id | u32 format | genesis hash [32]
 //   "T"                -> tip block hash
 //   "C"                -> the commit certificate that finalized the tip
@@ -11,7 +11,8 @@
 //   "a" + address ...  -> address index record (chain/address_index.h)
 // Every change goes through one WriteBatch written with sync=true, so a crash
 // leaves either the whole batch or none of it. Reads verify checksums.
-// (-reindex writes unsynced until its last batch; see Chain::Reindex.)
+// (-reindex writes unsynced, then flushes everything to synced tables
+// before its last batch; see Chain::Reindex.)
 //
 // Opening: an absent or empty directory becomes a new database; any other
 // directory must already be one. A directory that is not (its CURRENT file is
@@ -64,6 +65,8 @@ public:
     // log files present, keeping every record that still reads back intact.
     // What it had to drop is known only by re-executing the blocks
     // (Chain::Reindex). Nothing to do for an absent or empty directory.
+    // Holds the database's lock while it runs ("db-locked" when another
+    // process has it: LevelDB's repair does not take it itself).
     static Status Repair(const std::string& path, leveldb::Env* env = nullptr);
 
     using FailureHandler = std::function<void(const Error&)>;
@@ -75,9 +78,13 @@ public:
     // nullopt if absent; an error if LevelDB fails to read.
     Result<std::optional<std::string>> Read(const std::string& key) const;
     Status Write(leveldb::WriteBatch& batch);
-    // Whether Write() syncs (the default). A run of unsynced writes becomes
-    // durable with the next synced one: LevelDB syncs its log as a whole.
+    // Whether Write() syncs (the default). Unsynced writes may be lost in a
+    // crash, even when a later synced write is not (LevelDB may have moved
+    // on to a new log file); FlushToTables() makes them durable.
     void SetSyncWrites(bool sync) { m_sync = sync; }
+    // Compacts everything into table files, which LevelDB syncs as it
+    // writes them. Costs a rewrite of the whole database.
+    Status FlushToTables();
     // Calls fn(key, value) for each record whose key starts with `prefix`,
     // in key order, until fn returns false. ForEachBackward goes in reverse
     // key order from just before `before` (empty: from the last record of

@@ -129,8 +129,13 @@ Result<uint64_t> DeleteBlocksOffChain(const Chain& chain, ChainDb& store,
     for (const std::string& key : blocks.damaged)
         cleanup.Delete(key);
     cleanup.Delete(ChainDb::kReindexKey);
+    // The unsynced writes may sit in log files LevelDB closed without a
+    // sync; flushing everything into (synced) tables first makes the synced
+    // batch that clears the mark the last thing to become durable.
+    Status st = store.FlushToTables();
+    if (!st) return st.error();
     store.SetSyncWrites(true);
-    Status st = store.Write(cleanup);
+    st = store.Write(cleanup);
     if (!st) return st.error();
     return dropped;
 }
@@ -155,12 +160,21 @@ Result<std::unique_ptr<Chain>> Chain::Reindex(const std::string& db_path, const 
 
     auto blocks = ScanBlocks(store);
     if (!blocks) return blocks.error();
-    std::optional<CommitCertificate> tip_commit;
-    auto raw_commit = store.Read(ChainDb::kTipCommitKey);
+    // The tip's certificate, kept in the reindex mark while the rebuild
+    // rewrites "C" block by block: a second run after an interruption finds
+    // it there, not the certificate of whatever block was replayed last.
+    auto kept = store.Read(ChainDb::kReindexKey);
+    if (!kept) return kept.error();
+    auto raw_commit = kept->has_value() ? std::move(kept) : store.Read(ChainDb::kTipCommitKey);
     if (!raw_commit) return raw_commit.error();
+    std::optional<CommitCertificate> tip_commit;
+    std::string tip_commit_bytes;
     if (raw_commit->has_value()) {
         auto cert = CommitCertificate::Decode(Bytes(**raw_commit));
-        if (cert) tip_commit = std::move(*cert);
+        if (cert) {
+            tip_commit = std::move(*cert);
+            tip_commit_bytes = **raw_commit;
+        }
     }
     Log("found " + std::to_string(blocks->by_height.size()) + " blocks up to height " +
         std::to_string(blocks->top) +
@@ -170,7 +184,7 @@ Result<std::unique_ptr<Chain>> Chain::Reindex(const std::string& db_path, const 
         "; rebuilding the state and indexes");
 
     leveldb::WriteBatch started;
-    started.Put(ChainDb::kReindexKey, "");
+    started.Put(ChainDb::kReindexKey, tip_commit_bytes);
     st = store.Write(started);
     // Unsynced from here: a crash leaves the reindex mark, which makes Open()
     // refuse the half-built state; the last batch below syncs it all.
