@@ -227,13 +227,14 @@ void Chain::AddBlockToBatch(const Block& block, const Hash256& hash,
     batch.Put(ChainDb::kTipKey, AsString(hash));
 }
 
-Result<std::vector<HistoryEntry>> Chain::AddressHistory(
+Result<Chain::HistoryPage> Chain::AddressHistory(
     const XOnlyPubKey& address, size_t count,
     std::optional<std::pair<uint64_t, uint32_t>> before) const {
-    const uint64_t tip = Tip().height;
+    HistoryPage page;
+    page.height = Tip().height;
     const std::string start =
         before ? AddressIndexKey(address, before->first, before->second) : std::string();
-    std::vector<HistoryEntry> out;
+    std::vector<HistoryEntry>& out = page.entries;
     Status failed = Status::Ok();
     Status st = m_db->ForEachBackward(AddressIndexPrefix(address), start,
                                       [&](std::string_view key, std::string_view value) {
@@ -243,13 +244,13 @@ Result<std::vector<HistoryEntry>> Chain::AddressHistory(
                                               return false;
                                           }
                                           // Written by a commit newer than the tip read above.
-                                          if (e->height > tip) return true;
+                                          if (e->height > page.height) return true;
                                           out.push_back(*e);
                                           return out.size() < count;
                                       });
     if (!st) return st.error();
     if (!failed) return failed.error();
-    return out;
+    return page;
 }
 
 Chain::TipState Chain::Snapshot() const {

@@ -123,11 +123,14 @@ public:
     Result<std::optional<TxLocation>> FindTransaction(const Hash256& txid) const;
 
     // An address's history, newest first: up to `count` entries at or below
-    // the tip, strictly before (height, index) `before` when given.
-    // Costs what it returns (chain/address_index.h).
-    Result<std::vector<HistoryEntry>> AddressHistory(
-        const XOnlyPubKey& address, size_t count,
-        std::optional<std::pair<uint64_t, uint32_t>> before) const;
+    // the tip (read once, returned with them), strictly before (height,
+    // index) `before` when given. Costs what it returns (chain/address_index.h).
+    struct HistoryPage {
+        uint64_t height = 0;
+        std::vector<HistoryEntry> entries;
+    };
+    Result<HistoryPage> AddressHistory(const XOnlyPubKey& address, size_t count,
+                                       std::optional<std::pair<uint64_t, uint32_t>> before) const;
 
     // The state at the tip (StateReader).
     Result<std::optional<StateValue>> Get(const Hash256& key) const override;

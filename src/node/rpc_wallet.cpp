@@ -365,16 +365,16 @@ RpcMethod GetAddressHistoryMethod(const Rpc& rpc) {
                                         QuoteEcho(req.GetString(2))};
                 }
             }
-            const uint64_t tip = rpc->node.chain->Tip().height;
             auto page = rpc->node.chain->AddressHistory(*addr, count + 1, before);
             if (!page) return rpc->Fail(page.error());
-            const bool more = page->size() > count;
-            if (more) page->pop_back();
+            std::vector<HistoryEntry>& got = page->entries;
+            const bool more = got.size() > count;
+            if (more) got.pop_back();
             r.SetObject();
             r.AddMember("address", JsonString(rpc->Addr(*addr), a), a);
-            r.AddMember("height", tip, a);
+            r.AddMember("height", page->height, a);
             Value entries(rapidjson::kArrayType);
-            for (const HistoryEntry& e : *page) {
+            for (const HistoryEntry& e : got) {
                 Value o(rapidjson::kObjectType);
                 o.AddMember("txid", JsonHex(e.id, a), a);
                 o.AddMember("height", e.height, a);
@@ -391,7 +391,7 @@ RpcMethod GetAddressHistoryMethod(const Rpc& rpc) {
             }
             r.AddMember("entries", entries, a);
             if (more) {
-                const HistoryEntry& last = page->back();
+                const HistoryEntry& last = got.back();
                 r.AddMember(
                     "next",
                     JsonString(std::to_string(last.height) + ":" + std::to_string(last.index), a),
