@@ -51,8 +51,10 @@ edit by hand.
   65536) and logs the result. If accepting still runs out of descriptors, the node stops
   accepting for 250 ms at a time, logs that once, and never spins; waiting clients sit in the
   listen backlog until connections close.
-- Reply size: a reply is bounded by `-rpcmaxreply` bytes (default 16 MiB) while it is built.
-  Each result is measured before it joins the reply; one that would take the reply past the
+- Reply size: a reply is bounded by `-rpcmaxreply` bytes (default 16 MiB) as it is assembled.
+  Each result is measured once it is built, before it joins the reply (so one result is held
+  whole while it is measured: at most a few times the largest block, for `getblock`
+  verbosity 2); one that would take the reply past the
   limit is answered with -100 instead (a single call: ask for less, e.g. a lower `verbosity`),
   and so is every later request of its batch, which is not run. A reply is thus at most
   `-rpcmaxreply` plus its envelopes and those short errors, however large one result is or
