@@ -43,6 +43,7 @@ ChainParams MainParams() {
     p.recent_block_hashes = 256;
     p.min_tx_fee = 1'000;
     p.device_bond = 100 * kCoin;
+    p.device_unbond_blocks = 120'960;  // a week of 5 s blocks
     p.credits_per_unit = 1;
     p.max_proposal_clock_drift_ms = 15'000;
     p.default_block_interval_ms = 5'000;
@@ -81,6 +82,7 @@ ChainParams DevParams() {
     p.genesis_validators = {{dev, 10'000 * kCoin}};
     p.epoch_blocks = 60;  // a minute of 1 s blocks
     p.device_bond = 10 * kCoin;
+    p.device_unbond_blocks = 10;
     p.default_block_interval_ms = 1'000;
     return p;
 }

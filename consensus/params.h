@@ -43,6 +43,8 @@ struct ChainParams {
     uint64_t recent_block_hashes;
     Amount min_tx_fee;   // per transaction, in base units
     Amount device_bond;  // locked from the owner by register_device
+    // Blocks between a device's retirement and the release of its bond.
+    uint64_t device_unbond_blocks;
     // Data credits buy_credits gives per base unit burned.
     uint64_t credits_per_unit;
     // A proposal whose time runs further ahead of the local clock gets no

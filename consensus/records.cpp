@@ -183,3 +183,47 @@ Status PutDevice(StateOverlay& state, const XOnlyPubKey& device, const Device& r
 }
 
 }  // namespace maillon
+
+namespace maillon {
+
+namespace {
+
+struct RetirementRecord {
+    uint64_t retired_height = 0;
+    static Result<RetirementRecord> Decode(std::span<const uint8_t> bytes) {
+        Reader r(bytes);
+        RetirementRecord rec;
+        ReadVersion(r, "retirement");
+        r.U64(rec.retired_height, "retirement.retired_height");
+        if (!r.Finish()) return r.GetError();
+        return rec;
+    }
+};
+
+Hash256 RetirementKey(const XOnlyPubKey& device) {
+    return StateKey(RecordTag::kRetirement, device);
+}
+
+}  // namespace
+
+Result<std::optional<uint64_t>> GetRetiredHeight(const StateReader& state,
+                                                 const XOnlyPubKey& device) {
+    auto record = ReadRecord<RetirementRecord>(state, RetirementKey(device), "retirement");
+    if (!record) return record.error();
+    if (!record->has_value()) return std::optional<uint64_t>();
+    return std::optional<uint64_t>((*record)->retired_height);
+}
+
+Status PutRetiredHeight(StateOverlay& state, const XOnlyPubKey& device, uint64_t height) {
+    Writer w;
+    w.U8(kRecordVersion);
+    w.U64(height);
+    return state.Put(RetirementKey(device), w.Take());
+}
+
+void DeleteDevice(StateOverlay& state, const XOnlyPubKey& device) {
+    state.Delete(DeviceKey(device));
+    state.Delete(RetirementKey(device));
+}
+
+}  // namespace maillon

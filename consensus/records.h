@@ -38,6 +38,7 @@ enum class RecordTag : uint8_t {
     kValidators = 3,
     kLastValidators = 4,
     kDevice = 5,
+    kRetirement = 6,
 };
 
 Hash256 StateKey(RecordTag tag, std::span<const uint8_t> id = {});
@@ -123,5 +124,14 @@ Status PutValidatorSet(StateOverlay& state, RecordTag tag, const ValidatorSet& s
 
 Result<std::optional<Device>> GetDevice(const StateReader& state, const XOnlyPubKey& device);
 Status PutDevice(StateOverlay& state, const XOnlyPubKey& device, const Device& record);
+
+// A retiring device's retirement record (tag 6, keyed by the device): the
+// height of the block that retired it. Encoding: u8 version (1) |
+// retired_height u64. A device with one earns nothing.
+Result<std::optional<uint64_t>> GetRetiredHeight(const StateReader& state,
+                                                 const XOnlyPubKey& device);
+Status PutRetiredHeight(StateOverlay& state, const XOnlyPubKey& device, uint64_t height);
+// Deletes the device's record and its retirement record.
+void DeleteDevice(StateOverlay& state, const XOnlyPubKey& device);
 
 }  // namespace maillon

@@ -3,6 +3,7 @@
 
 #include "consensus/tx/buy_credits.h"
 #include "consensus/tx/register_device.h"
+#include "consensus/tx/retire_device.h"
 #include "consensus/tx/transfer.h"
 #include "consensus/tx_type.h"
 
@@ -10,11 +11,12 @@ namespace maillon {
 
 namespace {
 
-const std::array<const TxType*, 3>& Registry() {
-    static const std::array<const TxType*, 3> kTypes = {
+const std::array<const TxType*, 4>& Registry() {
+    static const std::array<const TxType*, 4> kTypes = {
         &TransferType(),
         &RegisterDeviceType(),
         &BuyCreditsType(),
+        &RetireDeviceType(),
     };
     return kTypes;
 }

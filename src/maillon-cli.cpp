@@ -21,6 +21,7 @@
 #include "common/options.h"
 #include "consensus/tx/buy_credits.h"
 #include "consensus/tx/register_device.h"
+#include "consensus/tx/retire_device.h"
 #include "consensus/tx/transfer.h"
 #include "consensus/tx_type.h"
 #include "primitives/address.h"
@@ -176,6 +177,16 @@ Result<UnsignedTx> BuildBuyCredits(const ChainParams& params, const Words& args,
         });
 }
 
+Result<UnsignedTx> BuildRetireDevice(const ChainParams& params, const Words& args, const Signers& s,
+                                     Amount fee) {
+    auto device = DecodeAddress(params.hrp, args[0]);
+    if (!device) return device.error();
+    return UnsignedTx(
+        [chain_id = params.chain_id, owner = s.Payer(), device = *device, fee](uint64_t nonce) {
+            return UnsignedRetireDevice(chain_id, owner, device, fee, nonce);
+        });
+}
+
 const std::vector<TxCommand>& TxCommands() {
     static const std::vector<TxCommand> kCommands = {
         {"transfer", "<to> <amount-MLN>", 2, TransferType(),
@@ -188,6 +199,11 @@ const std::vector<TxCommand>& TxCommands() {
          "burn <amount-MLN> for data credits (the network's rate per base unit); credits pay\n"
          "for bandwidth and storage and cannot be transferred",
          BuildBuyCredits},
+        {"retiredevice", "<device>", 1, RetireDeviceType(),
+         "retire the device <device> (an address; the owner's key signs): it earns nothing\n"
+         "from then on; sent again once the network's unbonding delay has passed, it returns\n"
+         "the bond",
+         BuildRetireDevice},
     };
     return kCommands;
 }

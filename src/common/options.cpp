@@ -81,7 +81,7 @@ po::options_description CliOptions() {
         ("devicepassphrasefile", po::value<std::string>(), "Read the device key's passphrase from this file's first line")
         ("maxfee", po::value<std::string>(),
          "Largest fee, in MLN, that a transaction command pays (default 10 times the network's minimum fee)")
-        ("wait", po::value<bool>()->implicit_value(true), "transfer, registerdevice, buycredits: wait until the transaction is in a block")
+        ("wait", po::value<bool>()->implicit_value(true), "transfer, registerdevice, buycredits, retiredevice: wait until the transaction is in a block")
         ("timeout", po::value<int64_t>(), "Seconds to wait with -wait / waittx (default 60)")
         ("maxage", po::value<int64_t>(),
          "verifyproof without a height: refuse a proof whose block is older than this many seconds (default 300)");

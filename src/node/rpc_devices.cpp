@@ -16,11 +16,16 @@ RpcMethod GetDeviceMethod(const Rpc& rpc) {
         "devices",
         "Returns a registered device at the tip.",
         {{"device", RpcType::kString, true, "the device's key, as an address"}},
-        Object({Member("device", T::kString), Member("owner", T::kString, "address"),
-                Member("kinds", T::kUInt64, "bit mask: 1 uptime, 2 bandwidth, 4 storage"),
-                Member("bond", T::kUInt64, "base units locked from the owner"),
-                Member("registered_height", T::kUInt64),
-                Member("height", T::kUInt64, "the tip these values are read at")}),
+        Object(
+            {Member("device", T::kString), Member("owner", T::kString, "address"),
+             Member("kinds", T::kUInt64, "bit mask: 1 uptime, 2 bandwidth, 4 storage"),
+             Member("bond", T::kUInt64, "base units locked from the owner"),
+             Member("registered_height", T::kUInt64),
+             Nullable(Member("retired_height", T::kUInt64,
+                             "the block that retired it (it earns nothing since); null: active")),
+             Nullable(Member("bond_unlocks_at", T::kUInt64,
+                             "retired: the height from which retire_device returns the bond")),
+             Member("height", T::kUInt64, "the tip these values are read at")}),
         [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
             auto& a = r.GetAllocator();
             auto key = rpc->Address(req.GetString(0));
@@ -38,6 +43,15 @@ RpcMethod GetDeviceMethod(const Rpc& rpc) {
             r.AddMember("kinds", d.kinds, a);
             r.AddMember("bond", d.bond, a);
             r.AddMember("registered_height", d.registered_height, a);
+            auto retired = GetRetiredHeight(tip.State(), *key);
+            if (!retired) return rpc->Fail(retired.error());
+            if (retired->has_value()) {
+                r.AddMember("retired_height", **retired, a);
+                r.AddMember("bond_unlocks_at", **retired + rpc->params.device_unbond_blocks, a);
+            } else {
+                r.AddMember("retired_height", rapidjson::Value(rapidjson::kNullType), a);
+                r.AddMember("bond_unlocks_at", rapidjson::Value(rapidjson::kNullType), a);
+            }
             r.AddMember("height", tip.Height(), a);
             return std::nullopt;
         }};

@@ -84,6 +84,13 @@ def run(t):
     # -reindex rebuilds the index from the blocks.
     node.restart(extra_args=["-reindex"])
     assert_equal(history(bob), h)
+
+    # maillon-cli retiredevice: the owner alone signs; the device stops earning at once.
+    cli(f"-keyfile={bob_key}", "retiredevice", device, passphrases=["bob"])
+    retired_at = node.rpc("generateblock")["height"]
+    got = node.rpc("getdevice", device)
+    assert_equal((got["retired_height"], got["bond_unlocks_at"]), (retired_at, retired_at + 10))
+    assert_equal(history(bob)["entries"][0]["type"], "retire_device")
     node.stop()
 
 

@@ -421,20 +421,20 @@ MAX_PROOF_SIBLINGS = 256
 
 DEV = {
     "name": "dev", "chain_id": 3, "hrp": "dmln", "min_tx_fee": MIN_TX_FEE,
-    "device_bond": 10 * COIN, "credits_per_unit": 1, "genesis_time_ms": 1767225600000, "epoch_blocks": 60,
+    "device_bond": 10 * COIN, "credits_per_unit": 1, "device_unbond_blocks": 10, "genesis_time_ms": 1767225600000, "epoch_blocks": 60,
     "allocations": [(_DEV_PUB, 1_000_000 * COIN)],
     "validators": [(_DEV_PUB, 10_000 * COIN)],
     "genesis_hash": "d6e8a43be33a010ada51e65c723a8c47728c7a81dd9dca6358ace30407df458d",
 }
 TEST = {
     "name": "test", "chain_id": 2, "hrp": "tmln", "min_tx_fee": MIN_TX_FEE,
-    "device_bond": 100 * COIN, "credits_per_unit": 1, "genesis_time_ms": 1795046400000, "epoch_blocks": 17_280,
+    "device_bond": 100 * COIN, "credits_per_unit": 1, "device_unbond_blocks": 120_960, "genesis_time_ms": 1795046400000, "epoch_blocks": 17_280,
     "allocations": [], "validators": [],
     "genesis_hash": "e242449e0a78fc30f0e46cf3089425e25cf64502eea543b2d2828b8f0878a2e5",
 }
 MAIN = {
     "name": "main", "chain_id": 1, "hrp": "mln", "min_tx_fee": MIN_TX_FEE,
-    "device_bond": 100 * COIN, "credits_per_unit": 1, "genesis_time_ms": 1798761600000, "epoch_blocks": 17_280,
+    "device_bond": 100 * COIN, "credits_per_unit": 1, "device_unbond_blocks": 120_960, "genesis_time_ms": 1798761600000, "epoch_blocks": 17_280,
     "allocations": [], "validators": [],
     "genesis_hash": "4a2ce44414600ebadecaa13489cb378ed66b901d79c526c06eabf40a5a1df8b7",
 }
@@ -545,10 +545,12 @@ def u64(v):
 TX_TRANSFER = 1
 TX_REGISTER_DEVICE = 2
 TX_BUY_CREDITS = 3
+TX_RETIRE_DEVICE = 4
 TX_TYPES = {
     TX_TRANSFER: ("transfer", ("sender",)),
     TX_REGISTER_DEVICE: ("register_device", ("owner", "device")),
     TX_BUY_CREDITS: ("buy_credits", ("sender",)),
+    TX_RETIRE_DEVICE: ("retire_device", ("owner",)),
 }
 DEVICE_KINDS = 1 | 2 | 4
 
@@ -591,6 +593,8 @@ class Tx:
             return self.fields["bond"]
         if self.type == TX_BUY_CREDITS:
             return self.fields["amount"]
+        if self.type == TX_RETIRE_DEVICE:
+            return 0
         raise ValueError("unknown type")
 
     def signing_data(self) -> bytes:
@@ -642,6 +646,12 @@ def buy_credits(chain_id, buyer_pub, amount, fee, nonce) -> Tx:
                     {"amount": amount})
 
 
+def retire_device(chain_id, owner_pub, device_pub, fee, nonce) -> Tx:
+    """An unsigned retire_device (type 4); sign it with .sign(0, owner key)."""
+    return _make_tx(TX_RETIRE_DEVICE, chain_id, [owner_pub], bytes(device_pub), fee, nonce,
+                    {"device": bytes(device_pub)})
+
+
 def _decode_payload(tx_type, payload, base):
     r = Reader(payload, base)
     if tx_type == TX_TRANSFER:
@@ -650,9 +660,12 @@ def _decode_payload(tx_type, payload, base):
     elif tx_type == TX_REGISTER_DEVICE:
         f = {"kinds": r.u8("register_device.kinds"), "bond": r.u64("register_device.bond")}
         r.end("register_device")
-    else:
+    elif tx_type == TX_BUY_CREDITS:
         f = {"amount": r.u64("buy_credits.amount")}
         r.end("buy_credits")
+    else:
+        f = {"device": r.raw(32, "retire_device.device")}
+        r.end("retire_device")
     return f
 
 
@@ -663,7 +676,7 @@ def _read_tx(r: Reader) -> Tx:
     tx_type = r.u8("tx.type")
     if tx_type not in TX_TYPES:
         r.fail("tx.type", f"unknown transaction type {tx_type} (known: 1 = transfer, "
-               "2 = register_device, 3 = buy_credits)", r.pos - 1)
+               "2 = register_device, 3 = buy_credits, 4 = retire_device)", r.pos - 1)
     chain_id = r.u32("tx.chain_id")
     fee = r.u64("tx.fee")
     nonce = r.u64("tx.nonce")
@@ -740,8 +753,10 @@ def tx_to_json(tx: Tx, hrp: str) -> dict:
         payload = {"to": encode_address(hrp, tx.fields["to"]), "amount": tx.fields["amount"]}
     elif tx.type == TX_REGISTER_DEVICE:
         payload = {"kinds": tx.fields["kinds"], "bond": tx.fields["bond"]}
-    else:
+    elif tx.type == TX_BUY_CREDITS:
         payload = {"amount": tx.fields["amount"]}
+    else:
+        payload = {"device": encode_address(hrp, tx.fields["device"])}
     return {
         "txid": tx.txid().hex(), "version": tx.version, "type": tx.type_name,
         "chain_id": tx.chain_id, "fee": tx.fee, "nonce": tx.nonce,
@@ -1026,6 +1041,7 @@ TAG_SUPPLY = 2
 TAG_VALIDATORS = 3
 TAG_LAST_VALIDATORS = 4
 TAG_DEVICE = 5
+TAG_RETIREMENT = 6
 
 
 def state_key(tag: int, identifier: bytes = b"") -> bytes:
@@ -1038,6 +1054,10 @@ def account_key(pubkey: bytes) -> bytes:
 
 def device_key(pubkey: bytes) -> bytes:
     return state_key(TAG_DEVICE, pubkey)
+
+
+def retirement_key(pubkey: bytes) -> bytes:
+    return state_key(TAG_RETIREMENT, pubkey)
 
 
 SUPPLY_KEY = state_key(TAG_SUPPLY)
@@ -1322,6 +1342,8 @@ def apply_transaction(records, tx: Tx, height, proposer, params):
         sup["locked"] += tx.fields["bond"]
         work[SUPPLY_KEY] = encode_supply(sup["genesis"], sup["minted"], sup["burned"],
                                          sup["locked"])
+    elif tx.type == TX_RETIRE_DEVICE:
+        _retire_device(work, tx, height, params)
     elif tx.type == TX_BUY_CREDITS:
         buyer = get_account(work, tx.payer)
         buyer["credits"] += tx.fields["amount"] * params["credits_per_unit"]
@@ -1334,6 +1356,34 @@ def apply_transaction(records, tx: Tx, height, proposer, params):
                                          sup["locked"])
     records.clear()
     records.update(work)
+
+
+def _retire_device(work, tx, height, params):
+    """retire_device's two steps (§4.4) on work, in place."""
+    device = tx.fields["device"]
+    if device_key(device) not in work:
+        raise BlockError("device-not-registered")
+    rec = decode_device(work[device_key(device)])
+    if rec["owner"] != tx.payer:
+        raise BlockError("not-device-owner")
+    if retirement_key(device) not in work:
+        work[retirement_key(device)] = u8(1) + u64(height)
+        return
+    retired = Reader(work[retirement_key(device)])
+    retired.u8("retirement.version")
+    retired_height = retired.u64("retirement.retired_height")
+    if height < retired_height + params["device_unbond_blocks"]:
+        raise BlockError("bond-still-locked")
+    owner = get_account(work, rec["owner"])
+    owner["balance"] += rec["bond"]
+    if owner["balance"] > U64_MAX:
+        raise BlockError("amount-overflow", "owner balance")
+    put_account(work, rec["owner"], owner)
+    sup = decode_supply(work[SUPPLY_KEY])
+    work[SUPPLY_KEY] = encode_supply(sup["genesis"], sup["minted"], sup["burned"],
+                                     sup["locked"] - rec["bond"])
+    del work[device_key(device)]
+    del work[retirement_key(device)]
 
 
 def apply_block(records: dict, block: Block, params, parent: Header = None,

@@ -171,7 +171,7 @@ def check_encoding_rules():
     # The documented message for an unknown type, and a nested offset (§1).
     e = assert_raises(ValueError, m.decode_transaction, b"\x01\x09")
     assert_equal(str(e), "tx.type: unknown transaction type 9 (known: 1 = transfer, "
-                 "2 = register_device, 3 = buy_credits) (at byte 1)")
+                 "2 = register_device, 3 = buy_credits, 4 = retire_device) (at byte 1)")
     k = m.PrivateKey(b"\x05" * 32)
     t = m.transfer(3, k.pubkey(), m.dev_key().pubkey(), 1, 1000, 0).sign(0, k).serialize()
     short = t[:55] + b"\x27" + t[56:56 + 39] + t[96:]
@@ -353,7 +353,7 @@ def check_decode_errors(node, good):
                      msg=f"{label}: node says {msg!r}, maillon_ref {e!s}")
     # The two messages §1 spells out.
     assert_equal(reason_of(node, b"\x01\x09")[1], "decode-error: tx.type: unknown transaction "
-                 "type 9 (known: 1 = transfer, 2 = register_device, 3 = buy_credits) (at byte 1)")
+                 "type 9 (known: 1 = transfer, 2 = register_device, 3 = buy_credits, 4 = retire_device) (at byte 1)")
     assert_equal(reason_of(node, cases[8][1])[1],
                  "decode-error: transfer.amount: truncated: need 8 bytes, 7 left (at byte 88)")
     code, msg = reason_of(node, bytes(4506))
@@ -590,6 +590,23 @@ def run(t):
             assert_equal(send(node, tx), tx.txid().hex())
         made = node.rpc("generateblock")
         assert_equal(sorted(made["txs"]), sorted(tx.txid().hex() for tx in batch))
+    # retire_device, both steps: retired now, the bond back after the unbonding delay.
+    retire = m.retire_device(3, people[3].pubkey(), devices[0].pubkey(), FEE, 1).sign(0, people[3])
+    assert_equal(node.rpc("decoderawtransaction", retire.serialize().hex()),
+                 m.tx_to_json(retire, HRP))
+    assert_equal(send(node, retire), retire.txid().hex())
+    retired_at = node.rpc("generateblock")["height"]
+    got = node.rpc("getdevice", addr(devices[0].pubkey()))
+    assert_equal((got["retired_height"], got["bond_unlocks_at"]),
+                 (retired_at, retired_at + DEV["device_unbond_blocks"]))
+    release = m.retire_device(3, people[3].pubkey(), devices[0].pubkey(), FEE, 2)
+    release.sign(0, people[3])
+    assert_raises_rpc_error(-25, "bond-still-locked", send, node, release)
+    while node.rpc("getblockcount") < retired_at + DEV["device_unbond_blocks"] - 1:
+        node.rpc("generateblock")
+    assert_equal(send(node, release), release.txid().hex())
+    node.rpc("generateblock")
+    assert_raises_rpc_error(-8, None, node.rpc, "getdevice", addr(devices[0].pubkey()))
     while node.rpc("getblockcount") < 59:
         node.rpc("generateblock")
     last = m.transfer(3, people[1].pubkey(), people[2].pubkey(), 5, FEE, 0).sign(0, people[1])
@@ -626,7 +643,7 @@ def run(t):
         parent = block.header
     log(f"replayed blocks 1..{tip} in Python: every state root equals the header's")
     sup = m.decode_supply(records[m.SUPPLY_KEY])
-    assert_equal(sup["locked"], DEV["validators"][0][1] + 3 * BOND)
+    assert_equal(sup["locked"], DEV["validators"][0][1] + 2 * BOND)
     assert_equal(sup["burned"], 5000)
     assert_equal(m.get_account(records, people[4].pubkey())["credits"], 5000)
 
@@ -635,7 +652,7 @@ def run(t):
         a = m.get_account(records, key.pubkey())
         got = node.rpc("getaccount", addr(key.pubkey()))
         assert_equal({k: got[k] for k in a}, a)
-    for d in [device] + devices:
+    for d in [device, devices[1]]:
         rec = m.decode_device(records[m.device_key(d.pubkey())])
         got = node.rpc("getdevice", addr(d.pubkey()))
         assert_equal((got["owner"], got["kinds"], got["bond"], got["registered_height"]),

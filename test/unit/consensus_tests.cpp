@@ -15,6 +15,7 @@
 #include "consensus/records.h"
 #include "consensus/tx/buy_credits.h"
 #include "consensus/tx/register_device.h"
+#include "consensus/tx/retire_device.h"
 #include "consensus/tx/transfer.h"
 #include "consensus/tx_verify.h"
 #include "crypto/hash.h"
@@ -396,6 +397,53 @@ BOOST_AUTO_TEST_CASE(apply_buy_credits) {
     StateOverlay overflow(full);
     const Transaction one = UnsignedBuyCredits(Dev().chain_id, buyer, 11, 1000, 0).Sign(0, Alice());
     BOOST_CHECK_EQUAL(Code(ApplyTransaction(*ctx, one, overflow)), "amount-overflow");
+}
+
+BOOST_AUTO_TEST_CASE(apply_retire_device) {
+    // Registered by Alice; only Alice retires it; the bond comes back only
+    // after the unbonding delay, and the key is free again.
+    const XOnlyPubKey owner = Alice().PubKey(), device = Bob().PubKey();
+    const Amount bond = Dev().device_bond;
+    MapState base = Funded({{owner, bond + 10'000}, {Carol().PubKey(), 10'000}});
+    const Supply supply = *GetSupply(base);
+    {
+        StateOverlay reg(base);
+        BOOST_REQUIRE_EQUAL(
+            Code(Apply(MakeRegisterDevice(Alice(), Bob(), kDeviceUptime), Carol().PubKey(), reg)),
+            "ok");
+        base.Apply(reg.Changes());
+    }
+    auto retire = [&](const PrivKey& who, uint64_t nonce, uint64_t height) {
+        TestBlockContext tc(height);
+        tc.ctx.proposer = DevKey().PubKey();
+        StateOverlay ov(base);
+        const Transaction tx =
+            UnsignedRetireDevice(Dev().chain_id, who.PubKey(), device, 1000, nonce).Sign(0, who);
+        BOOST_REQUIRE_EQUAL(Code(CheckTransaction(tx, Dev())), "ok");
+        const Status st = ApplyTransaction(tc.ctx, tx, ov);
+        if (st) base.Apply(ov.Changes());
+        return Code(st);
+    };
+    BOOST_CHECK_EQUAL(retire(Carol(), 0, 6), "not-device-owner");
+    BOOST_CHECK_EQUAL(retire(Alice(), 1, 6), "ok");
+    BOOST_CHECK(*GetRetiredHeight(base, device) == std::optional<uint64_t>(6));
+    BOOST_CHECK(GetDevice(base, device)->has_value());
+    const uint64_t unlocks = 6 + Dev().device_unbond_blocks;
+    BOOST_CHECK_EQUAL(retire(Alice(), 2, unlocks - 1), "bond-still-locked");
+    const Amount before = Balance(base, owner);
+    BOOST_CHECK_EQUAL(retire(Alice(), 2, unlocks), "ok");
+    BOOST_CHECK_EQUAL(Balance(base, owner), before + bond - 1000);
+    BOOST_CHECK(!GetDevice(base, device)->has_value());
+    BOOST_CHECK(!GetRetiredHeight(base, device)->has_value());
+    BOOST_CHECK_EQUAL(GetSupply(base)->locked, supply.locked);
+    BOOST_CHECK_EQUAL(retire(Alice(), 3, unlocks + 1), "device-not-registered");
+    // The key may be registered again.
+    StateOverlay again(base);
+    const Transaction reg2 =
+        UnsignedRegisterDevice(Dev().chain_id, owner, device, kDeviceUptime, bond, 1000, 3)
+            .Sign(0, Alice())
+            .Sign(1, Bob());
+    BOOST_CHECK_EQUAL(Code(Apply(reg2, Carol().PubKey(), again)), "ok");
 }
 
 // ---------------------------------------------------------------------------
