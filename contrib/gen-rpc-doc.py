@@ -63,7 +63,7 @@ edit by hand.
   copies being sent).
 - Threads: `-rpciothreads` event loops (default: the number of CPUs, at most 4) read requests
   and answer the quick methods themselves (`getblockchaininfo`, `getblockcount`,
-  `getblockhash`, `getblockheader`, `getbalance`, `validateaddress`, `uptime`: they never wait on block validation or the mempool);
+  `getblockhash`, `getblockheader`, `getbalance`, `getcredits`, `validateaddress`, `uptime`: they never wait on block validation or the mempool);
   every other call goes to one of `-rpcthreads` workers (default 4). Bodies are read in full by
   an event loop before a worker sees them, so a slow client never holds a worker.
 - JSON-RPC 2.0 (`"jsonrpc": "2.0"`): positional (array) or named (object) `params`,

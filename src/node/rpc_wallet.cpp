@@ -97,6 +97,28 @@ RpcMethod GetBalanceMethod(const Rpc& rpc) {
             /*quick=*/true};
 }
 
+RpcMethod GetCreditsMethod(const Rpc& rpc) {
+    return {"getcredits",
+            "wallet",
+            "Returns an account's data credits at the tip (bought with buy_credits, spent on "
+            "bandwidth and storage; they cannot be transferred), and the height read at.",
+            {kAddressParam},
+            Object({Member("address", T::kString, "in lower case, however it was sent"),
+                    Member("credits", T::kUInt64),
+                    Member("height", T::kUInt64, "the tip the credits are read at")}),
+            [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+                auto& a = r.GetAllocator();
+                auto acct = AccountAtTip(*rpc, req.GetString(0));
+                if (!acct) return rpc->Fail(acct.error());
+                r.SetObject();
+                r.AddMember("address", JsonString(rpc->Addr(acct->key), a), a);
+                r.AddMember("credits", acct->account.credits, a);
+                r.AddMember("height", acct->height, a);
+                return std::nullopt;
+            },
+            /*quick=*/true};
+}
+
 RpcMethod ValidateAddressMethod(const Rpc& rpc) {
     return {"validateaddress",
             "wallet",
@@ -421,11 +443,17 @@ RpcMethod GetRawMempoolMethod(const Rpc& rpc) {
 }  // namespace
 
 MethodList WalletRpcMethods(const Rpc& rpc) {
-    return {
-        GetAccountMethod(rpc),         GetBalanceMethod(rpc),           GetProofMethod(rpc),
-        SendRawTransactionMethod(rpc), DecodeRawTransactionMethod(rpc), GetTransactionMethod(rpc),
-        GetMempoolInfoMethod(rpc),     GetRawMempoolMethod(rpc),        ValidateAddressMethod(rpc),
-        GetAddressHistoryMethod(rpc)};
+    return {GetAccountMethod(rpc),
+            GetBalanceMethod(rpc),
+            GetProofMethod(rpc),
+            SendRawTransactionMethod(rpc),
+            DecodeRawTransactionMethod(rpc),
+            GetTransactionMethod(rpc),
+            GetMempoolInfoMethod(rpc),
+            GetRawMempoolMethod(rpc),
+            ValidateAddressMethod(rpc),
+            GetAddressHistoryMethod(rpc),
+            GetCreditsMethod(rpc)};
 }
 
 }  // namespace maillon

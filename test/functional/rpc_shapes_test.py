@@ -41,7 +41,7 @@ def run(t):
         ("getmempoolinfo", []), ("getrawmempool", []), ("uptime", []),
         ("validateaddress", [dev]), ("validateaddress", ["nonsense"]),
         ("getaccount", [dev]), ("getaccount", [carol]),
-        ("getbalance", [dev]), ("getbalance", [carol]),
+        ("getbalance", [dev]), ("getbalance", [carol]), ("getcredits", [dev]),
         ("getproof", [carol]), ("getproof", [dev, 0]),
         ("decoderawtransaction", [raw]), ("decoderawtransaction", [registration]),
         ("decoderawtransaction", [credits]),

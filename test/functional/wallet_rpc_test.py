@@ -83,6 +83,8 @@ def run(t):
     node.rpc("generateblock")
     after = node.rpc("getaccount", dev)
     assert_equal(after["credits"], before["credits"] + 2 * 100_000_000)
+    assert_equal(node.rpc("getcredits", dev.upper()),
+                 {"address": dev, "credits": after["credits"], "height": after["height"]})
     # The dev key proposes, so it gets its own fee back: only the burn leaves.
     assert_equal(after["balance"], before["balance"] - 2 * 100_000_000)
     node.stop()
