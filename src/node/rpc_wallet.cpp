@@ -75,48 +75,43 @@ RpcMethod GetAccountMethod(const Rpc& rpc) {
             }};
 }
 
-RpcMethod GetBalanceMethod(const Rpc& rpc) {
-    return {"getbalance",
+// A quick method that returns one account field, with the address and the
+// height it was read at.
+RpcMethod AccountFieldMethod(const Rpc& rpc, std::string name, std::string description,
+                             const char* field, const char* field_help, uint64_t Account::*member) {
+    return {std::move(name),
             "wallet",
-            "Returns an account's balance at the tip, in base units (1 MLN = 10^8), and the "
-            "height it was read at.",
+            std::move(description),
             {kAddressParam},
             Object({Member("address", T::kString, "in lower case, however it was sent"),
-                    Member("balance", T::kUInt64, "base units"),
-                    Member("height", T::kUInt64, "the tip the balance is read at")}),
-            [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+                    Member(field, T::kUInt64, field_help),
+                    Member("height", T::kUInt64, "the tip the value is read at")}),
+            [rpc, field, member](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
                 auto& a = r.GetAllocator();
                 auto acct = AccountAtTip(*rpc, req.GetString(0));
                 if (!acct) return rpc->Fail(acct.error());
                 r.SetObject();
                 r.AddMember("address", JsonString(rpc->Addr(acct->key), a), a);
-                r.AddMember("balance", acct->account.balance, a);
+                r.AddMember(rapidjson::StringRef(field), acct->account.*member, a);
                 r.AddMember("height", acct->height, a);
                 return std::nullopt;
             },
             /*quick=*/true};
 }
 
+RpcMethod GetBalanceMethod(const Rpc& rpc) {
+    return AccountFieldMethod(rpc, "getbalance",
+                              "Returns an account's balance at the tip, in base units (1 MLN = "
+                              "10^8), and the height it was read at.",
+                              "balance", "base units", &Account::balance);
+}
+
 RpcMethod GetCreditsMethod(const Rpc& rpc) {
-    return {"getcredits",
-            "wallet",
-            "Returns an account's data credits at the tip (bought with buy_credits, spent on "
-            "bandwidth and storage; they cannot be transferred), and the height read at.",
-            {kAddressParam},
-            Object({Member("address", T::kString, "in lower case, however it was sent"),
-                    Member("credits", T::kUInt64),
-                    Member("height", T::kUInt64, "the tip the credits are read at")}),
-            [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
-                auto& a = r.GetAllocator();
-                auto acct = AccountAtTip(*rpc, req.GetString(0));
-                if (!acct) return rpc->Fail(acct.error());
-                r.SetObject();
-                r.AddMember("address", JsonString(rpc->Addr(acct->key), a), a);
-                r.AddMember("credits", acct->account.credits, a);
-                r.AddMember("height", acct->height, a);
-                return std::nullopt;
-            },
-            /*quick=*/true};
+    return AccountFieldMethod(rpc, "getcredits",
+                              "Returns an account's data credits at the tip (bought with "
+                              "buy_credits, spent on bandwidth and storage; they cannot be "
+                              "transferred), and the height read at.",
+                              "credits", "data credits", &Account::credits);
 }
 
 RpcMethod ValidateAddressMethod(const Rpc& rpc) {

@@ -1065,15 +1065,21 @@ VALIDATORS_KEY = state_key(TAG_VALIDATORS)
 LAST_VALIDATORS_KEY = state_key(TAG_LAST_VALIDATORS)
 
 
+def _record_reader(value: bytes, name: str) -> Reader:
+    """A Reader past a record's version byte (1, §6.2)."""
+    r = Reader(value)
+    ver = r.u8(f"{name}.version")
+    if ver != 1:
+        r.fail(f"{name}.version", f"unknown {name} version {ver}", 0)
+    return r
+
+
 def encode_account(balance, nonce, credits=0) -> bytes:
     return u8(1) + u64(balance) + u64(nonce) + u64(credits)
 
 
 def decode_account(value: bytes) -> dict:
-    r = Reader(value)
-    ver = r.u8("account.version")
-    if ver != 1:
-        r.fail("account.version", f"unknown account version {ver}", 0)
+    r = _record_reader(value, "account")
     a = {"balance": r.u64("account.balance"), "nonce": r.u64("account.nonce"),
          "credits": r.u64("account.credits")}
     r.end("account")
@@ -1085,10 +1091,7 @@ def encode_supply(genesis, minted, burned, locked) -> bytes:
 
 
 def decode_supply(value: bytes) -> dict:
-    r = Reader(value)
-    ver = r.u8("supply.version")
-    if ver != 1:
-        r.fail("supply.version", f"unknown supply version {ver}", 0)
+    r = _record_reader(value, "supply")
     s = {k: r.u64("supply." + k) for k in ("genesis", "minted", "burned", "locked")}
     r.end("supply")
     return s
@@ -1099,10 +1102,7 @@ def encode_validators_record(vs: ValidatorSet) -> bytes:
 
 
 def decode_validators_record(value: bytes) -> ValidatorSet:
-    r = Reader(value)
-    ver = r.u8("validators.version")
-    if ver != 1:
-        r.fail("validators.version", f"unknown validators version {ver}", 0)
+    r = _record_reader(value, "validators")
     vs = _read_validator_set(r)
     r.end("validators")
     return vs
@@ -1113,10 +1113,7 @@ def encode_device(owner, kinds, bond, registered_height) -> bytes:
 
 
 def decode_device(value: bytes) -> dict:
-    r = Reader(value)
-    ver = r.u8("device.version")
-    if ver != 1:
-        r.fail("device.version", f"unknown device version {ver}", 0)
+    r = _record_reader(value, "device")
     d = {"owner": r.raw(32, "device.owner"), "kinds": r.u8("device.kinds"),
          "bond": r.u64("device.bond"), "registered_height": r.u64("device.registered_height")}
     r.end("device")
@@ -1369,8 +1366,7 @@ def _retire_device(work, tx, height, params):
     if retirement_key(device) not in work:
         work[retirement_key(device)] = u8(1) + u64(height)
         return
-    retired = Reader(work[retirement_key(device)])
-    retired.u8("retirement.version")
+    retired = _record_reader(work[retirement_key(device)], "retirement")
     retired_height = retired.u64("retirement.retired_height")
     if height < retired_height + params["device_unbond_blocks"]:
         raise BlockError("bond-still-locked")
