@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "consensus/record_io.h"
 #include "crypto/hash_tags.h"
 #include "serialize/codec.h"
 #include "util/strencodings.h"
@@ -9,35 +10,6 @@
 namespace maillon {
 
 namespace {
-
-constexpr uint8_t kRecordVersion = 1;
-
-// Reads the leading version byte of a record named `what`.
-bool ReadVersion(Reader& r, const std::string& what) {
-    uint8_t version = 0;
-    if (!r.U8(version, (what + ".version").c_str())) return false;
-    if (version != kRecordVersion) {
-        return r.FailAt(0, (what + ".version").c_str(),
-                        "unknown version " + std::to_string(version));
-    }
-    return true;
-}
-
-template <class R>
-Result<std::optional<R>> ReadRecord(const StateReader& state, const Hash256& key,
-                                    const char* what) {
-    auto value = state.Get(key);
-    if (!value) return value.error();
-    if (!value->has_value()) return std::optional<R>();
-    auto record = R::Decode(**value);
-    if (!record) {
-        return MakeError(ErrorKind::kCorruption, "state-record-corrupt",
-                         std::string("the ") + what + " record at state key " + HexStr(key) +
-                             " does not decode (" + record.error().message +
-                             "); the state database is corrupt");
-    }
-    return std::optional<R>(std::move(*record));
-}
 
 Error MissingRecord(const char* what) {
     return MakeError(ErrorKind::kCorruption, "state-record-missing",
@@ -47,6 +19,16 @@ Error MissingRecord(const char* what) {
 }
 
 }  // namespace
+
+bool ReadRecordVersion(Reader& r, const std::string& what) {
+    uint8_t version = 0;
+    if (!r.U8(version, (what + ".version").c_str())) return false;
+    if (version != kRecordVersion) {
+        return r.FailAt(0, (what + ".version").c_str(),
+                        "unknown version " + std::to_string(version));
+    }
+    return true;
+}
 
 Hash256 StateKey(RecordTag tag, std::span<const uint8_t> id) {
     const uint8_t t = static_cast<uint8_t>(tag);
@@ -65,7 +47,7 @@ std::vector<uint8_t> Account::Encode() const {
 Result<Account> Account::Decode(std::span<const uint8_t> bytes) {
     Reader r(bytes);
     Account a;
-    ReadVersion(r, "account");
+    ReadRecordVersion(r, "account");
     r.U64(a.balance, "account.balance");
     r.U64(a.nonce, "account.nonce");
     r.U64(a.credits, "account.credits");
@@ -86,7 +68,7 @@ std::vector<uint8_t> Supply::Encode() const {
 Result<Supply> Supply::Decode(std::span<const uint8_t> bytes) {
     Reader r(bytes);
     Supply s;
-    ReadVersion(r, "supply");
+    ReadRecordVersion(r, "supply");
     r.U64(s.genesis, "supply.genesis");
     r.U64(s.minted, "supply.minted");
     r.U64(s.burned, "supply.burned");
@@ -108,7 +90,7 @@ std::vector<uint8_t> Device::Encode() const {
 Result<Device> Device::Decode(std::span<const uint8_t> bytes) {
     Reader r(bytes);
     Device d;
-    ReadVersion(r, "device");
+    ReadRecordVersion(r, "device");
     r.Array(d.owner, "device.owner");
     r.U8(d.kinds, "device.kinds");
     r.U64(d.bond, "device.bond");
@@ -150,7 +132,7 @@ struct ValidatorSetRecord {
     static Result<ValidatorSetRecord> Decode(std::span<const uint8_t> bytes) {
         Reader r(bytes);
         ValidatorSetRecord rec;
-        ReadVersion(r, "validators");
+        ReadRecordVersion(r, "validators");
         if (r.ok()) ValidatorSet::Read(r, rec.set);
         if (!r.Finish()) return r.GetError();
         return rec;
@@ -193,7 +175,7 @@ struct RetirementRecord {
     static Result<RetirementRecord> Decode(std::span<const uint8_t> bytes) {
         Reader r(bytes);
         RetirementRecord rec;
-        ReadVersion(r, "retirement");
+        ReadRecordVersion(r, "retirement");
         r.U64(rec.retired_height, "retirement.retired_height");
         if (!r.Finish()) return r.GetError();
         return rec;
