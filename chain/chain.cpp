@@ -436,9 +436,12 @@ Result<StagedBlock> Chain::AssembleBlock(const std::vector<Transaction>& candida
     if (!exec) return exec.error();
     // Header, certificate and the longest tx-count varint.
     size_t bytes = kBlockHeaderSize + block.last_commit.Encode().size() + 10;
+    BlockLanes lanes;
     for (const Transaction& tx : candidates) {
-        if (block.txs.size() >= m_params.max_block_txs) break;
         if (bytes + tx.Size() > m_params.max_block_bytes) continue;
+        BlockLanes with = lanes;
+        with.Add(tx);
+        if (!CheckBlockLanes(with, m_params)) continue;
         Status st = CheckTransaction(tx, m_params);
         if (st) st = exec->Add(tx);
         if (!st) {
@@ -449,6 +452,7 @@ Result<StagedBlock> Chain::AssembleBlock(const std::vector<Transaction>& candida
         }
         block.txs.push_back(tx);
         bytes += tx.Size();
+        lanes = with;
     }
     auto receipts = std::move(*exec).End();
     if (!receipts) return receipts.error();

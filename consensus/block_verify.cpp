@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include "consensus/tx_type.h"
 #include "consensus/tx_verify.h"
 #include "util/overflow.h"
 #include "util/strencodings.h"
@@ -51,12 +52,52 @@ Status CheckProposalTime(const BlockHeader& header, uint64_t now_ms, const Chain
     return Status::Ok();
 }
 
-Status CheckBlockBody(const Block& block, const ChainParams& params) {
-    if (block.txs.size() > params.max_block_txs) {
-        return MakeError("too-many-txs", std::to_string(block.txs.size()) +
-                                             " transactions, the limit is " +
-                                             std::to_string(params.max_block_txs));
+void BlockLanes::Add(const Transaction& tx) {
+    // Bounded by the block's size: these sums cannot overflow.
+    if (IsAttestation(tx.Type())) {
+        attestations += 1;
+        attestation_bytes += tx.Size();
+    } else {
+        txs += 1;
+        tx_bytes += tx.Size();
     }
+}
+
+namespace {
+
+Status CheckLane(uint64_t used, uint64_t limit, const char* code, const char* what) {
+    if (used <= limit) return Status::Ok();
+    return MakeError(code,
+                     std::to_string(used) + " " + what + ", the limit is " + std::to_string(limit));
+}
+
+}  // namespace
+
+Status CheckBlockLanes(const BlockLanes& lanes, const ChainParams& params) {
+    const uint64_t tx_room = params.max_block_bytes -
+                             std::min(params.max_block_attestation_bytes, params.max_block_bytes);
+    Status st = CheckLane(lanes.txs, params.max_block_txs, "too-many-txs", "transactions");
+    if (st) {
+        st = CheckLane(lanes.tx_bytes, tx_room, "txs-too-big",
+                       "bytes of transactions other than attestations");
+    }
+    if (st) {
+        st = CheckLane(lanes.attestations, params.max_block_attestations, "too-many-attestations",
+                       "attestations");
+    }
+    if (st) {
+        st = CheckLane(lanes.attestation_bytes, params.max_block_attestation_bytes,
+                       "attestations-too-big", "bytes of attestations");
+    }
+    return st;
+}
+
+Status CheckBlockBody(const Block& block, const ChainParams& params) {
+    BlockLanes lanes;
+    for (const Transaction& tx : block.txs)
+        lanes.Add(tx);
+    Status lanes_ok = CheckBlockLanes(lanes, params);
+    if (!lanes_ok) return lanes_ok;
     const size_t size = block.EncodedSize();
     if (size > params.max_block_bytes) {
         return MakeError("block-too-big", "block is " + std::to_string(size) +

@@ -27,8 +27,24 @@ std::optional<uint64_t> ProposalTime(uint64_t parent_time_ms, uint64_t now_ms);
 // params.max_proposal_clock_drift_ms ahead of the local clock now_ms.
 Status CheckProposalTime(const BlockHeader& header, uint64_t now_ms, const ChainParams& params);
 
-// Body rules: transaction count and serialized size within limits, tx_root
-// and last_commit_hash match the body, the last commit is for the parent
+// What a block's transactions take of its two lanes: attestations, and
+// everything else (ChainParams::max_block_attestations and neighbours).
+struct BlockLanes {
+    uint64_t txs = 0;
+    uint64_t tx_bytes = 0;
+    uint64_t attestations = 0;
+    uint64_t attestation_bytes = 0;
+
+    void Add(const Transaction& tx);
+};
+
+// The first lane limit `lanes` passes: "too-many-txs", "txs-too-big" (more
+// than max_block_bytes - max_block_attestation_bytes), "too-many-attestations",
+// "attestations-too-big".
+Status CheckBlockLanes(const BlockLanes& lanes, const ChainParams& params);
+
+// Body rules: each lane within its limits (CheckBlockLanes), transaction count and serialized size
+// within limits, tx_root and last_commit_hash match the body, the last commit is for the parent
 // (its height and hash), no transaction twice, every transaction passes
 // CheckTransaction. The error names the failing transaction's index and id.
 Status CheckBlockBody(const Block& block, const ChainParams& params);

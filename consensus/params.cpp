@@ -37,14 +37,18 @@ ChainParams MainParams() {
         HashFromHex("4a2ce44414600ebadecaa13489cb378ed66b901d79c526c06eabf40a5a1df8b7");
     // Launch allocations and the initial validator set are fixed at launch,
     // with the P2P and staking work; until then main has an empty state.
-    p.max_block_bytes = 2 * 1024 * 1024;
+    p.max_block_bytes = 3 * 1024 * 1024;
     p.max_block_txs = 10'000;
+    p.max_block_attestations = 8'000;
+    p.max_block_attestation_bytes = 1024 * 1024;
     p.epoch_blocks = 17'280;  // a day of 5 s blocks
     p.recent_block_hashes = 256;
     p.min_tx_fee = 1'000;
     p.device_bond = 100 * kCoin;
     p.device_unbond_blocks = 120'960;  // a week of 5 s blocks
     p.credits_per_unit = 1;
+    p.heartbeat_interval_blocks = 720;  // an hour
+    p.heartbeat_max_age_blocks = 60;
     p.max_proposal_clock_drift_ms = 15'000;
     p.default_block_interval_ms = 5'000;
     return p;
@@ -83,6 +87,8 @@ ChainParams DevParams() {
     p.epoch_blocks = 60;  // a minute of 1 s blocks
     p.device_bond = 10 * kCoin;
     p.device_unbond_blocks = 10;
+    p.heartbeat_interval_blocks = 10;
+    p.heartbeat_max_age_blocks = 5;
     p.default_block_interval_ms = 1'000;
     return p;
 }

@@ -37,8 +37,14 @@ struct ChainParams {
     std::vector<Validator> genesis_validators;
 
     uint64_t max_block_bytes;  // serialized block size limit
-    uint64_t max_block_txs;    // transaction count limit
-    uint64_t epoch_blocks;     // blocks per epoch (>= 1)
+    uint64_t max_block_txs;    // limit on transactions that are not attestations
+    // Room a block reserves for attestations (heartbeat, bandwidth_receipt,
+    // storage_proof): at most this many, of at most this many bytes in all.
+    // Other transactions may use at most max_block_bytes minus the
+    // attestation bytes, so neither kind can crowd out the other.
+    uint64_t max_block_attestations;
+    uint64_t max_block_attestation_bytes;
+    uint64_t epoch_blocks;  // blocks per epoch (>= 1)
     // How many of the latest block hashes rules may refer to (BlockContext).
     uint64_t recent_block_hashes;
     Amount min_tx_fee;   // per transaction, in base units
@@ -47,6 +53,11 @@ struct ChainParams {
     uint64_t device_unbond_blocks;
     // Data credits buy_credits gives per base unit burned.
     uint64_t credits_per_unit;
+    // Heartbeats: one per device per interval of this many blocks, naming a
+    // block at most heartbeat_max_age_blocks old (<= the interval and <=
+    // recent_block_hashes).
+    uint64_t heartbeat_interval_blocks;
+    uint64_t heartbeat_max_age_blocks;
     // A proposal whose time runs further ahead of the local clock gets no
     // vote (CheckProposalTime). Never applied to committed blocks.
     uint64_t max_proposal_clock_drift_ms;

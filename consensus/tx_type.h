@@ -8,7 +8,7 @@
 // Each entry declares:
 //   - its id (the envelope's type byte) and name;
 //   - its roles: one signer each, in order; the first is the payer;
-//   - its fee policy and replay policy;
+//   - its fee policy and replay policy (nonce-ordered, or an attestation);
 //   - its payload codec, and the stateless rules of the payload;
 //   - its cost: base units it takes from the payer besides the fee;
 //   - its state transition, given the block context, and whom it credits;
@@ -38,10 +38,17 @@ namespace maillon {
 
 enum class FeePolicy : uint8_t {
     kMinimumFee,  // fee >= params.min_tx_fee, paid to the block's proposer
+    kNoFee,       // fee == 0: attestations, bounded by their replay and rate rules instead
 };
 
 enum class ReplayPolicy : uint8_t {
     kAccountNonce,  // nonce == the payer's account nonce, which the tx increments
+    // nonce == 0 and no account is touched: the type's own state rules accept
+    // each ReplayKey() at most once (e.g. one heartbeat per device and
+    // interval). Such a transaction is an attestation: it has its own room
+    // in a block and its own lane in the mempool. Its payer (first role) is
+    // the device that attests, and its cost must be 0.
+    kAttestation,
 };
 
 // How a payload member appears in JSON.
@@ -49,6 +56,7 @@ enum class JsonKind : uint8_t {
     kAddress,  // an x-only key as this network's address
     kAmount,   // base units, a JSON integer
     kUInt64,   // a JSON integer
+    kHex,      // bytes (a hash), as a lower-case hex string
 };
 
 struct JsonField {
@@ -86,6 +94,13 @@ public:
     virtual Status Apply(const Transaction& tx, const BlockContext& ctx,
                          StateOverlay& state) const = 0;
 
+    // kAttestation types: the identity the rules accept at most once; the
+    // mempool holds at most one pending attestation per key. Empty for
+    // other types.
+    virtual std::vector<uint8_t> ReplayKey(const Transaction&, const ChainParams&) const {
+        return {};
+    }
+
     // Accounts the transaction credits with base units, and how many: what
     // an address's history lists as received. None by default.
     virtual std::vector<std::pair<XOnlyPubKey, Amount>> Credits(const Transaction&) const {
@@ -97,6 +112,10 @@ public:
     virtual void PayloadJson(const Transaction& tx, std::string_view hrp, rapidjson::Value& out,
                              JsonAlloc& a) const = 0;
 };
+
+inline bool IsAttestation(const TxType& type) {
+    return type.Replay() == ReplayPolicy::kAttestation;
+}
 
 // The codec and payload-class part of a TxType whose payload class is P,
 // which provides `static bool Read(Reader&, P&)` and `void Write(Writer&)`.
@@ -115,6 +134,8 @@ public:
 void AddJsonUInt(rapidjson::Value& out, std::string_view name, uint64_t value, JsonAlloc& a);
 void AddJsonAddress(rapidjson::Value& out, std::string_view name, const XOnlyPubKey& key,
                     std::string_view hrp, JsonAlloc& a);
+void AddJsonHex(rapidjson::Value& out, std::string_view name, std::span<const uint8_t> bytes,
+                JsonAlloc& a);
 
 // The registry: the type with this id, or nullptr.
 const TxType* FindTxType(uint8_t id);

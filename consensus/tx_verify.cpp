@@ -15,9 +15,13 @@ namespace {
 // The payer's nonce and funds, then every effect, on `state` (a child the
 // caller discards on error).
 Status ApplyUnchecked(const BlockContext& ctx, const Transaction& tx, StateOverlay& state) {
+    // An attestation pays nothing and has no nonce: only its type's rules.
+    if (IsAttestation(tx.Type())) return tx.Type().Apply(tx, ctx, state);
     auto payer = GetAccount(state, tx.Payer());
     if (!payer) return payer.error();
     switch (tx.Type().Replay()) {
+        case ReplayPolicy::kAttestation:
+            break;
         case ReplayPolicy::kAccountNonce:
             if (tx.Nonce() != payer->nonce) {
                 const bool replay = tx.Nonce() < payer->nonce;
@@ -70,6 +74,18 @@ Status CheckTransaction(const Transaction& tx, const ChainParams& params) {
                                                     FormatMoney(params.min_tx_fee) + " MLN)");
             }
             break;
+        case FeePolicy::kNoFee:
+            if (tx.Fee() != 0) {
+                return MakeError("fee-not-allowed", "a " + std::string(tx.Type().Name()) +
+                                                        " pays no fee; set the fee to 0 (it was " +
+                                                        std::to_string(tx.Fee()) + " units)");
+            }
+            break;
+    }
+    if (IsAttestation(tx.Type()) && tx.Nonce() != 0) {
+        return MakeError("nonce-not-allowed", "a " + std::string(tx.Type().Name()) +
+                                                  " has no nonce; set it to 0 (it was " +
+                                                  std::to_string(tx.Nonce()) + ")");
     }
     std::set<XOnlyPubKey> keys(tx.Signers().begin(), tx.Signers().end());
     if (keys.size() != tx.Signers().size()) {

@@ -17,6 +17,8 @@ RpcResult::Type ShapeOf(JsonKind kind) {
     switch (kind) {
         case JsonKind::kAddress:
             return T::kString;
+        case JsonKind::kHex:
+            return T::kHex;
         case JsonKind::kAmount:
         case JsonKind::kUInt64:
             return T::kUInt64;
@@ -63,6 +65,33 @@ Result<Hash256> ParseHash(const std::string& hex, const char* what) {
 
 std::string RpcContext::Addr(const XOnlyPubKey& key) const {
     return EncodeAddress(params.hrp, key);
+}
+
+Result<Transaction> ParseTxHex(const std::string& hex) {
+    auto bytes = ParseHex(hex);
+    if (!bytes) {
+        return MakeError("not-hex",
+                         "hex must be the transaction's bytes as hex digits (an even number of "
+                         "0-9a-f characters)");
+    }
+    return DecodeTransaction(*bytes);
+}
+
+Result<Hash256> RpcContext::Submit(const Transaction& tx) const {
+    auto found = node.chain->FindTransaction(tx.Id());
+    if (!found) return found.error();
+    if (found->has_value()) {
+        return MakeError("already-in-chain", "transaction " + HexStr(tx.Id()) + " is in block " +
+                                                 std::to_string((*found)->height));
+    }
+    auto id = node.mempool->Add(tx, *node.chain, NowMs());
+    // A duplicate is no fault of the device (an agent resending after a
+    // lost reply), nor is this node's storage failing.
+    if (!id && IsAttestation(tx.Type()) && node.rejections && !id.error().IsStorageFailure() &&
+        id.error().code != "already-in-mempool") {
+        node.rejections->Record(tx.Payer(), id.error(), NowMs());
+    }
+    return id;
 }
 
 RpcError RpcContext::Fail(const Error& e) const {

@@ -252,6 +252,7 @@ BOOST_AUTO_TEST_CASE(assembly_leaves_out_what_exceeds_the_byte_limit_for_a_later
     BOOST_REQUIRE_EQUAL(three.block.txs.size(), 3U);
     ChainParams tiny = Dev();
     tiny.max_block_bytes = three.block.Serialize().size() + pending[0].Size() / 2;
+    tiny.max_block_attestation_bytes = 0;
 
     TempDir dir;
     auto chain = OpenChain(dir.File("chain"), tiny);

@@ -537,6 +537,7 @@ BOOST_AUTO_TEST_CASE(check_body_rules) {
 
     ChainParams tiny = params;
     tiny.max_block_bytes = BodyBlock({t1, t2}).Serialize().size();
+    tiny.max_block_attestation_bytes = 0;
     BOOST_CHECK_EQUAL(Code(CheckBlockBody(BodyBlock({t1, t2}), tiny)), "ok");
     BOOST_CHECK_EQUAL(Code(CheckBlockBody(BodyBlock({t1, t2, t3}), tiny)), "block-too-big");
 
