@@ -4,13 +4,16 @@
 #include <tuple>
 
 #include "consensus/records.h"
+#include "consensus/tx_type.h"
 #include "consensus/tx_verify.h"
 #include "util/strencodings.h"
 
 namespace maillon {
 
 Mempool::Mempool(const ChainParams& params, MempoolLimits limits)
-    : m_params(params), m_limits(limits) {}
+    : m_params(params),
+      m_limits(limits),
+      m_attestations(params, limits.max_attestation_bytes, limits.max_attestations_per_device) {}
 
 namespace {
 
@@ -30,7 +33,7 @@ Result<Hash256> Mempool::Add(const Transaction& tx, const TipSource& source, uin
     const Hash256 id = tx.Id();
     {
         std::lock_guard<std::mutex> lock(m_mutex);
-        if (m_by_id.count(id)) {
+        if (m_by_id.count(id) || m_attestations.Contains(id)) {
             return MakeError(ErrorKind::kPolicy, "already-in-mempool",
                              "transaction " + HexStr(id) + " is already pending");
         }
@@ -42,6 +45,10 @@ Result<Hash256> Mempool::Add(const Transaction& tx, const TipSource& source, uin
     if (!st) return st.error();
 
     std::lock_guard<std::mutex> lock(m_mutex);
+    if (IsAttestation(tx.Type())) {
+        const TipView view = source.CurrentTip();
+        return m_attestations.Add(tx, view.State(), view.NextBlock(m_params, now_ms));
+    }
     if (m_by_id.count(id)) {
         return MakeError(ErrorKind::kPolicy, "already-in-mempool",
                          "transaction " + HexStr(id) + " is already pending");
@@ -156,7 +163,7 @@ void Mempool::EraseLocked(const XOnlyPubKey& sender, uint64_t nonce) {
     if (sit->second.empty()) m_by_payer.erase(sit);
 }
 
-std::vector<Transaction> Mempool::Select(size_t max_txs) const {
+std::vector<Transaction> Mempool::Select(size_t max_txs, size_t max_attestations) const {
     std::lock_guard<std::mutex> lock(m_mutex);
     using Cursor = std::map<uint64_t, Entry>::const_iterator;
     struct Head {
@@ -184,12 +191,14 @@ std::vector<Transaction> Mempool::Select(size_t max_txs) const {
             heads.push(Head{next->second.tx.Fee(), next->second.tx.Id(), next, h.end});
         }
     }
+    m_attestations.Select(max_attestations, out);
     return out;
 }
 
 void Mempool::RemoveWithDescendants(const std::vector<Hash256>& ids) {
     std::lock_guard<std::mutex> lock(m_mutex);
     for (const Hash256& id : ids) {
+        if (m_attestations.Remove(id)) continue;
         auto it = m_by_id.find(id);
         if (it == m_by_id.end()) continue;
         const auto [payer, first] = it->second;
@@ -221,7 +230,7 @@ void Mempool::RemoveStale(const std::vector<XOnlyPubKey>& payers, const StateRea
 std::optional<Transaction> Mempool::Get(const Hash256& txid) const {
     std::lock_guard<std::mutex> lock(m_mutex);
     auto it = m_by_id.find(txid);
-    if (it == m_by_id.end()) return std::nullopt;
+    if (it == m_by_id.end()) return m_attestations.Get(txid);
     return m_by_payer.at(it->second.first).at(it->second.second).tx;
 }
 
@@ -233,6 +242,7 @@ std::vector<Transaction> Mempool::All() const {
         for (const auto& [nonce, entry] : pending)
             out.push_back(entry.tx);
     }
+    m_attestations.AppendAll(out);
     return out;
 }
 
@@ -263,7 +273,13 @@ Result<uint64_t> Mempool::NextNonce(const XOnlyPubKey& payer, const TipSource& s
 
 MempoolInfo Mempool::Info() const {
     std::lock_guard<std::mutex> lock(m_mutex);
-    return MempoolInfo{m_by_id.size(), m_bytes, m_limits.max_bytes, m_by_payer.size()};
+    return MempoolInfo{m_by_id.size(),
+                       m_bytes,
+                       m_limits.max_bytes,
+                       m_by_payer.size(),
+                       m_attestations.Size(),
+                       m_attestations.Bytes(),
+                       m_limits.max_attestation_bytes};
 }
 
 }  // namespace maillon

@@ -18,6 +18,9 @@
 //  - "too-many-pending" past the per-payer bound; "mempool-full" past the
 //    byte bound.
 // The payer is a transaction's first signer (consensus/transaction.h).
+// Attestations (fee-free, without nonces) have a lane of their own, with its
+// own rules and byte bound (chain/attestation_pool.h), so neither kind can
+// crowd out the other.
 // Block selection takes, repeatedly, the highest-fee transaction among each
 // payer's next nonce (ties broken by id), so a block never skips a nonce.
 // Every transaction in the pool has had every signature verified, so the
@@ -33,6 +36,7 @@
 #include <optional>
 #include <vector>
 
+#include "chain/attestation_pool.h"
 #include "chain/tip.h"
 #include "consensus/params.h"
 #include "consensus/state.h"
@@ -44,13 +48,18 @@ namespace maillon {
 struct MempoolLimits {
     size_t max_bytes = 64 << 20;
     size_t max_per_sender = 64;
+    size_t max_attestation_bytes = 16 << 20;
+    size_t max_attestations_per_device = 64;
 };
 
 struct MempoolInfo {
-    size_t size;
+    size_t size;  // transactions other than attestations
     size_t bytes;
     size_t max_bytes;
     size_t senders;
+    size_t attestations;
+    size_t attestation_bytes;
+    size_t max_attestation_bytes;
 };
 
 class Mempool {
@@ -62,11 +71,13 @@ public:
     // now_ms; returns its id.
     Result<Hash256> Add(const Transaction& tx, const TipSource& tip, uint64_t now_ms);
 
-    // Up to max_txs transactions in a valid order for the next block.
-    std::vector<Transaction> Select(size_t max_txs) const;
+    // Up to max_txs transactions in a valid order for the next block, then
+    // up to max_attestations attestations, oldest first.
+    std::vector<Transaction> Select(size_t max_txs, size_t max_attestations) const;
 
-    // Drops these transactions (assembly found they no longer apply) and,
-    // since their nonces will not be used, every later one of their payers.
+    // Drops these transactions (assembly found they no longer apply, or a
+    // block included these attestations) and, for nonce-ordered ones, since
+    // their nonces will not be used, every later one of their payers.
     void RemoveWithDescendants(const std::vector<Hash256>& ids);
 
     // Drops what the new tip made stale: every pending transaction whose
@@ -74,8 +85,9 @@ public:
     void RemoveStale(const std::vector<XOnlyPubKey>& payers, const StateReader& tip);
 
     std::optional<Transaction> Get(const Hash256& txid) const;
-    // Every pending transaction, by payer and then nonce: an order in which
-    // Add() accepts them again (mempool.dat).
+    // Every pending transaction, by payer and then nonce, then the
+    // attestations oldest first: an order in which Add() accepts them again
+    // (mempool.dat).
     std::vector<Transaction> All() const;
     // The transaction that replaced `txid` (same payer and nonce, higher
     // fee), for the last kRememberedReplacements replacements.
@@ -110,6 +122,7 @@ private:
     const ChainParams& m_params;
     const MempoolLimits m_limits;
     mutable std::mutex m_mutex;
+    AttestationPool m_attestations;                               // guarded by m_mutex
     std::map<XOnlyPubKey, Pending> m_by_payer;                    // guarded by m_mutex
     std::map<Hash256, std::pair<XOnlyPubKey, uint64_t>> m_by_id;  // guarded by m_mutex
     size_t m_bytes = 0;                                           // guarded by m_mutex

@@ -17,16 +17,6 @@ const RpcParam kAddressParam{"address", RpcType::kString, true, "account address
 const RpcParam kTxHexParam{"hex", RpcType::kString, true, "the serialized transaction, hex"};
 
 // A transaction from the hex the caller sent.
-Result<Transaction> ParseTxHex(const std::string& hex) {
-    auto bytes = ParseHex(hex);
-    if (!bytes) {
-        return MakeError("not-hex",
-                         "hex must be the transaction's bytes as hex digits (an even number of "
-                         "0-9a-f characters)");
-    }
-    return DecodeTransaction(*bytes);
-}
-
 struct TipAccount {
     XOnlyPubKey key;
     Account account;
@@ -199,14 +189,7 @@ RpcMethod SendRawTransactionMethod(const Rpc& rpc) {
             [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
                 auto tx = ParseTxHex(req.GetString(0));
                 if (!tx) return rpc->Fail(tx.error());
-                auto found = rpc->node.chain->FindTransaction(tx->Id());
-                if (!found) return rpc->Fail(found.error());
-                if (found->has_value()) {
-                    return rpc->Fail(MakeError("already-in-chain",
-                                               "transaction " + HexStr(tx->Id()) + " is in block " +
-                                                   std::to_string((*found)->height)));
-                }
-                auto id = rpc->node.mempool->Add(*tx, *rpc->node.chain, NowMs());
+                auto id = rpc->Submit(*tx);
                 if (!id) return rpc->Fail(id.error());
                 r.SetString(HexStr(*id).c_str(), r.GetAllocator());
                 return std::nullopt;
@@ -307,6 +290,10 @@ RpcMethod GetMempoolInfoMethod(const Rpc& rpc) {
             Object({Member("size", T::kUInt64, "transactions"), Member("bytes", T::kUInt64),
                     Member("max_bytes", T::kUInt64, "limit (-maxmempool)"),
                     Member("senders", T::kUInt64, "distinct payers"),
+                    Member("attestations", T::kUInt64,
+                           "pending attestations (heartbeats, receipts, proofs), not in size"),
+                    Member("attestation_bytes", T::kUInt64),
+                    Member("max_attestation_bytes", T::kUInt64, "limit of the attestation lane"),
                     Member("min_fee", T::kUInt64,
                            "the smallest fee a transaction that pays one may offer, base "
                            "units")}),
@@ -318,6 +305,10 @@ RpcMethod GetMempoolInfoMethod(const Rpc& rpc) {
                 r.AddMember("bytes", static_cast<uint64_t>(info.bytes), a);
                 r.AddMember("max_bytes", static_cast<uint64_t>(info.max_bytes), a);
                 r.AddMember("senders", static_cast<uint64_t>(info.senders), a);
+                r.AddMember("attestations", static_cast<uint64_t>(info.attestations), a);
+                r.AddMember("attestation_bytes", static_cast<uint64_t>(info.attestation_bytes), a);
+                r.AddMember("max_attestation_bytes",
+                            static_cast<uint64_t>(info.max_attestation_bytes), a);
                 r.AddMember("min_fee", rpc->params.min_tx_fee, a);
                 return std::nullopt;
             }};

@@ -201,7 +201,7 @@ BOOST_AUTO_TEST_CASE(replacement_by_fee) {
 
     // The replaced transaction may come back only by outbidding again.
     BOOST_CHECK_EQUAL(Code(pool.Add(first, Tip(state), kNow)), "replacement-fee-too-low");
-    const auto selected = pool.Select(10);
+    const auto selected = pool.Select(10, 0);
     BOOST_REQUIRE_EQUAL(selected.size(), 2U);
     BOOST_CHECK(selected[0].Id() == higher.Id());
     BOOST_CHECK(selected[1].Id() == second.Id());
@@ -250,16 +250,16 @@ BOOST_AUTO_TEST_CASE(select_orders_by_fee_keeping_nonce_order) {
 
     // a1 pays the most but must wait for a0; b1 pays the least.
     const std::vector<Hash256> expect{b0.Id(), c0.Id(), a0.Id(), a1.Id(), b1.Id()};
-    const auto all = pool.Select(100);
+    const auto all = pool.Select(100, 0);
     BOOST_REQUIRE_EQUAL(all.size(), expect.size());
     for (size_t i = 0; i < expect.size(); ++i) {
         BOOST_CHECK_MESSAGE(all[i].Id() == expect[i], "position " << i);
     }
-    const auto three = pool.Select(3);
+    const auto three = pool.Select(3, 0);
     BOOST_REQUIRE_EQUAL(three.size(), 3U);
     for (size_t i = 0; i < 3; ++i)
         BOOST_CHECK(three[i].Id() == expect[i]);
-    BOOST_CHECK(pool.Select(0).empty());
+    BOOST_CHECK(pool.Select(0, 0).empty());
     // Select does not remove anything.
     BOOST_CHECK_EQUAL(pool.Info().size, 5U);
 
@@ -268,7 +268,7 @@ BOOST_AUTO_TEST_CASE(select_orders_by_fee_keeping_nonce_order) {
     const Transaction d0 = Transfer(keys[3], 0, 4000), e0 = Transfer(keys[4], 0, 4000);
     BOOST_REQUIRE(ties.Add(d0, Tip(state), kNow));
     BOOST_REQUIRE(ties.Add(e0, Tip(state), kNow));
-    const auto tied = ties.Select(2);
+    const auto tied = ties.Select(2, 0);
     BOOST_REQUIRE_EQUAL(tied.size(), 2U);
     const Hash256 first = std::min(d0.Id(), e0.Id());
     BOOST_CHECK(tied[0].Id() == first);
@@ -321,7 +321,7 @@ BOOST_AUTO_TEST_CASE(select_random_pool_is_greedy_and_never_skips) {
     // The seed exercises both outcomes.
     BOOST_CHECK_GT(replaced, 0);
     BOOST_CHECK_GT(refused, 0);
-    const auto selected = pool.Select(1000);
+    const auto selected = pool.Select(1000, 0);
     BOOST_REQUIRE_EQUAL(selected.size(), expected.size());
     BOOST_REQUIRE_EQUAL(pool.Info().size, expected.size());
     // Exactly the winners are selected: each replacement in place of the one
@@ -381,7 +381,7 @@ BOOST_AUTO_TEST_CASE(remove_stale) {
     // The next nonce continues after the pending ones.
     BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[0], 4), Tip(state), kNow)), "ok");
     BOOST_CHECK_EQUAL(Code(pool.Add(Transfer(keys[0], 6), Tip(state), kNow)), "nonce-gap");
-    const auto sel = pool.Select(10);
+    const auto sel = pool.Select(10, 0);
     BOOST_REQUIRE_EQUAL(sel.size(), 3U);
     BOOST_CHECK_EQUAL(sel[0].Nonce(), 2U);
     BOOST_CHECK_EQUAL(sel[1].Nonce(), 3U);
@@ -412,7 +412,7 @@ BOOST_AUTO_TEST_CASE(add_before_remove_stale) {
 
     pool.RemoveStale({k.PubKey()}, state);
     BOOST_CHECK_EQUAL(pool.PendingCount(k.PubKey()), 2U);
-    const auto sel = pool.Select(10);
+    const auto sel = pool.Select(10, 0);
     BOOST_REQUIRE_EQUAL(sel.size(), 2U);
     BOOST_CHECK_EQUAL(sel[0].Nonce(), 1U);
     BOOST_CHECK_EQUAL(sel[1].Nonce(), 2U);
