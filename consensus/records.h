@@ -11,6 +11,8 @@
 // | 3   | validators          | (none)         | corrupt state (set at genesis)|
 // | 4   | last validators     | (none)         | corrupt state (set at genesis)|
 // | 5   | device              | device key     | not registered                |
+// | 6   | retirement          | device key     | not retiring                  |
+// | 7-9 | contributions: consensus/contribution_records.h                       |
 //
 // "validators" is the set that must sign the next block; "last validators"
 // the set that signed the latest one (whose certificate the next block
@@ -39,6 +41,9 @@ enum class RecordTag : uint8_t {
     kLastValidators = 4,
     kDevice = 5,
     kRetirement = 6,
+    kDeviceActivity = 7,
+    kContribution = 8,
+    kEpochTotals = 9,
 };
 
 Hash256 StateKey(RecordTag tag, std::span<const uint8_t> id = {});

@@ -2,6 +2,7 @@
 #include <array>
 
 #include "consensus/tx/buy_credits.h"
+#include "consensus/tx/heartbeat.h"
 #include "consensus/tx/register_device.h"
 #include "consensus/tx/retire_device.h"
 #include "consensus/tx/transfer.h"
@@ -11,12 +12,10 @@ namespace maillon {
 
 namespace {
 
-const std::array<const TxType*, 4>& Registry() {
-    static const std::array<const TxType*, 4> kTypes = {
-        &TransferType(),
-        &RegisterDeviceType(),
-        &BuyCreditsType(),
-        &RetireDeviceType(),
+const std::array<const TxType*, 5>& Registry() {
+    static const std::array<const TxType*, 5> kTypes = {
+        &TransferType(),     &RegisterDeviceType(), &BuyCreditsType(),
+        &RetireDeviceType(), &HeartbeatType(),
     };
     return kTypes;
 }

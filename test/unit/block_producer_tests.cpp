@@ -28,11 +28,12 @@ struct ProducerFixture {
     std::unique_ptr<Chain> chain;
     Mempool mempool{Dev(), MempoolLimits{}};
     std::vector<Error> fatal;
+    RejectionLog rejections;
     BlockProducer producer;
 
     ProducerFixture()
         : chain(Open()),
-          producer(*chain, mempool, DevKey(), /*interval_ms=*/0,
+          producer(*chain, mempool, &rejections, DevKey(), /*interval_ms=*/0,
                    [this](const Error& e) { fatal.push_back(e); }) {}
 
     std::unique_ptr<Chain> Open() {

@@ -1,0 +1,65 @@
+#include "consensus/tx/attestation_rules.h"
+
+#include <string>
+
+#include "util/strencodings.h"
+
+namespace maillon {
+
+namespace {
+
+std::string_view KindName(uint8_t kind) {
+    for (const DeviceKindName& k : kDeviceKindNames) {
+        if (k.bit == kind) return k.name;
+    }
+    return "?";
+}
+
+}  // namespace
+
+Result<Device> ActiveDevice(const StateReader& state, const XOnlyPubKey& device, uint8_t kind) {
+    auto record = GetDevice(state, device);
+    if (!record) return record.error();
+    if (!record->has_value()) {
+        return MakeError("device-not-registered", "no device " + HexStr(device) + " is registered");
+    }
+    auto retired = GetRetiredHeight(state, device);
+    if (!retired) return retired.error();
+    if (retired->has_value()) {
+        return MakeError("device-retired", "device " + HexStr(device) + " retired at height " +
+                                               std::to_string(**retired) +
+                                               " and earns nothing since");
+    }
+    if (((*record)->kinds & kind) == 0) {
+        return MakeError("device-kind-not-offered", "device " + HexStr(device) +
+                                                        " was registered without " +
+                                                        std::string(KindName(kind)) + " (kinds " +
+                                                        std::to_string((*record)->kinds) + ")");
+    }
+    return **record;
+}
+
+Status CheckRefBlock(const BlockContext& ctx, uint64_t ref_height, const Hash256& ref_hash,
+                     uint64_t max_age) {
+    if (ref_height >= ctx.height) {
+        return MakeError("ref-block-unknown", "block " + std::to_string(ref_height) +
+                                                  " is not below the including block " +
+                                                  std::to_string(ctx.height));
+    }
+    if (ctx.height - ref_height > max_age) {
+        return MakeError("ref-block-too-old",
+                         "block " + std::to_string(ref_height) + " is " +
+                             std::to_string(ctx.height - ref_height) +
+                             " blocks before the including block; the limit is " +
+                             std::to_string(max_age) + ": sign again with a newer block");
+    }
+    const auto hash = ctx.RecentHash(ref_height);
+    if (!hash || *hash != ref_hash) {
+        return MakeError("ref-block-unknown", "block " + std::to_string(ref_height) +
+                                                  " of this chain does not have hash " +
+                                                  HexStr(ref_hash));
+    }
+    return Status::Ok();
+}
+
+}  // namespace maillon
