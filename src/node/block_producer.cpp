@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "consensus/tx_type.h"
 #include "util/log.h"
 #include "util/strencodings.h"
 
@@ -13,10 +14,11 @@ uint64_t NowMs() {
                                      .count());
 }
 
-BlockProducer::BlockProducer(Chain& chain, Mempool& mempool, PrivKey key, uint64_t interval_ms,
-                             FatalHandler on_fatal)
+BlockProducer::BlockProducer(Chain& chain, Mempool& mempool, RejectionLog* rejections, PrivKey key,
+                             uint64_t interval_ms, FatalHandler on_fatal)
     : m_chain(chain),
       m_mempool(mempool),
+      m_rejections(rejections),
       m_key(std::move(key)),
       m_interval_ms(interval_ms),
       m_on_fatal(std::move(on_fatal)) {}
@@ -66,7 +68,8 @@ Error BlockProducer::Fail(Error e) {
 
 Result<Block> BlockProducer::Produce() {
     const ChainParams& params = m_chain.Params();
-    const std::vector<Transaction> candidates = m_mempool.Select(params.max_block_txs);
+    const std::vector<Transaction> candidates =
+        m_mempool.Select(params.max_block_txs, params.max_block_attestations);
     std::vector<RejectedTx> invalid;
     auto staged = m_chain.AssembleBlock(candidates, m_key.PubKey(), NowMs(), &invalid);
     if (!staged) return Fail(staged.error());
@@ -82,25 +85,37 @@ Result<Block> BlockProducer::Produce() {
     if (!st) return Fail(st.error());
 
     std::vector<XOnlyPubKey> payers;
-    payers.reserve(staged->receipts.size());
-    for (const TxReceipt& r : staged->receipts)
-        payers.push_back(r.payer);
-    m_mempool.RemoveStale(payers, m_chain);
-    if (!invalid.empty()) {
-        std::vector<Hash256> ids;
-        for (const RejectedTx& r : invalid)
-            ids.push_back(r.txid);
-        m_mempool.RemoveWithDescendants(ids);
-        LogPrint("mempool", "dropped " + std::to_string(ids.size()) +
-                                " transaction(s) that no longer apply, and their payers' later "
-                                "ones; first: " +
-                                HexStr(invalid[0].txid) + " " + invalid[0].error.code + ": " +
-                                invalid[0].error.message);
+    std::vector<Hash256> attestations;
+    for (const Transaction& tx : staged->block.txs) {
+        if (IsAttestation(tx.Type())) {
+            attestations.push_back(tx.Id());
+        } else {
+            payers.push_back(tx.Payer());
+        }
     }
+    m_mempool.RemoveStale(payers, m_chain);
+    m_mempool.RemoveWithDescendants(attestations);
+    if (!invalid.empty()) DropInvalid(invalid);
     LogPrint("chain", "new block height=" + std::to_string(staged->block.header.height) +
                           " hash=" + HexStr(staged->hash) +
                           " txs=" + std::to_string(staged->block.txs.size()));
     return std::move(staged->block);
+}
+
+void BlockProducer::DropInvalid(const std::vector<RejectedTx>& invalid) {
+    std::vector<Hash256> ids;
+    for (const RejectedTx& r : invalid) {
+        ids.push_back(r.txid);
+        if (!m_rejections) continue;
+        if (auto tx = m_mempool.Get(r.txid); tx && IsAttestation(tx->Type()))
+            m_rejections->Record(tx->Payer(), r.error, NowMs());
+    }
+    m_mempool.RemoveWithDescendants(ids);
+    LogPrint("mempool", "dropped " + std::to_string(ids.size()) +
+                            " transaction(s) that no longer apply, and their payers' later "
+                            "ones; first: " +
+                            HexStr(invalid[0].txid) + " " + invalid[0].error.code + ": " +
+                            invalid[0].error.message);
 }
 
 }  // namespace maillon

@@ -22,14 +22,16 @@
 #include "chain/chain.h"
 #include "chain/mempool.h"
 #include "crypto/key.h"
+#include "node/rejection_log.h"
 
 namespace maillon {
 
 class BlockProducer {
 public:
     using FatalHandler = std::function<void(const Error&)>;
-    BlockProducer(Chain& chain, Mempool& mempool, PrivKey key, uint64_t interval_ms,
-                  FatalHandler on_fatal);
+    // `rejections` (may be null) learns of the attestations assembly drops.
+    BlockProducer(Chain& chain, Mempool& mempool, RejectionLog* rejections, PrivKey key,
+                  uint64_t interval_ms, FatalHandler on_fatal);
     ~BlockProducer();
 
     void Start();
@@ -40,9 +42,12 @@ private:
     void Run();
     Result<Block> Produce();
     Error Fail(Error e);
+    // Drops what assembly left out for good, noting the attestations'.
+    void DropInvalid(const std::vector<RejectedTx>& invalid);
 
     Chain& m_chain;
     Mempool& m_mempool;
+    RejectionLog* const m_rejections;
     const PrivKey m_key;
     const uint64_t m_interval_ms;
     const FatalHandler m_on_fatal;

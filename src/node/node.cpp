@@ -54,6 +54,7 @@ struct Node::Impl {
     std::unique_ptr<Chain> chain;
     std::unique_ptr<Mempool> mempool;
     std::unique_ptr<BlockProducer> producer;
+    RejectionLog rejections;
     NodeContext ctx;
     std::unique_ptr<RpcTable> rpc_table;
     std::shared_ptr<RpcAuthenticator> auth;
@@ -127,8 +128,9 @@ struct Node::Impl {
         LogPrint("init", "dev key " + key_path + " (passphrase '" + kDevKeyPassphrase +
                              "'), address " +
                              EncodeAddress(chain->Params().hrp, DevKey().PubKey()));
-        producer = std::make_unique<BlockProducer>(*chain, *mempool, DevKey(), interval_ms,
-                                                   [this](const Error& e) { Fatal(e); });
+        producer =
+            std::make_unique<BlockProducer>(*chain, *mempool, &rejections, DevKey(), interval_ms,
+                                            [this](const Error& e) { Fatal(e); });
         return Status::Ok();
     }
 
@@ -189,6 +191,7 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
     n.ctx.chain = n.chain.get();
     n.ctx.mempool = n.mempool.get();
     n.ctx.producer = n.producer.get();
+    n.ctx.rejections = &n.rejections;
     // The stop RPC raises SIGTERM, so that one wait (WaitForShutdown) ends
     // every shutdown; the flag lets the log say who asked.
     n.ctx.on_storage_failure = [&n](const Error& e) { n.Fatal(e); };

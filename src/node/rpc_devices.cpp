@@ -1,6 +1,9 @@
-// Device methods: registered devices.
+// Device methods: registered devices, their attestations and contributions.
+#include "consensus/contribution_records.h"
 #include "consensus/records.h"
+#include "consensus/tx_type.h"
 #include "node/rpc_util.h"
+#include "util/strencodings.h"
 
 namespace maillon {
 
@@ -57,10 +60,177 @@ RpcMethod GetDeviceMethod(const Rpc& rpc) {
         }};
 }
 
+constexpr size_t kMaxAttestationBatch = 10'000;
+
+// One entry of submitattestation's reply.
+rapidjson::Value SubmitOne(const RpcContext& rpc, const rapidjson::Value& entry, JsonAllocator& a) {
+    rapidjson::Value out(rapidjson::kObjectType);
+    auto reject = [&](const Error& e) {
+        const RpcError err = rpc.Fail(e);
+        out.AddMember("accepted", false, a);
+        out.AddMember("reason", JsonString(e.code, a), a);
+        out.AddMember("code", err.code, a);
+        out.AddMember("message", JsonString(err.message, a), a);
+        return std::move(out);
+    };
+    if (!entry.IsString()) {
+        out.AddMember("txid", rapidjson::Value(rapidjson::kNullType), a);
+        return reject(MakeError("not-hex", "each entry must be a transaction's hex string"));
+    }
+    auto tx = ParseTxHex(entry.GetString());
+    if (!tx) {
+        out.AddMember("txid", rapidjson::Value(rapidjson::kNullType), a);
+        return reject(tx.error());
+    }
+    out.AddMember("txid", JsonHex(tx->Id(), a), a);
+    if (!IsAttestation(tx->Type())) {
+        return reject(MakeError(ErrorKind::kPolicy, "not-an-attestation",
+                                "a " + std::string(tx->Type().Name()) +
+                                    " is not an attestation; send it with sendrawtransaction"));
+    }
+    auto id = rpc.Submit(*tx);
+    if (!id) return reject(id.error());
+    out.AddMember("accepted", true, a);
+    return out;
+}
+
+RpcMethod SubmitAttestationMethod(const Rpc& rpc) {
+    return {
+        "submitattestation",
+        "devices",
+        "Checks signed attestations (heartbeat, bandwidth_receipt, storage_proof) and adds them "
+        "to the mempool's attestation lane. Takes one transaction's hex or an array of them (at "
+        "most 10,000) and answers each entry, in order: accepted, or the reason it was refused. "
+        "Refusals are also counted in the device's getdevicerejections.",
+        {{"attestations", RpcType::kAny, true, "a signed attestation's hex, or an array of them"}},
+        Array(Object({Nullable(Member("txid", T::kHex, "null when the entry does not decode")),
+                      Member("accepted", T::kBool),
+                      Optional(Member("reason", T::kString, "refused: the stable reason code")),
+                      Optional(Member("code", T::kAny,
+                                      "refused: the JSON-RPC error code it maps to, an integer")),
+                      Optional(Member("message", T::kString, "refused: what to fix"))})),
+        [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+            auto& a = r.GetAllocator();
+            const rapidjson::Value& param = req.Param(0);
+            if (!param.IsString() && !param.IsArray()) {
+                return RpcError{kRpcInvalidParams,
+                                "attestations must be a hex string or an array of them"};
+            }
+            if (param.IsArray() && param.Size() > kMaxAttestationBatch) {
+                return RpcError{kRpcInvalidParameter,
+                                "at most " + std::to_string(kMaxAttestationBatch) +
+                                    " attestations per call, got " + std::to_string(param.Size())};
+            }
+            r.SetArray();
+            if (param.IsString()) {
+                r.PushBack(SubmitOne(*rpc, param, a), a);
+            } else {
+                for (const auto& entry : param.GetArray())
+                    r.PushBack(SubmitOne(*rpc, entry, a), a);
+            }
+            return std::nullopt;
+        }};
+}
+
+void AddUnitsJson(const ContributionUnits& u, rapidjson::Value& out, JsonAllocator& a) {
+    out.AddMember("uptime_intervals", u.uptime_intervals, a);
+    out.AddMember("bandwidth_bytes", u.bandwidth_bytes, a);
+    out.AddMember("storage_byte_epochs", u.storage_byte_epochs, a);
+    out.AddMember("credits_burned", u.credits_burned, a);
+}
+
+std::vector<RpcResult> UnitsShape() {
+    return {Member("uptime_intervals", T::kUInt64, "heartbeat intervals counted"),
+            Member("bandwidth_bytes", T::kUInt64, "bytes settled by bandwidth receipts"),
+            Member("storage_byte_epochs", T::kUInt64, "deal bytes proven, once per epoch"),
+            Member("credits_burned", T::kUInt64, "consumers' and clients' credits spent on it")};
+}
+
+RpcMethod GetDeviceContributionsMethod(const Rpc& rpc) {
+    std::vector<RpcResult> members = {Member("device", T::kString), Member("epoch", T::kUInt64)};
+    for (RpcResult& m : UnitsShape())
+        members.push_back(std::move(m));
+    members.push_back(Member("epoch_totals", Object(UnitsShape(), "every device's, that epoch")));
+    members.push_back(Nullable(
+        Member("last_heartbeat_height", T::kUInt64, "the block that counted its last heartbeat")));
+    members.push_back(Member("height", T::kUInt64, "the tip these values are read at"));
+    return {"getdevicecontributions",
+            "devices",
+            "Returns the units a device's attestations proved in one epoch (the tip's by default), "
+            "and that epoch's totals over all devices.",
+            {{"device", RpcType::kString, true, "the device's key, as an address"},
+             {"epoch", RpcType::kUInt64, false, "the epoch; default: the tip's"}},
+            Object(std::move(members)),
+            [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+                auto& a = r.GetAllocator();
+                auto key = rpc->Address(req.GetString(0));
+                if (!key) return rpc->Fail(key.error());
+                const TipView tip = rpc->node.chain->CurrentTip();
+                const uint64_t epoch = req.GetUInt64(1, EpochOf(tip.Height(), rpc->params));
+                auto units = GetContribution(tip.State(), *key, epoch);
+                if (!units) return rpc->Fail(units.error());
+                auto totals = GetEpochTotals(tip.State(), epoch);
+                if (!totals) return rpc->Fail(totals.error());
+                auto activity = GetDeviceActivity(tip.State(), *key);
+                if (!activity) return rpc->Fail(activity.error());
+                r.SetObject();
+                r.AddMember("device", JsonString(rpc->Addr(*key), a), a);
+                r.AddMember("epoch", epoch, a);
+                AddUnitsJson(*units, r, a);
+                rapidjson::Value t(rapidjson::kObjectType);
+                AddUnitsJson(*totals, t, a);
+                r.AddMember("epoch_totals", t, a);
+                if (activity->has_value()) {
+                    r.AddMember("last_heartbeat_height", (*activity)->last_height, a);
+                } else {
+                    r.AddMember("last_heartbeat_height", rapidjson::Value(rapidjson::kNullType), a);
+                }
+                r.AddMember("height", tip.Height(), a);
+                return std::nullopt;
+            }};
+}
+
+RpcMethod GetDeviceRejectionsMethod(const Rpc& rpc) {
+    return {
+        "getdevicerejections",
+        "devices",
+        "Returns why this node refused a device's attestations (at submission, or when a block "
+        "could no longer include them), by reason code: how often, and the last time and "
+        "message. Kept in memory by this node only, since it started.",
+        {{"device", RpcType::kString, true, "the device's key, as an address"}},
+        Object(
+            {Member("device", T::kString),
+             Member("rejections",
+                    Array(Object({Member("reason", T::kString, "the stable reason code"),
+                                  Member("count", T::kUInt64), Member("last_time_ms", T::kUInt64),
+                                  Member("last_message", T::kString)})))}),
+        [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+            auto& a = r.GetAllocator();
+            auto key = rpc->Address(req.GetString(0));
+            if (!key) return rpc->Fail(key.error());
+            r.SetObject();
+            r.AddMember("device", JsonString(rpc->Addr(*key), a), a);
+            rapidjson::Value list(rapidjson::kArrayType);
+            if (rpc->node.rejections) {
+                for (const RejectionStats& s : rpc->node.rejections->Get(*key)) {
+                    rapidjson::Value e(rapidjson::kObjectType);
+                    e.AddMember("reason", JsonString(s.reason, a), a);
+                    e.AddMember("count", s.count, a);
+                    e.AddMember("last_time_ms", s.last_time_ms, a);
+                    e.AddMember("last_message", JsonString(s.last_message, a), a);
+                    list.PushBack(e, a);
+                }
+            }
+            r.AddMember("rejections", list, a);
+            return std::nullopt;
+        }};
+}
+
 }  // namespace
 
 MethodList DeviceRpcMethods(const Rpc& rpc) {
-    return {GetDeviceMethod(rpc)};
+    return {GetDeviceMethod(rpc), SubmitAttestationMethod(rpc), GetDeviceContributionsMethod(rpc),
+            GetDeviceRejectionsMethod(rpc)};
 }
 
 }  // namespace maillon

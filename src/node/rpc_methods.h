@@ -18,7 +18,8 @@ namespace maillon {
 struct NodeContext {
     Chain* chain = nullptr;
     Mempool* mempool = nullptr;
-    BlockProducer* producer = nullptr;  // dev mode only; enables generateblock
+    BlockProducer* producer = nullptr;   // dev mode only; enables generateblock
+    RejectionLog* rejections = nullptr;  // attestations refused, per device
     std::function<void()> request_shutdown;
     // Called with each storage failure (corruption, I/O) an RPC call meets:
     // the node stops rather than go on serving what it cannot read.

@@ -38,6 +38,10 @@ public:
     // A block hash from a height (JSON number) or a hash (string).
     Result<Hash256> ResolveBlock(const rapidjson::Value& v) const;
 
+    // Adds a decoded transaction to the mempool ("already-in-chain" when a
+    // block has it); an attestation's refusal goes to node.rejections.
+    Result<Hash256> Submit(const Transaction& tx) const;
+
     // The JSON-RPC error for `e` (RpcErrorFor); a storage failure is also
     // reported to node.on_storage_failure. Every method's errors go through it.
     RpcError Fail(const Error& e) const;
@@ -55,6 +59,8 @@ RpcResult TxShape(std::vector<RpcResult> extra = {});
 
 rapidjson::Value JsonString(const std::string& s, JsonAllocator& a);
 rapidjson::Value JsonHex(std::span<const uint8_t> bytes, JsonAllocator& a);
+// A transaction from its serialization in hex ("not-hex", or DecodeTransaction's errors).
+Result<Transaction> ParseTxHex(const std::string& hex);
 // 64 hex characters; code "bad-hash" otherwise.
 Result<Hash256> ParseHash(const std::string& hex, const char* what);
 // Each family's methods, sharing one context.
