@@ -8,12 +8,13 @@ namespace maillon {
 
 namespace {
 
-constexpr std::array<std::string_view, 12> kTagNames = {
+constexpr std::array<std::string_view, 14> kTagNames = {
     "MaillonTxSig",      "MaillonTxId",         "MaillonBlockHash", "MaillonMerkleLeaf",
     "MaillonMerkleNode", "MaillonStateKey",     "MaillonStateLeaf", "MaillonStateNode",
     "MaillonVote",       "MaillonValidatorSet", "MaillonCommit",    "MaillonDevKey",
+    "MaillonChunkLeaf",  "MaillonChunkNode",
 };
-static_assert(kTagNames.size() == static_cast<size_t>(Tag::kDevKey) + 1);
+static_assert(kTagNames.size() == static_cast<size_t>(Tag::kChunkNode) + 1);
 
 }  // namespace
 

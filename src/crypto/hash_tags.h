@@ -28,6 +28,8 @@ enum class Tag : uint8_t {
     kValidatorSet,  // "MaillonValidatorSet": a validator set's encoding
     kCommit,        // "MaillonCommit": a commit certificate's encoding
     kDevKey,        // "MaillonDevKey": the dev network's public test secret
+    kChunkLeaf,     // "MaillonChunkLeaf": a storage chunk's index and bytes
+    kChunkNode,     // "MaillonChunkNode": two children in a storage chunk tree
 };
 
 // The tag's ASCII name, as hashed.
