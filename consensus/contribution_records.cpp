@@ -56,6 +56,60 @@ Result<DeviceActivity> DeviceActivity::Decode(std::span<const uint8_t> bytes) {
     return a;
 }
 
+std::vector<uint8_t> SettledSession::Encode() const {
+    Writer w;
+    w.U8(kRecordVersion);
+    w.Raw(device);
+    w.U64(settled_height);
+    return w.Take();
+}
+
+Result<SettledSession> SettledSession::Decode(std::span<const uint8_t> bytes) {
+    Reader r(bytes);
+    SettledSession s;
+    ReadRecordVersion(r, "settled session");
+    r.Array(s.device, "session.device");
+    r.U64(s.settled_height, "session.settled_height");
+    if (!r.Finish()) return r.GetError();
+    return s;
+}
+
+std::vector<uint8_t> Deal::Encode() const {
+    Writer w;
+    w.U8(kRecordVersion);
+    w.Raw(client);
+    w.Raw(device);
+    w.Raw(data_root);
+    w.U64(size);
+    w.U32(chunk_size);
+    w.U64(start_epoch);
+    w.U32(duration_epochs);
+    w.U64(price);
+    w.U32(proven_epochs);
+    w.U64(last_proven);
+    w.U64(escrow);
+    return w.Take();
+}
+
+Result<Deal> Deal::Decode(std::span<const uint8_t> bytes) {
+    Reader r(bytes);
+    Deal d;
+    ReadRecordVersion(r, "deal");
+    r.Array(d.client, "deal.client");
+    r.Array(d.device, "deal.device");
+    r.Array(d.data_root, "deal.data_root");
+    r.U64(d.size, "deal.size");
+    r.U32(d.chunk_size, "deal.chunk_size");
+    r.U64(d.start_epoch, "deal.start_epoch");
+    r.U32(d.duration_epochs, "deal.duration_epochs");
+    r.U64(d.price, "deal.price");
+    r.U32(d.proven_epochs, "deal.proven_epochs");
+    r.U64(d.last_proven, "deal.last_proven");
+    r.U64(d.escrow, "deal.escrow");
+    if (!r.Finish()) return r.GetError();
+    return d;
+}
+
 Hash256 ContributionKey(const XOnlyPubKey& device, uint64_t epoch) {
     Writer id;
     id.Raw(device);
@@ -77,6 +131,36 @@ Result<std::optional<DeviceActivity>> GetDeviceActivity(const StateReader& state
 
 Status PutDeviceActivity(StateOverlay& state, const XOnlyPubKey& device, const DeviceActivity& a) {
     return state.Put(StateKey(RecordTag::kDeviceActivity, device), a.Encode());
+}
+
+namespace {
+
+Hash256 SessionKey(const XOnlyPubKey& consumer, const Hash256& session) {
+    Writer id;
+    id.Raw(consumer);
+    id.Raw(session);
+    return StateKey(RecordTag::kSession, id.Data());
+}
+
+}  // namespace
+
+Result<std::optional<SettledSession>> GetSettledSession(const StateReader& state,
+                                                        const XOnlyPubKey& consumer,
+                                                        const Hash256& session) {
+    return ReadRecord<SettledSession>(state, SessionKey(consumer, session), "settled session");
+}
+
+Status PutSettledSession(StateOverlay& state, const XOnlyPubKey& consumer, const Hash256& session,
+                         const SettledSession& s) {
+    return state.Put(SessionKey(consumer, session), s.Encode());
+}
+
+Result<std::optional<Deal>> GetDeal(const StateReader& state, const Hash256& deal_id) {
+    return ReadRecord<Deal>(state, StateKey(RecordTag::kDeal, deal_id), "deal");
+}
+
+Status PutDeal(StateOverlay& state, const Hash256& deal_id, const Deal& deal) {
+    return state.Put(StateKey(RecordTag::kDeal, deal_id), deal.Encode());
 }
 
 namespace {

@@ -49,6 +49,10 @@ ChainParams MainParams() {
     p.credits_per_unit = 1;
     p.heartbeat_interval_blocks = 720;  // an hour
     p.heartbeat_max_age_blocks = 60;
+    p.receipt_window_blocks = 17'280;  // a day
+    p.bandwidth_bytes_per_credit = 1024;
+    p.max_deal_epochs = 3'650;
+    p.storage_proof_window_blocks = 240;  // 20 minutes
     p.max_proposal_clock_drift_ms = 15'000;
     p.default_block_interval_ms = 5'000;
     return p;
@@ -89,6 +93,8 @@ ChainParams DevParams() {
     p.device_unbond_blocks = 10;
     p.heartbeat_interval_blocks = 10;
     p.heartbeat_max_age_blocks = 5;
+    p.receipt_window_blocks = 60;
+    p.storage_proof_window_blocks = 20;
     p.default_block_interval_ms = 1'000;
     return p;
 }

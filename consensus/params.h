@@ -58,6 +58,16 @@ struct ChainParams {
     // recent_block_hashes).
     uint64_t heartbeat_interval_blocks;
     uint64_t heartbeat_max_age_blocks;
+    // Bandwidth receipts: one names the block height its consumer signed it
+    // at, at most this many blocks before the including block.
+    uint64_t receipt_window_blocks;
+    // Bytes one data credit pays for; a receipt burns ceil(bytes / this).
+    uint64_t bandwidth_bytes_per_credit;
+    // Storage: deals last at most max_deal_epochs; the proof of epoch e is
+    // included in blocks e * epoch_blocks + 1 ..
+    // e * epoch_blocks + storage_proof_window_blocks (<= recent_block_hashes).
+    uint64_t max_deal_epochs;
+    uint64_t storage_proof_window_blocks;
     // A proposal whose time runs further ahead of the local clock gets no
     // vote (CheckProposalTime). Never applied to committed blocks.
     uint64_t max_proposal_clock_drift_ms;

@@ -12,7 +12,7 @@
 // | 4   | last validators     | (none)         | corrupt state (set at genesis)|
 // | 5   | device              | device key     | not registered                |
 // | 6   | retirement          | device key     | not retiring                  |
-// | 7-9 | contributions: consensus/contribution_records.h                       |
+// | 7-11| contributions: consensus/contribution_records.h                       |
 //
 // "validators" is the set that must sign the next block; "last validators"
 // the set that signed the latest one (whose certificate the next block
@@ -44,6 +44,8 @@ enum class RecordTag : uint8_t {
     kDeviceActivity = 7,
     kContribution = 8,
     kEpochTotals = 9,
+    kSession = 10,
+    kDeal = 11,
 };
 
 Hash256 StateKey(RecordTag tag, std::span<const uint8_t> id = {});

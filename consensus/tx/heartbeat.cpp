@@ -4,7 +4,7 @@
 #include <string>
 
 #include "consensus/contribution_records.h"
-#include "consensus/tx/attestation_rules.h"
+#include "consensus/tx/device_rules.h"
 #include "consensus/tx_type.h"
 
 namespace maillon {

@@ -1,4 +1,4 @@
-#include "consensus/tx/attestation_rules.h"
+#include "consensus/tx/device_rules.h"
 
 #include <string>
 
@@ -60,6 +60,26 @@ Status CheckRefBlock(const BlockContext& ctx, uint64_t ref_height, const Hash256
                                                   HexStr(ref_hash));
     }
     return Status::Ok();
+}
+
+Status CheckNotSelfDealing(const Device& device, const XOnlyPubKey& payer) {
+    if (payer != device.owner) return Status::Ok();
+    return MakeError("self-dealing",
+                     "the account paying for the service owns the device: an owner cannot pay "
+                     "its own device");
+}
+
+Status SpendCredits(StateOverlay& state, const XOnlyPubKey& account, uint64_t credits) {
+    auto acct = GetAccount(state, account);
+    if (!acct) return acct.error();
+    if (acct->credits < credits) {
+        return MakeError("insufficient-credits",
+                         "account " + HexStr(account) + " has " + std::to_string(acct->credits) +
+                             " data credits, the service needs " + std::to_string(credits) +
+                             " (buy_credits buys more)");
+    }
+    acct->credits -= credits;
+    return PutAccount(state, account, *acct);
 }
 
 }  // namespace maillon

@@ -1,7 +1,8 @@
-// Rules every attestation type shares (heartbeat, bandwidth_receipt,
-// storage_proof): the attesting device must be able to earn, and a block hash
-// it names must be one the chain has just made, so the attestation cannot
-// have been signed in advance.
+// Rules the device service types share (heartbeat, bandwidth_receipt,
+// storage_deal, storage_proof): the device must be able to earn; a block hash
+// an attestation names must be one the chain has just made, so it cannot have
+// been signed in advance; a service is paid in credits, and not by the
+// device's own owner.
 #pragma once
 
 #include <cstdint>
@@ -22,5 +23,13 @@ Result<Device> ActiveDevice(const StateReader& state, const XOnlyPubKey& device,
 // a height at or above ctx's or a hash that is not the chain's.
 Status CheckRefBlock(const BlockContext& ctx, uint64_t ref_height, const Hash256& ref_hash,
                      uint64_t max_age);
+
+// "self-dealing" when the account paying for a device's service is the
+// device's owner. (Paying through another key of one's own is not stopped
+// here: rewards for paid usage are capped by the credits burned for it.)
+Status CheckNotSelfDealing(const Device& device, const XOnlyPubKey& payer);
+
+// Takes `credits` data credits from the account ("insufficient-credits").
+Status SpendCredits(StateOverlay& state, const XOnlyPubKey& account, uint64_t credits);
 
 }  // namespace maillon
