@@ -1,10 +1,13 @@
 // The transaction type registry: one line per type, by ascending id.
 #include <array>
 
+#include "consensus/tx/bandwidth_receipt.h"
 #include "consensus/tx/buy_credits.h"
 #include "consensus/tx/heartbeat.h"
 #include "consensus/tx/register_device.h"
 #include "consensus/tx/retire_device.h"
+#include "consensus/tx/storage_deal.h"
+#include "consensus/tx/storage_proof.h"
 #include "consensus/tx/transfer.h"
 #include "consensus/tx_type.h"
 
@@ -12,8 +15,8 @@ namespace maillon {
 
 namespace {
 
-const std::array<const TxType*, 5>& Registry() {
-    static const std::array<const TxType*, 5> kTypes = {
+const std::array<const TxType*, 8>& Registry() {
+    static const std::array<const TxType*, 8> kTypes = {
         &TransferType(),     &RegisterDeviceType(), &BuyCreditsType(),
         &RetireDeviceType(), &HeartbeatType(),
     };

@@ -8,13 +8,13 @@ namespace maillon {
 
 namespace {
 
-constexpr std::array<std::string_view, 14> kTagNames = {
-    "MaillonTxSig",      "MaillonTxId",         "MaillonBlockHash", "MaillonMerkleLeaf",
-    "MaillonMerkleNode", "MaillonStateKey",     "MaillonStateLeaf", "MaillonStateNode",
-    "MaillonVote",       "MaillonValidatorSet", "MaillonCommit",    "MaillonDevKey",
-    "MaillonChunkLeaf",  "MaillonChunkNode",
+constexpr std::array<std::string_view, 15> kTagNames = {
+    "MaillonTxSig",      "MaillonTxId",         "MaillonBlockHash",        "MaillonMerkleLeaf",
+    "MaillonMerkleNode", "MaillonStateKey",     "MaillonStateLeaf",        "MaillonStateNode",
+    "MaillonVote",       "MaillonValidatorSet", "MaillonCommit",           "MaillonDevKey",
+    "MaillonChunkLeaf",  "MaillonChunkNode",    "MaillonStorageChallenge",
 };
-static_assert(kTagNames.size() == static_cast<size_t>(Tag::kChunkNode) + 1);
+static_assert(kTagNames.size() == static_cast<size_t>(Tag::kChallenge) + 1);
 
 }  // namespace
 

@@ -30,6 +30,7 @@ enum class Tag : uint8_t {
     kDevKey,        // "MaillonDevKey": the dev network's public test secret
     kChunkLeaf,     // "MaillonChunkLeaf": a storage chunk's index and bytes
     kChunkNode,     // "MaillonChunkNode": two children in a storage chunk tree
+    kChallenge,     // "MaillonStorageChallenge": a deal's id and an epoch's first block hash
 };
 
 // The tag's ASCII name, as hashed.

@@ -676,7 +676,7 @@ def _read_tx(r: Reader) -> Tx:
     tx_type = r.u8("tx.type")
     if tx_type not in TX_TYPES:
         r.fail("tx.type", f"unknown transaction type {tx_type} (known: 1 = transfer, "
-               "2 = register_device, 3 = buy_credits, 4 = retire_device, 5 = heartbeat)", r.pos - 1)
+               "2 = register_device, 3 = buy_credits, 4 = retire_device, 5 = heartbeat, 6 = bandwidth_receipt, 7 = storage_deal, 8 = storage_proof)", r.pos - 1)
     chain_id = r.u32("tx.chain_id")
     fee = r.u64("tx.fee")
     nonce = r.u64("tx.nonce")

@@ -131,7 +131,7 @@ BOOST_AUTO_TEST_CASE(protocol_tags_are_their_names) {
     // Every protocol tag's precomputed midstate is the tag of its documented
     // name, and no two tags share a name.
     std::set<std::string_view> names;
-    for (uint8_t i = 0; i <= static_cast<uint8_t>(Tag::kChunkNode); ++i) {
+    for (uint8_t i = 0; i <= static_cast<uint8_t>(Tag::kChallenge); ++i) {
         const Tag tag = static_cast<Tag>(i);
         const std::string_view name = TagName(tag);
         BOOST_CHECK(name.starts_with("Maillon"));
@@ -142,6 +142,7 @@ BOOST_AUTO_TEST_CASE(protocol_tags_are_their_names) {
     BOOST_CHECK_EQUAL(TagName(Tag::kVote), "MaillonVote");
     BOOST_CHECK_EQUAL(TagName(Tag::kChunkLeaf), "MaillonChunkLeaf");
     BOOST_CHECK_EQUAL(TagName(Tag::kChunkNode), "MaillonChunkNode");
+    BOOST_CHECK_EQUAL(TagName(Tag::kChallenge), "MaillonStorageChallenge");
 }
 
 BOOST_AUTO_TEST_CASE(tagged_hashing_from_many_threads) {
