@@ -15,11 +15,18 @@ namespace maillon {
 
 namespace {
 
-const std::array<const TxType*, 8>& Registry() {
-    static const std::array<const TxType*, 8> kTypes = {
-        &TransferType(),     &RegisterDeviceType(), &BuyCreditsType(),
-        &RetireDeviceType(), &HeartbeatType(),
-    };
+// std::to_array sizes the table by its lines: no slot can be left empty.
+const auto& Registry() {
+    static const auto kTypes = std::to_array<const TxType*>({
+        &TransferType(),
+        &RegisterDeviceType(),
+        &BuyCreditsType(),
+        &RetireDeviceType(),
+        &HeartbeatType(),
+        &BandwidthReceiptType(),
+        &StorageDealType(),
+        &StorageProofType(),
+    });
     return kTypes;
 }
 
