@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "chain/device_index.h"
 #include "chain/height_mark.h"
 #include "consensus/block_verify.h"
 #include "consensus/genesis.h"
@@ -251,6 +252,30 @@ Result<Chain::HistoryPage> Chain::AddressHistory(
     if (!st) return st.error();
     if (!failed) return failed.error();
     return page;
+}
+
+Result<std::vector<XOnlyPubKey>> Chain::ListDevices(size_t count,
+                                                    std::optional<XOnlyPubKey> after) const {
+    std::vector<XOnlyPubKey> out;
+    Status failed = Status::Ok();
+    // Seeking to the key just after `after`: the key with a zero byte added.
+    const std::string from = after ? DeviceIndexKey(*after) + std::string(1, '\0') : std::string();
+    Status st = m_db->ForEach(
+        kDeviceIndexPrefix,
+        [&](std::string_view key, std::string_view) {
+            auto device = DeviceOfIndexKey(key);
+            if (!device) {
+                failed = m_db->Failure(MakeError(ErrorKind::kCorruption, "bad-index-record",
+                                                 "a device index key is not 33 bytes"));
+                return false;
+            }
+            out.push_back(*device);
+            return out.size() < count;
+        },
+        from);
+    if (!st) return st.error();
+    if (!failed) return failed.error();
+    return out;
 }
 
 Chain::TipState Chain::Snapshot() const {
@@ -513,6 +538,7 @@ Status Chain::CommitBlock(const StagedBlock& staged, const CommitCertificate& ce
     for (const auto& [hash, node] : staged.nodes)
         batch.Put(ChainDb::NodeKey(hash), AsString(node));
     AddBlockToBatch(staged.block, staged.hash, batch);
+    AddToDeviceIndex(staged.block, staged.changes, batch);
     batch.Put(ChainDb::kTipCommitKey, AsString(certificate.Encode()));
     st = m_db->Write(batch);
     if (!st) return st;

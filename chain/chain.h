@@ -132,6 +132,11 @@ public:
     Result<HistoryPage> AddressHistory(const XOnlyPubKey& address, size_t count,
                                        std::optional<std::pair<uint64_t, uint32_t>> before) const;
 
+    // Registered devices by key: up to `count`, strictly after `after` when
+    // given (chain/device_index.h). Costs what it returns.
+    Result<std::vector<XOnlyPubKey>> ListDevices(size_t count,
+                                                 std::optional<XOnlyPubKey> after) const;
+
     // The state at the tip (StateReader).
     Result<std::optional<StateValue>> Get(const Hash256& key) const override;
     // The account at the tip.

@@ -122,15 +122,16 @@ Result<std::optional<std::string>> ChainDb::Read(const std::string& key) const {
     return std::optional<std::string>(std::move(value));
 }
 
-Status ChainDb::ForEach(
-    const std::string& prefix,
-    const std::function<bool(std::string_view key, std::string_view value)>& fn) const {
+Status ChainDb::ForEach(const std::string& prefix,
+                        const std::function<bool(std::string_view key, std::string_view value)>& fn,
+                        const std::string& from) const {
     leveldb::ReadOptions ro;
     ro.verify_checksums = true;
     ro.fill_cache = false;
     NamingEnv::ForgetLastRead();
     std::unique_ptr<leveldb::Iterator> it(m_db->NewIterator(ro));
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    for (it->Seek(from.empty() ? prefix : from); it->Valid() && it->key().starts_with(prefix);
+         it->Next()) {
         if (!fn(std::string_view(it->key().data(), it->key().size()),
                 std::string_view(it->value().data(), it->value().size())))
             break;

@@ -9,6 +9,7 @@
 //   "t" + txid         -> height u64 | index u32 (little-endian)
 //   "n" + node hash    -> state tree node
 //   "a" + address ...  -> address index record (chain/address_index.h)
+//   "d" + device key   -> (empty) a registered device (chain/device_index.h)
 // Every change goes through one WriteBatch written with sync=true, so a crash
 // leaves either the whole batch or none of it. Reads verify checksums.
 // (-reindex writes unsynced, then flushes everything to synced tables
@@ -86,12 +87,13 @@ public:
     // writes them. Costs a rewrite of the whole database.
     Status FlushToTables();
     // Calls fn(key, value) for each record whose key starts with `prefix`,
-    // in key order, until fn returns false. ForEachBackward goes in reverse
+    // in key order from `from` (empty: the prefix's first record), until fn
+    // returns false. ForEachBackward goes in reverse
     // key order from just before `before` (empty: from the last record of
     // the prefix).
-    Status ForEach(
-        const std::string& prefix,
-        const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+    Status ForEach(const std::string& prefix,
+                   const std::function<bool(std::string_view key, std::string_view value)>& fn,
+                   const std::string& from = {}) const;
     Status ForEachBackward(
         const std::string& prefix, const std::string& before,
         const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
