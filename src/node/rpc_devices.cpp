@@ -1,4 +1,5 @@
 // Device methods: registered devices, their attestations and contributions.
+#include "consensus/chunk_tree.h"
 #include "consensus/contribution_records.h"
 #include "consensus/records.h"
 #include "consensus/tx_type.h"
@@ -13,51 +14,165 @@ using rapidjson::Document;
 using T = RpcResult::Type;
 using namespace rpc_result;
 
+std::vector<RpcResult> DeviceShape() {
+    return {Member("device", T::kString),
+            Member("owner", T::kString, "address"),
+            Member("kinds", T::kUInt64, "bit mask: 1 uptime, 2 bandwidth, 4 storage"),
+            Member("bond", T::kUInt64, "base units locked from the owner"),
+            Member("registered_height", T::kUInt64),
+            Nullable(Member("retired_height", T::kUInt64,
+                            "the block that retired it (it earns nothing since); null: active")),
+            Nullable(Member("bond_unlocks_at", T::kUInt64,
+                            "retired: the height from which retire_device returns the bond"))};
+}
+
+// The device's members (DeviceShape) from `state`; nullopt when the device
+// is not registered there.
+Result<std::optional<rapidjson::Value>> DeviceJson(const RpcContext& rpc, const StateReader& state,
+                                                   const XOnlyPubKey& key, JsonAllocator& a) {
+    auto device = GetDevice(state, key);
+    if (!device) return device.error();
+    if (!device->has_value()) return std::optional<rapidjson::Value>();
+    auto retired = GetRetiredHeight(state, key);
+    if (!retired) return retired.error();
+    const Device& d = **device;
+    rapidjson::Value r(rapidjson::kObjectType);
+    r.AddMember("device", JsonString(rpc.Addr(key), a), a);
+    r.AddMember("owner", JsonString(rpc.Addr(d.owner), a), a);
+    r.AddMember("kinds", d.kinds, a);
+    r.AddMember("bond", d.bond, a);
+    r.AddMember("registered_height", d.registered_height, a);
+    if (retired->has_value()) {
+        r.AddMember("retired_height", **retired, a);
+        r.AddMember("bond_unlocks_at", **retired + rpc.params.device_unbond_blocks, a);
+    } else {
+        r.AddMember("retired_height", rapidjson::Value(rapidjson::kNullType), a);
+        r.AddMember("bond_unlocks_at", rapidjson::Value(rapidjson::kNullType), a);
+    }
+    return std::optional<rapidjson::Value>(std::move(r));
+}
+
 RpcMethod GetDeviceMethod(const Rpc& rpc) {
+    std::vector<RpcResult> members = DeviceShape();
+    members.push_back(Member("height", T::kUInt64, "the tip these values are read at"));
     return {
         "getdevice",
         "devices",
         "Returns a registered device at the tip.",
         {{"device", RpcType::kString, true, "the device's key, as an address"}},
-        Object(
-            {Member("device", T::kString), Member("owner", T::kString, "address"),
-             Member("kinds", T::kUInt64, "bit mask: 1 uptime, 2 bandwidth, 4 storage"),
-             Member("bond", T::kUInt64, "base units locked from the owner"),
-             Member("registered_height", T::kUInt64),
-             Nullable(Member("retired_height", T::kUInt64,
-                             "the block that retired it (it earns nothing since); null: active")),
-             Nullable(Member("bond_unlocks_at", T::kUInt64,
-                             "retired: the height from which retire_device returns the bond")),
-             Member("height", T::kUInt64, "the tip these values are read at")}),
+        Object(std::move(members)),
         [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
             auto& a = r.GetAllocator();
             auto key = rpc->Address(req.GetString(0));
             if (!key) return rpc->Fail(key.error());
             const TipView tip = rpc->node.chain->CurrentTip();
-            auto device = GetDevice(tip.State(), *key);
+            auto device = DeviceJson(*rpc, tip.State(), *key, a);
             if (!device) return rpc->Fail(device.error());
             if (!device->has_value()) {
                 return RpcError{kRpcNotFound, "no device " + rpc->Addr(*key) + " is registered"};
             }
-            const Device& d = **device;
+            r.CopyFrom(**device, a);
+            r.AddMember("height", tip.Height(), a);
+            return std::nullopt;
+        }};
+}
+
+constexpr uint64_t kMaxDevicePage = 1000;
+
+RpcMethod ListDevicesMethod(const Rpc& rpc) {
+    return {
+        "listdevices",
+        "devices",
+        "Lists registered devices by key, a page at a time: pass the reply's `next` as `after` "
+        "for the following page.",
+        {{"count", RpcType::kUInt64, false, "devices per page, 1..1000", "100"},
+         {"after", RpcType::kString, false, "start after this device (an address)"}},
+        Object({Member("devices", Array(Object(DeviceShape()))),
+                Nullable(Member("next", T::kString, "`after` for the next page; null: no more")),
+                Member("height", T::kUInt64, "the tip these values are read at")}),
+        [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+            auto& a = r.GetAllocator();
+            const uint64_t count = req.GetUInt64(0, 100);
+            if (count == 0 || count > kMaxDevicePage) {
+                return RpcError{kRpcInvalidParameter,
+                                "count must be 1..1000, got " + std::to_string(count)};
+            }
+            std::optional<XOnlyPubKey> after;
+            if (req.Has(1)) {
+                auto key = rpc->AddressSkippingCurveCheck(req.GetString(1));
+                if (!key) return rpc->Fail(key.error());
+                after = *key;
+            }
+            auto keys = rpc->node.chain->ListDevices(count, after);
+            if (!keys) return rpc->Fail(keys.error());
+            const TipView tip = rpc->node.chain->CurrentTip();
             r.SetObject();
-            r.AddMember("device", JsonString(rpc->Addr(*key), a), a);
-            r.AddMember("owner", JsonString(rpc->Addr(d.owner), a), a);
-            r.AddMember("kinds", d.kinds, a);
-            r.AddMember("bond", d.bond, a);
-            r.AddMember("registered_height", d.registered_height, a);
-            auto retired = GetRetiredHeight(tip.State(), *key);
-            if (!retired) return rpc->Fail(retired.error());
-            if (retired->has_value()) {
-                r.AddMember("retired_height", **retired, a);
-                r.AddMember("bond_unlocks_at", **retired + rpc->params.device_unbond_blocks, a);
+            rapidjson::Value list(rapidjson::kArrayType);
+            for (const XOnlyPubKey& key : *keys) {
+                auto device = DeviceJson(*rpc, tip.State(), key, a);
+                if (!device) return rpc->Fail(device.error());
+                // Indexed by a commit the tip read here does not see yet.
+                if (device->has_value()) list.PushBack(**device, a);
+            }
+            r.AddMember("devices", list, a);
+            if (keys->size() == count) {
+                r.AddMember("next", JsonString(rpc->Addr(keys->back()), a), a);
             } else {
-                r.AddMember("retired_height", rapidjson::Value(rapidjson::kNullType), a);
-                r.AddMember("bond_unlocks_at", rapidjson::Value(rapidjson::kNullType), a);
+                r.AddMember("next", rapidjson::Value(rapidjson::kNullType), a);
             }
             r.AddMember("height", tip.Height(), a);
             return std::nullopt;
         }};
+}
+
+RpcMethod GetDealMethod(const Rpc& rpc) {
+    return {"getdeal",
+            "devices",
+            "Returns a storage deal at the tip, by its id (its storage_deal's txid).",
+            {{"deal", RpcType::kString, true, "the deal id, 64 hex digits"}},
+            Object({Member("deal", T::kHex), Member("client", T::kString, "address"),
+                    Member("device", T::kString, "address"),
+                    Member("data_root", T::kHex, "chunk tree root of the stored bytes"),
+                    Member("size", T::kUInt64, "bytes"), Member("chunk_size", T::kUInt64),
+                    Member("chunks", T::kUInt64),
+                    Member("start_epoch", T::kUInt64, "the first epoch a proof is due"),
+                    Member("end_epoch", T::kUInt64, "the last epoch a proof is due"),
+                    Member("price", T::kUInt64, "credits per byte and epoch"),
+                    Member("proven_epochs", T::kUInt64, "epochs with an accepted proof"),
+                    Nullable(Member("last_proven_epoch", T::kUInt64)),
+                    Member("escrow", T::kUInt64, "credits not burned yet"),
+                    Member("height", T::kUInt64, "the tip these values are read at")}),
+            [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+                auto& a = r.GetAllocator();
+                auto id = ParseHash(req.GetString(0), "deal");
+                if (!id) return rpc->Fail(id.error());
+                const TipView tip = rpc->node.chain->CurrentTip();
+                auto deal = GetDeal(tip.State(), *id);
+                if (!deal) return rpc->Fail(deal.error());
+                if (!deal->has_value())
+                    return RpcError{kRpcNotFound, "no storage deal " + HexStr(*id)};
+                const Deal& d = **deal;
+                r.SetObject();
+                r.AddMember("deal", JsonHex(*id, a), a);
+                r.AddMember("client", JsonString(rpc->Addr(d.client), a), a);
+                r.AddMember("device", JsonString(rpc->Addr(d.device), a), a);
+                r.AddMember("data_root", JsonHex(d.data_root, a), a);
+                r.AddMember("size", d.size, a);
+                r.AddMember("chunk_size", d.chunk_size, a);
+                r.AddMember("chunks", ChunkCount(d.size, d.chunk_size), a);
+                r.AddMember("start_epoch", d.start_epoch, a);
+                r.AddMember("end_epoch", d.start_epoch + d.duration_epochs - 1, a);
+                r.AddMember("price", d.price, a);
+                r.AddMember("proven_epochs", d.proven_epochs, a);
+                if (d.proven_epochs > 0) {
+                    r.AddMember("last_proven_epoch", d.last_proven, a);
+                } else {
+                    r.AddMember("last_proven_epoch", rapidjson::Value(rapidjson::kNullType), a);
+                }
+                r.AddMember("escrow", d.escrow, a);
+                r.AddMember("height", tip.Height(), a);
+                return std::nullopt;
+            }};
 }
 
 constexpr size_t kMaxAttestationBatch = 10'000;
@@ -229,8 +344,9 @@ RpcMethod GetDeviceRejectionsMethod(const Rpc& rpc) {
 }  // namespace
 
 MethodList DeviceRpcMethods(const Rpc& rpc) {
-    return {GetDeviceMethod(rpc), SubmitAttestationMethod(rpc), GetDeviceContributionsMethod(rpc),
-            GetDeviceRejectionsMethod(rpc)};
+    return {GetDeviceMethod(rpc),           ListDevicesMethod(rpc),
+            SubmitAttestationMethod(rpc),   GetDeviceContributionsMethod(rpc),
+            GetDeviceRejectionsMethod(rpc), GetDealMethod(rpc)};
 }
 
 }  // namespace maillon
