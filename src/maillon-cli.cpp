@@ -14,17 +14,23 @@
 #include <vector>
 
 #include "client/cli_params.h"
+#include "client/file_prep.h"
 #include "client/passphrase.h"
 #include "client/proof_check.h"
 #include "client/rpc_client.h"
 #include "common/key_file.h"
 #include "common/options.h"
+#include "consensus/chunk_tree.h"
+#include "consensus/tx/bandwidth_receipt.h"
 #include "consensus/tx/buy_credits.h"
+#include "consensus/tx/heartbeat.h"
 #include "consensus/tx/register_device.h"
 #include "consensus/tx/retire_device.h"
+#include "consensus/tx/storage_deal.h"
 #include "consensus/tx/transfer.h"
 #include "consensus/tx_type.h"
 #include "primitives/address.h"
+#include "util/file.h"
 #include "util/strencodings.h"
 
 using namespace maillon;
@@ -106,6 +112,8 @@ constexpr RoleKey kRoleKeys[] = {
     {Role::kSender, "keyfile", "passphrasefile", "FILE"},
     {Role::kOwner, "keyfile", "passphrasefile", "OWNER"},
     {Role::kDevice, "devicekeyfile", "devicepassphrasefile", "DEVICE"},
+    {Role::kConsumer, "keyfile", "passphrasefile", "CONSUMER"},
+    {Role::kClient, "keyfile", "passphrasefile", "CLIENT"},
 };
 
 const RoleKey* FindRoleKey(Role role) {
@@ -187,6 +195,54 @@ Result<UnsignedTx> BuildRetireDevice(const ChainParams& params, const Words& arg
         });
 }
 
+std::span<const uint8_t> Bytes(const std::string& s) {
+    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+Result<Hash256> ParseHashArg(const char* what, const std::string& text) {
+    auto bytes = ParseHex(text);
+    if (!bytes || bytes->size() != 32) {
+        return MakeError("bad-hash",
+                         std::string(what) + " " + QuoteEcho(text) + " must be 64 hex digits");
+    }
+    Hash256 h;
+    std::copy(bytes->begin(), bytes->end(), h.begin());
+    return h;
+}
+
+Result<uint64_t> ParseUIntArg(const char* what, const std::string& text) {
+    auto n = ParseUInt64(text);
+    if (!n)
+        return MakeError("bad-number", std::string(what) + " " + QuoteEcho(text) +
+                                           " is not a non-negative integer");
+    return *n;
+}
+
+Result<UnsignedTx> BuildStorageDeal(const ChainParams& params, const Words& args, const Signers& s,
+                                    Amount fee) {
+    StorageDealPayload terms;
+    auto root = ParseHashArg("data root", args[0]);
+    if (!root) return root.error();
+    terms.data_root = *root;
+    const char* names[] = {"size", "chunk size", "duration", "price"};
+    uint64_t values[4];
+    for (size_t i = 0; i < 4; ++i) {
+        auto v = ParseUIntArg(names[i], args[i + 1]);
+        if (!v) return v.error();
+        values[i] = *v;
+    }
+    if (values[1] > UINT32_MAX || values[2] > UINT32_MAX)
+        return MakeError("bad-number", "chunk size and duration must fit 32 bits");
+    terms.size = values[0];
+    terms.chunk_size = static_cast<uint32_t>(values[1]);
+    terms.duration_epochs = static_cast<uint32_t>(values[2]);
+    terms.price = values[3];
+    return UnsignedTx([chain_id = params.chain_id, client = s.Payer(), device = s.pubkeys[1], terms,
+                       fee](uint64_t nonce) {
+        return UnsignedStorageDeal(chain_id, client, device, terms, fee, nonce);
+    });
+}
+
 const std::vector<TxCommand>& TxCommands() {
     static const std::vector<TxCommand> kCommands = {
         {"transfer", "<to> <amount-MLN>", 2, TransferType(),
@@ -204,6 +260,12 @@ const std::vector<TxCommand>& TxCommands() {
          "from then on; sent again once the network's unbonding delay has passed, it returns\n"
          "the bond",
          BuildRetireDevice},
+        {"storagedeal", "<data-root> <size> <chunk-size> <epochs> <price>", 5, StorageDealType(),
+         "have the device store a prepared file (preparefile prints its root, size and chunk\n"
+         "size) for <epochs> epochs from the next, at <price> credits per byte and epoch,\n"
+         "paid from the client's credits (-keyfile) as the device proves it each epoch; the\n"
+         "device co-signs (-devicekeyfile)",
+         BuildStorageDeal},
     };
     return kCommands;
 }
@@ -493,6 +555,156 @@ struct Cli {
         return 0;
     }
 
+    // One key file's key, after its passphrase.
+    Result<PrivKey> UnlockKey(const char* file_option, const char* passphrase_option) const {
+        auto path = FileOption(file_option);
+        if (!path) return path.error();
+        auto pass = ReadPassphrase(args, "Passphrase for " + *path + ": ", passphrase_option);
+        if (!pass) return pass.error();
+        return ReadKeyFile(*path, *pass);
+    }
+
+    int PrintOrSubmit(const Transaction& tx, bool submit) const {
+        if (!submit) {
+            std::cout << HexStr(tx.Serialize()) << "\n";
+            return 0;
+        }
+        rapidjson::Document reply;
+        if (int rc = CallRpc1("submitattestation", HexStr(tx.Serialize()), reply)) return rc;
+        PrintJson(reply);
+        const bool accepted = reply.IsArray() && reply.Size() == 1 && reply[0].IsObject() &&
+                              reply[0].HasMember("accepted") && reply[0]["accepted"].IsBool() &&
+                              reply[0]["accepted"].GetBool();
+        return accepted ? 0 : 1;
+    }
+
+    // signheartbeat <ref-height> <ref-hash> | heartbeat (the tip, submitted)
+    int Heartbeat(const Words& rest, bool submit) const {
+        uint64_t height = 0;
+        Hash256 hash{};
+        if (submit) {
+            if (!rest.empty()) return Fail("usage: heartbeat");
+            rapidjson::Document info;
+            if (int rc =
+                    CallRpc("getblockchaininfo", rapidjson::Value(rapidjson::kArrayType), info))
+                return rc;
+            if (!info.IsObject() || !info.HasMember("blocks") || !info["blocks"].IsUint64() ||
+                !info.HasMember("bestblockhash") || !info["bestblockhash"].IsString()) {
+                return Fail("the node's getblockchaininfo reply has no blocks and bestblockhash");
+            }
+            auto h = ParseHashArg("bestblockhash", info["bestblockhash"].GetString());
+            if (!h) return Fail(h.error().message);
+            height = info["blocks"].GetUint64();
+            hash = *h;
+        } else {
+            if (rest.size() != 2) return Fail("usage: signheartbeat <ref-height> <ref-hash>");
+            auto h = ParseUIntArg("ref height", rest[0]);
+            auto r = ParseHashArg("ref hash", rest[1]);
+            if (!h) return Fail(h.error().message);
+            if (!r) return Fail(r.error().message);
+            height = *h;
+            hash = *r;
+        }
+        auto key = UnlockKey("devicekeyfile", "devicepassphrasefile");
+        if (!key) return Fail(key.error().message);
+        const Transaction tx =
+            UnsignedHeartbeat(params.chain_id, key->PubKey(), height, hash).Sign(0, *key);
+        return PrintOrSubmit(tx, submit);
+    }
+    int SignHeartbeat(const Words& rest) const { return Heartbeat(rest, false); }
+    int SendHeartbeat(const Words& rest) const { return Heartbeat(rest, true); }
+
+    // signbandwidthreceipt <device> <session> <bytes> <ref-height>: the
+    // consumer's signature, and the device's too when -devicekeyfile is given.
+    int SignBandwidthReceipt(const Words& rest) const {
+        if (rest.size() != 4) {
+            return Fail("usage: signbandwidthreceipt <device> <session> <bytes> <ref-height>");
+        }
+        auto device = DecodeAddress(params.hrp, rest[0]);
+        if (!device) return Fail(device.error().message);
+        auto session = ParseHashArg("session", rest[1]);
+        if (!session) return Fail(session.error().message);
+        auto bytes = ParseUIntArg("bytes", rest[2]);
+        if (!bytes) return Fail(bytes.error().message);
+        auto height = ParseUIntArg("ref height", rest[3]);
+        if (!height) return Fail(height.error().message);
+        auto consumer = UnlockKey("keyfile", "passphrasefile");
+        if (!consumer) return Fail(consumer.error().message);
+        Transaction tx = UnsignedBandwidthReceipt(params.chain_id, *device, consumer->PubKey(),
+                                                  *session, *bytes, *height)
+                             .Sign(1, *consumer);
+        if (args.IsSet("devicekeyfile")) {
+            auto dev = UnlockKey("devicekeyfile", "devicepassphrasefile");
+            if (!dev) return Fail(dev.error().message);
+            if (dev->PubKey() != *device) return Fail("-devicekeyfile holds another device's key");
+            tx = tx.Sign(0, *dev);
+        }
+        std::cout << HexStr(tx.Serialize()) << "\n";
+        return 0;
+    }
+
+    // The client's data key from -datakeyfile, created when `create` and absent.
+    Result<DataKey> LoadDataKey(bool create) const {
+        auto path = FileOption("datakeyfile");
+        if (!path) return path.error();
+        if (auto text = ReadWholeFile(*path, 1024)) {
+            std::string hex = *text;
+            while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r'))
+                hex.pop_back();
+            auto bytes = ParseHex(hex);
+            if (!bytes || bytes->size() != 32)
+                return MakeError("bad-data-key", *path + " does not hold 64 hex digits");
+            DataKey key;
+            std::copy(bytes->begin(), bytes->end(), key.begin());
+            return key;
+        }
+        if (!create) return MakeError("bad-data-key", "cannot read the data key file " + *path);
+        auto key = NewDataKey();
+        if (!key) return key.error();
+        Status st = WriteFileAtomically(*path, HexStr(*key) + "\n", FileReplace::kNever);
+        if (!st) return st.error();
+        return key;
+    }
+
+    // preparefile <input> <output>: encrypt, chunk, print the root.
+    int PrepareFileCommand(const Words& rest) const {
+        if (rest.size() != 2) return Fail("usage: preparefile <input> <output>");
+        auto plain = ReadWholeFile(rest[0], kMaxDealChunks * kMaxChunkSize - kFileOverhead);
+        if (!plain) return Fail(plain.error().message);
+        auto key = LoadDataKey(/*create=*/true);
+        if (!key) return Fail(key.error().message);
+        const int64_t chunk = args.GetInt("chunksize", 1024);
+        if (chunk <= 0 || chunk > kMaxChunkSize) return Fail("-chunksize must be 1..2048");
+        auto file = PrepareFile(Bytes(*plain), *key, static_cast<uint32_t>(chunk));
+        if (!file) return Fail(file.error().message);
+        const std::vector<uint8_t> stored = StoredBytes(*file);
+        Status st = WriteFileAtomically(
+            rest[1], std::string_view(reinterpret_cast<const char*>(stored.data()), stored.size()),
+            FileReplace::kNever);
+        if (!st) return Fail(st.error().message);
+        std::cout << "{\n  \"data_root\": \"" << HexStr(file->root)
+                  << "\",\n  \"size\": " << file->size
+                  << ",\n  \"chunk_size\": " << file->chunk_size
+                  << ",\n  \"chunks\": " << file->chunks.size() << "\n}\n";
+        return 0;
+    }
+
+    // openfile <stored> <output>: check and decrypt.
+    int OpenFileCommand(const Words& rest) const {
+        if (rest.size() != 2) return Fail("usage: openfile <stored> <output>");
+        auto stored = ReadWholeFile(rest[0], kMaxDealChunks * kMaxChunkSize);
+        if (!stored) return Fail(stored.error().message);
+        auto key = LoadDataKey(/*create=*/false);
+        if (!key) return Fail(key.error().message);
+        auto plain = OpenFile(Bytes(*stored), *key);
+        if (!plain) return Fail(plain.error().message);
+        Status st = WriteFileAtomically(
+            rest[1], std::string_view(reinterpret_cast<const char*>(plain->data()), plain->size()),
+            FileReplace::kNever);
+        if (!st) return Fail(st.error().message);
+        return 0;
+    }
+
     int WaitTxCommand(const Words& rest) const {
         if (rest.size() != 1) return Fail("usage: waittx <txid>");
         return WaitTx(rest[0]);
@@ -546,6 +758,28 @@ struct Cli {
               "height, time and age, and the proven account, its balance in base units (as\n"
               "RPC results) and in MLN. Without a height, a block older than -maxage fails"},
              &Cli::VerifyProof},
+            {{"heartbeat", "-devicekeyfile=DEVICE heartbeat",
+              "sign a heartbeat naming the node's tip and submit it (submitattestation)"},
+             &Cli::SendHeartbeat},
+            {{"signheartbeat", "-devicekeyfile=DEVICE signheartbeat <ref-height> <ref-hash>",
+              "sign a heartbeat naming block <ref-height> (hash <ref-hash>) offline; prints the\n"
+              "raw hex"},
+             &Cli::SignHeartbeat},
+            {{"signbandwidthreceipt",
+              "-keyfile=CONSUMER [-devicekeyfile=DEVICE] signbandwidthreceipt <device> <session> "
+              "<bytes> <ref-height>",
+              "the consumer signs a running total of <bytes> received from <device> in session\n"
+              "<session> (64 hex digits), at tip height <ref-height>; with -devicekeyfile the\n"
+              "device co-signs too. Prints the raw hex (submit it with submitattestation)"},
+             &Cli::SignBandwidthReceipt},
+            {{"preparefile", "-datakeyfile=FILE [-chunksize=N] preparefile <input> <output>",
+              "encrypt <input> with the data key (AES-256-GCM; created when absent), write the\n"
+              "stored bytes to <output> and print their chunk tree root, size and chunk size\n"
+              "(what storagedeal takes). The device only ever sees <output>"},
+             &Cli::PrepareFileCommand},
+            {{"openfile", "-datakeyfile=FILE openfile <stored> <output>",
+              "check and decrypt stored bytes (as preparefile wrote them) into <output>"},
+             &Cli::OpenFileCommand},
             {{"help", "help [command]",
               "list these commands and the node's RPC methods, or describe one of either"},
              &Cli::Help},

@@ -77,11 +77,14 @@ po::options_description CliOptions() {
         ("named", po::value<bool>()->implicit_value(true), "Pass parameters as name=value")
         ("keyfile", po::value<std::string>(), "Encrypted key file that signs (and pays) a transaction; for keygen, the file to create")
         ("passphrasefile", po::value<std::string>(), "Read the key passphrase from this file's first line")
-        ("devicekeyfile", po::value<std::string>(), "registerdevice: the device's encrypted key file")
+        ("devicekeyfile", po::value<std::string>(), "registerdevice, storagedeal, heartbeat, signbandwidthreceipt: the device's encrypted key file")
         ("devicepassphrasefile", po::value<std::string>(), "Read the device key's passphrase from this file's first line")
+        ("datakeyfile", po::value<std::string>(),
+         "preparefile, openfile: the file holding the client's 32-byte data key (hex); preparefile creates it (mode 0600) when absent")
+        ("chunksize", po::value<int64_t>(), "preparefile: bytes per chunk, 1..2048 (default 1024)")
         ("maxfee", po::value<std::string>(),
          "Largest fee, in MLN, that a transaction command pays (default 10 times the network's minimum fee)")
-        ("wait", po::value<bool>()->implicit_value(true), "transfer, registerdevice, buycredits, retiredevice: wait until the transaction is in a block")
+        ("wait", po::value<bool>()->implicit_value(true), "transaction commands: wait until the transaction is in a block")
         ("timeout", po::value<int64_t>(), "Seconds to wait with -wait / waittx (default 60)")
         ("maxage", po::value<int64_t>(),
          "verifyproof without a height: refuse a proof whose block is older than this many seconds (default 300)");

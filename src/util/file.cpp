@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
+#include <fstream>
 #include <system_error>
 
 namespace maillon {
@@ -82,6 +84,23 @@ Status WriteFileAtomically(const std::string& path, std::string_view data, FileR
         close(dfd);
     }
     return Status::Ok();
+}
+
+Result<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec)
+        return MakeError(ErrorKind::kIo, "file-io", "cannot read " + path + ": " + ec.message());
+    if (size > max_bytes) {
+        return MakeError("file-too-large", path + " is " + std::to_string(size) +
+                                               " bytes, the limit is " + std::to_string(max_bytes));
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::string data(static_cast<size_t>(size), '\0');
+    if (!in.read(data.data(), static_cast<std::streamsize>(size))) {
+        return MakeError(ErrorKind::kIo, "file-io", "cannot read " + path);
+    }
+    return data;
 }
 
 }  // namespace maillon

@@ -2,6 +2,7 @@
 // contents or the new ones, never a part.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -19,5 +20,9 @@ enum class FileReplace {
 // systems cannot). Errors: "file-exists", "file-io" (the message says which
 // step failed and why, without the path, which the caller names).
 Status WriteFileAtomically(const std::string& path, std::string_view data, FileReplace replace);
+
+// The whole file, refused before it is read when larger than max_bytes:
+// "file-io" (the message names the path and the reason), "file-too-large".
+Result<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes);
 
 }  // namespace maillon
