@@ -30,8 +30,28 @@ def run(t):
     credits = node.cli_ok(f"-keyfile={node.dev_key_path}", "signbuycredits", "1", str(nonce),
                           input=DEV_KEY_PASSPHRASE + "\n")
     registration = node.cli_ok(f"-keyfile={node.dev_key_path}", f"-devicekeyfile={device_key}",
-                               "signregisterdevice", "uptime", str(nonce + 1),
+                               "signregisterdevice", "uptime,storage", str(nonce + 1),
                                input=DEV_KEY_PASSPHRASE + "\nd\n")
+
+    carol_key = os.path.join(t.tmpdir, "carol.key")
+
+    def heartbeat():
+        info = node.rpc("getblockchaininfo")
+        return node.cli_ok(f"-devicekeyfile={device_key}", "signheartbeat", str(info["blocks"]),
+                           info["bestblockhash"], input="d\n")
+
+    def deal():
+        """carol (who got 1 MLN) buys credits and makes a deal with the device."""
+        node.cli_ok(f"-keyfile={carol_key}", "buycredits", "0.5", input="c\n")
+        node.rpc("generateblock")
+        txid = node.cli_ok(f"-keyfile={carol_key}", f"-devicekeyfile={device_key}",
+                           "storagedeal", "ab" * 32, "1000", "100", "2", "1", input="c\nd\n")
+        node.rpc("generateblock")
+        return txid
+
+    # Placeholders computed when their call comes: they need the chain as the
+    # calls before them left it.
+    lazy = {"HB": heartbeat, "HB_BATCH": lambda: [heartbeat(), "zz"], "DEAL": deal}
 
     # (method, params) in call order; several entries for methods whose
     # result has several shapes. `stop` comes last.
@@ -55,6 +75,12 @@ def run(t):
         ("getblock", [1, 0]), ("getblock", [1, 1]), ("getblock", [1, 2]), ("getblock", [0, 2]),
         ("getproof", [carol, 1]),
         ("getaddresshistory", [dev]), ("getaddresshistory", [dev, 1]),
+        ("submitattestation", ["HB"]), ("submitattestation", ["HB_BATCH"]),
+        ("generateblock", []),
+        ("getdevicecontributions", [device]), ("getdevicecontributions", [device, 0]),
+        ("getdevicerejections", [device]),
+        ("listdevices", []), ("listdevices", [1]),
+        ("getdeal", ["DEAL"]),
         ("stop", []),
     ]
     missing = listed_methods(node) - {m for m, _ in calls}
@@ -63,7 +89,7 @@ def run(t):
     txid = None
     statuses = []
     for method, params in calls:
-        params = [txid if p == "TXID" else p for p in params]
+        params = [txid if p == "TXID" else lazy[p]() if p in lazy else p for p in params]
         result = node.rpc(method, *params)  # -32603 on a shape mismatch
         if method == "sendrawtransaction" and txid is None:
             txid = result
