@@ -14,6 +14,10 @@
 #include "consensus/params.h"
 #include "consensus/records.h"
 #include "consensus/transaction.h"
+#include "consensus/tx/bandwidth_receipt.h"
+#include "consensus/tx/buy_credits.h"
+#include "consensus/tx/heartbeat.h"
+#include "consensus/tx/register_device.h"
 #include "consensus/tx_verify.h"
 #include "crypto/hash_tags.h"
 #include "test/util/setup.h"
@@ -172,6 +176,150 @@ void BM_ProduceBlock(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
 }
 BENCHMARK(BM_ProduceBlock)->Arg(1'000)->Arg(10'000)->MinTime(3)->Unit(benchmark::kMillisecond);
+
+// A chain with range(0) devices registered by the dev key (owner), offering
+// uptime and bandwidth, and a consumer with credits.
+struct DeviceChain : FundedChain {
+    std::vector<PrivKey> devices;
+    PrivKey consumer = TestKey(999);
+
+    explicit DeviceChain(size_t n) : FundedChain(1) {
+        std::vector<Transaction> regs;
+        for (size_t i = 0; i < n; ++i) {
+            devices.push_back(TestKey(100'000 + i));
+            regs.push_back(UnsignedRegisterDevice(Dev().chain_id, DevKey().PubKey(),
+                                                  devices.back().PubKey(),
+                                                  kDeviceUptime | kDeviceBandwidth,
+                                                  Dev().device_bond, Dev().min_tx_fee, i + 1)
+                               .Sign(0, DevKey())
+                               .Sign(1, devices.back()));
+        }
+        regs.push_back(
+            MakeTransfer(DevKey(), consumer.PubKey(), 100 * kCoin, Dev().min_tx_fee, n + 1));
+        Produce(regs);
+        Produce(
+            {UnsignedBuyCredits(Dev().chain_id, consumer.PubKey(), 50 * kCoin, Dev().min_tx_fee, 0)
+                 .Sign(0, consumer)});
+    }
+    void Produce(const std::vector<Transaction>& txs) {
+        now += 1000;
+        if (!test::ProduceDevBlock(*chain, txs, now)) std::abort();
+    }
+};
+
+// Validation of a full block of attestations, cold (every signature
+// verified; there is no signature cache yet): `make(i)` gives the i-th.
+template <class Make>
+void ValidateAttestationBlock(benchmark::State& state, DeviceChain& c, size_t per_block,
+                              Make make) {
+    std::vector<Transaction> txs;
+    for (size_t i = 0; i < per_block; ++i)
+        txs.push_back(make(i));
+    c.now += 1000;
+    auto proposed = test::DevBlock(*c.chain, txs, c.now);
+    if (!proposed || proposed->block.txs.size() != per_block) {
+        state.SkipWithError("the block does not hold every attestation");
+        return;
+    }
+    for (auto _ : state) {
+        auto validated = c.chain->ValidateBlock(proposed->block);
+        if (!validated) state.SkipWithError(validated.error().message.c_str());
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(per_block));
+    state.counters["block_bytes"] = static_cast<double>(proposed->block.EncodedSize());
+}
+
+// A full attestation lane of heartbeats (one signature each), one per
+// device: as many as its byte room holds.
+void BM_ValidateHeartbeatBlock(benchmark::State& state) {
+    const size_t n = Dev().max_block_attestation_bytes /
+                     UnsignedHeartbeat(Dev().chain_id, TestKey(1).PubKey(), 0, Hash256{}).Size();
+    DeviceChain c(n);
+    const BlockHeader tip = c.chain->Tip();
+    ValidateAttestationBlock(state, c, n, [&](size_t i) {
+        return UnsignedHeartbeat(Dev().chain_id, c.devices[i].PubKey(), tip.height, tip.Hash())
+            .Sign(0, c.devices[i]);
+    });
+}
+BENCHMARK(BM_ValidateHeartbeatBlock)->MinTime(3)->Unit(benchmark::kMillisecond);
+
+// A full attestation lane of bandwidth receipts (two signatures each).
+void BM_ValidateReceiptBlock(benchmark::State& state) {
+    const size_t n = Dev().max_block_attestation_bytes /
+                     UnsignedBandwidthReceipt(Dev().chain_id, TestKey(1).PubKey(),
+                                              TestKey(2).PubKey(), Hash256{}, 1, 0)
+                         .Size();
+    DeviceChain c(n);
+    const uint64_t height = c.chain->Tip().height;
+    ValidateAttestationBlock(state, c, n, [&](size_t i) {
+        Hash256 session{};
+        for (size_t b = 0; b < 8; ++b)
+            session[b] = static_cast<uint8_t>(i >> (8 * b));
+        return UnsignedBandwidthReceipt(Dev().chain_id, c.devices[i].PubKey(), c.consumer.PubKey(),
+                                        session, 4096, height)
+            .Sign(0, c.devices[i])
+            .Sign(1, c.consumer);
+    });
+}
+BENCHMARK(BM_ValidateReceiptBlock)->MinTime(3)->Unit(benchmark::kMillisecond);
+
+// Counts the nodes (and their bytes) a state tree writes.
+class CountingStore final : public NodeStore {
+public:
+    Result<std::optional<std::vector<uint8_t>>> Get(const Hash256& hash) const override {
+        return m_inner.Get(hash);
+    }
+    void Put(const Hash256& hash, std::vector<uint8_t> node) override {
+        puts += 1;
+        bytes += node.size();
+        m_inner.Put(hash, std::move(node));
+    }
+    uint64_t puts = 0;
+    uint64_t bytes = 0;
+
+private:
+    MemoryNodeStore m_inner;
+};
+
+// The state cost of one heartbeat: the tree nodes (and bytes) the records it
+// changes write, with range(0) devices registered. The registered devices
+// are filler records (only the attesting ones are real keys).
+void BM_HeartbeatStateCost(benchmark::State& state) {
+    const uint64_t n = static_cast<uint64_t>(state.range(0));
+    CountingStore store;
+    StateTree tree(store, kEmptyStateHash);
+    StateChanges init;
+    const Device filler{DevKey().PubKey(), kDeviceUptime, Dev().device_bond, 0};
+    for (uint64_t i = 0; i < n; ++i)
+        init[StateKeyN(i)] = filler.Encode();
+    const PrivKey device = TestKey(7);
+    init[DeviceKey(device.PubKey())] = filler.Encode();
+    if (!tree.Apply(init)) state.SkipWithError("init");
+    uint64_t height = Dev().heartbeat_interval_blocks;
+    uint64_t puts = 0, bytes = 0, count = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        const Hash256 ref = TaggedHash(Tag::kBlockHash, StateKeyN(height));
+        const RecentBlockHashes recent(height - 1, {ref});
+        const BlockContext ctx{Dev(), height, Dev().genesis_time_ms + height, XOnlyPubKey{},
+                               recent};
+        const Transaction hb = UnsignedHeartbeat(Dev().chain_id, device.PubKey(), height - 1, ref);
+        const StateTreeReader reader(store, tree.Root());
+        StateOverlay overlay(reader);
+        if (!ApplyTransaction(ctx, hb, overlay)) state.SkipWithError("heartbeat");
+        store.puts = store.bytes = 0;
+        state.ResumeTiming();
+        if (!tree.Apply(overlay.Changes())) state.SkipWithError("apply");
+        puts += store.puts;
+        bytes += store.bytes;
+        count += 1;
+        height += Dev().heartbeat_interval_blocks;
+    }
+    state.counters["nodes_per_heartbeat"] = static_cast<double>(puts) / static_cast<double>(count);
+    state.counters["bytes_per_heartbeat"] = static_cast<double>(bytes) / static_cast<double>(count);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_HeartbeatStateCost)->Arg(10'000)->Arg(1'000'000)->Iterations(2'000);
 
 }  // namespace
 
