@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "chain/chain.h"
+#include "chain/mempool.h"
 #include "chain/state_tree.h"
+#include "client/http_client.h"
 #include "consensus/params.h"
 #include "consensus/records.h"
 #include "consensus/transaction.h"
@@ -20,7 +22,10 @@
 #include "consensus/tx/register_device.h"
 #include "consensus/tx_verify.h"
 #include "crypto/hash_tags.h"
+#include "node/rpc_methods.h"
+#include "rpc/http_server.h"
 #include "test/util/setup.h"
+#include "util/strencodings.h"
 
 namespace {
 
@@ -262,6 +267,64 @@ void BM_ValidateReceiptBlock(benchmark::State& state) {
     });
 }
 BENCHMARK(BM_ValidateReceiptBlock)->MinTime(3)->Unit(benchmark::kMillisecond);
+
+// submitattestation end to end: HTTP on loopback, JSON parsing, decoding,
+// every rule and signature, the mempool's attestation lane. Each iteration
+// posts one batch of range(0) heartbeats from distinct devices (of a new
+// interval each time, so every one is accepted).
+void BM_SubmitAttestationBatch(benchmark::State& state) {
+    const size_t batch = static_cast<size_t>(state.range(0));
+    constexpr size_t kRounds = 4;
+    DeviceChain c(batch * kRounds);
+    Mempool mempool(Dev(), MempoolLimits{});
+    NodeContext ctx;
+    ctx.chain = c.chain.get();
+    ctx.mempool = &mempool;
+    RpcTable table;
+    RegisterNodeRpcMethods(table, ctx);
+    HttpServerOptions opts;
+    opts.bind_addresses = {"127.0.0.1"};
+    opts.port = 0;
+    opts.max_body_bytes = 64 << 20;
+    HttpServer http(
+        opts, [](std::string_view) { return true; },
+        [&table](std::string_view body) { return table.Handle(body); });
+    if (!http.Start()) {
+        state.SkipWithError("http");
+        return;
+    }
+    const BlockHeader tip = c.chain->Tip();
+    std::vector<std::string> bodies;
+    for (size_t r = 0; r < kRounds; ++r) {
+        std::string body = R"({"jsonrpc":"2.0","id":1,"method":"submitattestation","params":[[)";
+        for (size_t i = 0; i < batch; ++i) {
+            const PrivKey& d = c.devices[r * batch + i];
+            body += (i ? ",\"" : "\"") +
+                    HexStr(UnsignedHeartbeat(Dev().chain_id, d.PubKey(), tip.height, tip.Hash())
+                               .Sign(0, d)
+                               .Serialize()) +
+                    "\"";
+        }
+        bodies.push_back(body + "]]}");
+    }
+    size_t round = 0;
+    for (auto _ : state) {
+        if (round == kRounds) {
+            state.SkipWithError("out of pre-signed batches");
+            break;
+        }
+        auto reply = HttpPost("127.0.0.1", http.Port(), "/", bodies[round++], "", 60);
+        if (!reply || reply->body.find("\"accepted\":false") != std::string::npos)
+            state.SkipWithError("a batch was not accepted");
+    }
+    http.Stop();
+    state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(batch));
+}
+BENCHMARK(BM_SubmitAttestationBatch)
+    ->Arg(1'000)
+    ->Iterations(4)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // Counts the nodes (and their bytes) a state tree writes.
 class CountingStore final : public NodeStore {
