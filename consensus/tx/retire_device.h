@@ -5,7 +5,8 @@
 // Rules: the device is registered and the payer is its owner.
 // Effect, in two steps with the same transaction type:
 //  - on an active device: a retirement record {retired_height} (tag 6); the
-//    device earns nothing from this block on;
+//    device earns nothing from this transaction on (an attestation after it
+//    in the same block is refused);
 //  - on a retired device, at least params.device_unbond_blocks after its
 //    retirement: the bond returns to the owner's balance, the supply's
 //    locked amount -= bond, and both records are deleted (the key may be
