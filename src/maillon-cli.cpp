@@ -606,8 +606,7 @@ struct Cli {
 
 int main(int argc, char* argv[]) {
     Args args = CliArgs();
-    Status st = args.ParseCommandLine(argc, argv);
-    if (st) st = args.ReadConfigFile();
+    Status st = args.Parse(argc, argv);
     if (!st) return Fail(st.error().message);
     if (args.IsSet("help")) {
         std::cout << Cli::Usage() << args.Help();

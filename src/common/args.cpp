@@ -352,6 +352,12 @@ Status Args::ReadConfigFile() {
     return Status::Ok();
 }
 
+Status Args::Parse(int argc, const char* const argv[]) {
+    Status st = ParseCommandLine(argc, argv);
+    if (st) st = ReadConfigFile();
+    return st;
+}
+
 bool Args::IsSet(const std::string& name) const {
     return m_vm.count(name) > 0;
 }

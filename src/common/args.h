@@ -64,6 +64,8 @@ public:
     Status ParseCommandLine(int argc, const char* const argv[]);
     // Reads -conf (default <datadir>/<conf_file>; a missing default file is fine).
     Status ReadConfigFile();
+    // What a program does first: ParseCommandLine, then ReadConfigFile.
+    Status Parse(int argc, const char* const argv[]);
 
     bool IsSet(const std::string& name) const;
     std::string GetString(const std::string& name, const std::string& def = "") const;
