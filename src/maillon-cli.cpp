@@ -72,29 +72,6 @@ bool IsTxid(const rapidjson::Value& v) {
     return ParseHex(std::string_view(v.GetString(), v.GetStringLength())).has_value();
 }
 
-// "uptime,bandwidth,storage" (any non-empty subset) or the bit mask 1..7.
-Result<uint8_t> ParseKinds(const std::string& text) {
-    if (auto n = ParseUInt64(text); n && *n >= 1 && *n <= kDeviceKindsMask) {
-        return static_cast<uint8_t>(*n);
-    }
-    uint8_t kinds = 0;
-    size_t start = 0;
-    for (;;) {
-        const size_t comma = text.find(',', start);
-        const std::string_view name = std::string_view(text).substr(start, comma - start);
-        auto it = std::find_if(kDeviceKindNames.begin(), kDeviceKindNames.end(),
-                               [&](const DeviceKindName& k) { return k.name == name; });
-        if (it == kDeviceKindNames.end()) {
-            return MakeError("bad-kinds", "kinds " + QuoteEcho(text) +
-                                              ": use uptime, bandwidth and storage, "
-                                              "comma-separated, or a bit mask 1..7");
-        }
-        kinds |= it->bit;
-        if (comma == std::string::npos) return kinds;
-        start = comma + 1;
-    }
-}
-
 // The key file options that sign in each role.
 struct RoleKey {
     Role role;
@@ -159,7 +136,7 @@ Result<UnsignedTx> BuildTransfer(const ChainParams& params, const Words& args, c
 
 Result<UnsignedTx> BuildRegisterDevice(const ChainParams& params, const Words& args,
                                        const Signers& s, Amount fee) {
-    auto kinds = ParseKinds(args[0]);
+    auto kinds = ParseDeviceKinds(args[0]);
     if (!kinds) return kinds.error();
     return UnsignedTx([chain_id = params.chain_id, owner = s.Payer(), device = s.pubkeys[1],
                        kinds = *kinds, bond = params.device_bond, fee](uint64_t nonce) {
