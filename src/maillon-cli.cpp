@@ -282,10 +282,7 @@ struct Cli {
     // Asks for each signer's passphrase, in role order, and signs.
     Result<Transaction> Sign(Transaction tx, const Signers& s) const {
         for (size_t i = 0; i < s.paths.size(); ++i) {
-            auto pass = ReadPassphrase(args, "Passphrase for " + s.paths[i] + ": ",
-                                       s.roles[i]->passphrase_option);
-            if (!pass) return pass.error();
-            auto key = ReadKeyFile(s.paths[i], *pass);
+            auto key = UnlockKeyFile(args, s.paths[i], s.roles[i]->passphrase_option);
             if (!key) return key.error();
             // The transaction names the public key read before: the file
             // must not have been replaced since.
