@@ -18,6 +18,25 @@ Args MakeArgs(const std::string& caption, const po::options_description& own,
     return Args(std::move(desc), other);
 }
 
+// How a client reaches the node's RPC server (RpcClient::FromArgs reads
+// them), for every program that is one.
+void AddRpcClientOptions(po::options_description& desc, const std::string& cookie_default) {
+    const std::string cookie_help =
+        "The node's RPC cookie file, read when -rpcpassword is not given (default: " +
+        cookie_default + ")";
+    // clang-format off
+    desc.add_options()
+        ("rpcconnect", po::value<std::string>(),
+         "Node RPC address: HOST, HOST:PORT, IPV6 or [IPV6]:PORT (default 127.0.0.1); an "
+         "explicit -rpcport wins over the port given here")
+        ("rpcuser", po::value<std::string>(),
+         "RPC user (default: use the cookie file); maillond ignores rpcuser=, give it a "
+         "matching rpcauth= line")
+        ("rpcpassword", po::value<std::string>(), "RPC password")
+        ("rpccookiefile", po::value<std::string>(), cookie_help.c_str());
+    // clang-format on
+}
+
 }  // namespace
 
 po::options_description NodeOptions() {
@@ -64,15 +83,9 @@ po::options_description NodeOptions() {
 
 po::options_description CliOptions() {
     po::options_description desc("maillon-cli options");
+    AddRpcClientOptions(desc, ".cookie in the network's data directory, as the node writes it");
     // clang-format off
     desc.add_options()
-        ("rpcconnect", po::value<std::string>(),
-         "Node RPC address: HOST, HOST:PORT, IPV6 or [IPV6]:PORT (default 127.0.0.1); an "
-         "explicit -rpcport wins over the port given here")
-        ("rpcuser", po::value<std::string>(),
-         "RPC user (default: use the cookie file); maillond ignores rpcuser=, give it a "
-         "matching rpcauth= line")
-        ("rpcpassword", po::value<std::string>(), "RPC password")
         ("rpcclienttimeout", po::value<int64_t>(), "Seconds to wait for an RPC reply (default 900)")
         ("named", po::value<bool>()->implicit_value(true), "Pass parameters as name=value")
         ("keyfile", po::value<std::string>(), "Encrypted key file that signs (and pays) a transaction; for keygen, the file to create")
