@@ -78,29 +78,6 @@ bool IsTxid(const rapidjson::Value& v) {
     return ParseHex(std::string_view(v.GetString(), v.GetStringLength())).has_value();
 }
 
-// "uptime,bandwidth,storage" (any non-empty subset) or the bit mask 1..7.
-Result<uint8_t> ParseKinds(const std::string& text) {
-    if (auto n = ParseUInt64(text); n && *n >= 1 && *n <= kDeviceKindsMask) {
-        return static_cast<uint8_t>(*n);
-    }
-    uint8_t kinds = 0;
-    size_t start = 0;
-    for (;;) {
-        const size_t comma = text.find(',', start);
-        const std::string_view name = std::string_view(text).substr(start, comma - start);
-        auto it = std::find_if(kDeviceKindNames.begin(), kDeviceKindNames.end(),
-                               [&](const DeviceKindName& k) { return k.name == name; });
-        if (it == kDeviceKindNames.end()) {
-            return MakeError("bad-kinds", "kinds " + QuoteEcho(text) +
-                                              ": use uptime, bandwidth and storage, "
-                                              "comma-separated, or a bit mask 1..7");
-        }
-        kinds |= it->bit;
-        if (comma == std::string::npos) return kinds;
-        start = comma + 1;
-    }
-}
-
 // The key file options that sign in each role.
 struct RoleKey {
     Role role;
@@ -167,7 +144,7 @@ Result<UnsignedTx> BuildTransfer(const ChainParams& params, const Words& args, c
 
 Result<UnsignedTx> BuildRegisterDevice(const ChainParams& params, const Words& args,
                                        const Signers& s, Amount fee) {
-    auto kinds = ParseKinds(args[0]);
+    auto kinds = ParseDeviceKinds(args[0]);
     if (!kinds) return kinds.error();
     return UnsignedTx([chain_id = params.chain_id, owner = s.Payer(), device = s.pubkeys[1],
                        kinds = *kinds, bond = params.device_bond, fee](uint64_t nonce) {
@@ -367,10 +344,7 @@ struct Cli {
     // Asks for each signer's passphrase, in role order, and signs.
     Result<Transaction> Sign(Transaction tx, const Signers& s) const {
         for (size_t i = 0; i < s.paths.size(); ++i) {
-            auto pass = ReadPassphrase(args, "Passphrase for " + s.paths[i] + ": ",
-                                       s.roles[i]->passphrase_option);
-            if (!pass) return pass.error();
-            auto key = ReadKeyFile(s.paths[i], *pass);
+            auto key = UnlockKeyFile(args, s.paths[i], s.roles[i]->passphrase_option);
             if (!key) return key.error();
             // The transaction names the public key read before: the file
             // must not have been replaced since.
@@ -555,13 +529,11 @@ struct Cli {
         return 0;
     }
 
-    // One key file's key, after its passphrase.
+    // The key of the file named by `file_option`, after its passphrase.
     Result<PrivKey> UnlockKey(const char* file_option, const char* passphrase_option) const {
         auto path = FileOption(file_option);
         if (!path) return path.error();
-        auto pass = ReadPassphrase(args, "Passphrase for " + *path + ": ", passphrase_option);
-        if (!pass) return pass.error();
-        return ReadKeyFile(*path, *pass);
+        return UnlockKeyFile(args, *path, passphrase_option);
     }
 
     int PrintOrSubmit(const Transaction& tx, bool submit) const {
@@ -647,7 +619,7 @@ struct Cli {
     Result<DataKey> LoadDataKey(bool create) const {
         auto path = FileOption("datakeyfile");
         if (!path) return path.error();
-        if (auto text = ReadWholeFile(*path, 1024)) {
+        if (auto text = ReadFileBounded(*path, 1024)) {
             std::string hex = *text;
             while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r'))
                 hex.pop_back();
@@ -669,8 +641,8 @@ struct Cli {
     // preparefile <input> <output>: encrypt, chunk, print the root.
     int PrepareFileCommand(const Words& rest) const {
         if (rest.size() != 2) return Fail("usage: preparefile <input> <output>");
-        auto plain = ReadWholeFile(rest[0], kMaxDealChunks * kMaxChunkSize - kFileOverhead);
-        if (!plain) return Fail(plain.error().message);
+        auto plain = ReadFileBounded(rest[0], kMaxDealChunks * kMaxChunkSize - kFileOverhead);
+        if (!plain) return Fail(rest[0] + ": " + plain.error().message);
         auto key = LoadDataKey(/*create=*/true);
         if (!key) return Fail(key.error().message);
         const int64_t chunk = args.GetInt("chunksize", 1024);
@@ -692,8 +664,8 @@ struct Cli {
     // openfile <stored> <output>: check and decrypt.
     int OpenFileCommand(const Words& rest) const {
         if (rest.size() != 2) return Fail("usage: openfile <stored> <output>");
-        auto stored = ReadWholeFile(rest[0], kMaxDealChunks * kMaxChunkSize);
-        if (!stored) return Fail(stored.error().message);
+        auto stored = ReadFileBounded(rest[0], kMaxDealChunks * kMaxChunkSize);
+        if (!stored) return Fail(rest[0] + ": " + stored.error().message);
         auto key = LoadDataKey(/*create=*/false);
         if (!key) return Fail(key.error().message);
         auto plain = OpenFile(Bytes(*stored), *key);
@@ -840,8 +812,7 @@ struct Cli {
 
 int main(int argc, char* argv[]) {
     Args args = CliArgs();
-    Status st = args.ParseCommandLine(argc, argv);
-    if (st) st = args.ReadConfigFile();
+    Status st = args.Parse(argc, argv);
     if (!st) return Fail(st.error().message);
     if (args.IsSet("help")) {
         std::cout << Cli::Usage() << args.Help();

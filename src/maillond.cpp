@@ -10,8 +10,7 @@
 int main(int argc, char* argv[]) {
     using namespace maillon;
     Args args = NodeArgs();
-    Status st = args.ParseCommandLine(argc, argv);
-    if (st) st = args.ReadConfigFile();
+    Status st = args.Parse(argc, argv);
     if (!st) {
         std::fprintf(stderr, "Error: %s\n", st.error().message.c_str());
         return 1;

@@ -1,7 +1,9 @@
 #include "client/cli_params.h"
 
+#include <algorithm>
 #include <charconv>
 
+#include "consensus/records.h"
 #include "util/strencodings.h"
 
 namespace maillon {
@@ -67,6 +69,36 @@ Result<uint64_t> ParseCliAmount(const std::string& what, const std::string& text
 
 std::string FormatCliAmount(uint64_t units) {
     return FormatMoney(units) + " MLN (" + std::to_string(units) + " base units)";
+}
+
+Result<uint8_t> ParseDeviceKinds(const std::string& text) {
+    if (auto n = ParseUInt64(text); n && *n >= 1 && *n <= kDeviceKindsMask) {
+        return static_cast<uint8_t>(*n);
+    }
+    uint8_t kinds = 0;
+    size_t start = 0;
+    for (;;) {
+        const size_t comma = text.find(',', start);
+        const std::string_view name = std::string_view(text).substr(start, comma - start);
+        auto it = std::find_if(kDeviceKindNames.begin(), kDeviceKindNames.end(),
+                               [&](const DeviceKindName& k) { return k.name == name; });
+        if (it == kDeviceKindNames.end()) {
+            return MakeError("bad-kinds", "kinds " + QuoteEcho(text) +
+                                              ": use uptime, bandwidth and storage, "
+                                              "comma-separated, or a bit mask 1..7");
+        }
+        kinds |= it->bit;
+        if (comma == std::string::npos) return kinds;
+        start = comma + 1;
+    }
+}
+
+std::string FormatDeviceKinds(uint8_t kinds) {
+    std::string out;
+    for (const DeviceKindName& k : kDeviceKindNames) {
+        if ((kinds & k.bit) != 0) out += (out.empty() ? "" : ",") + std::string(k.name);
+    }
+    return out;
 }
 
 }  // namespace maillon

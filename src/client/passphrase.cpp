@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "common/key_file.h"
+
 namespace maillon {
 
 namespace {
@@ -47,6 +49,13 @@ Result<std::string> ReadPassphrase(const Args& args, const std::string& prompt,
     StripNewline(pass);
     if (pass.empty()) return MakeError("passphrase", "empty passphrase");
     return pass;
+}
+
+Result<PrivKey> UnlockKeyFile(const Args& args, const std::string& path,
+                              const std::string& file_option) {
+    auto pass = ReadPassphrase(args, "Passphrase for " + path + ": ", file_option);
+    if (!pass) return pass.error();
+    return ReadKeyFile(path, *pass);
 }
 
 Result<std::string> ReadNewPassphrase(const Args& args, const std::string& prompt) {

@@ -7,12 +7,18 @@
 #include <string>
 
 #include "common/args.h"
+#include "crypto/key.h"
 #include "util/result.h"
 
 namespace maillon {
 
 Result<std::string> ReadPassphrase(const Args& args, const std::string& prompt,
                                    const std::string& file_option = "passphrasefile");
+
+// Reads the passphrase of the key file at `path` (ReadPassphrase, prompt
+// "Passphrase for PATH: ") and decrypts the key (common/key_file.h).
+Result<PrivKey> UnlockKeyFile(const Args& args, const std::string& path,
+                              const std::string& file_option = "passphrasefile");
 
 // A passphrase for a new key file, confirmed: on a terminal it is asked for
 // twice; on standard input a second line, if there is one, must repeat the

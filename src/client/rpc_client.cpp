@@ -95,6 +95,35 @@ Result<uint16_t> ParsePort(const std::string& text, const std::string& spec) {
     return static_cast<uint16_t>(*port);
 }
 
+// The Authorization header of the cookie at `path`; on failure, which one it
+// is (missing, unreadable, malformed), so the message says what to do.
+Result<std::string> CookieAuthHeader(const std::string& path) {
+    auto cookie = ReadAuthCookie(path);
+    if (cookie) return MakeBasicAuthHeader(cookie->user, cookie->password);
+    const std::string otherwise = "pass -rpcuser and -rpcpassword (or -rpccookiefile).";
+    std::error_code ec;
+    const bool exists = std::filesystem::exists(path, ec);
+    if (ec) {  // e.g. a data directory this user may not enter
+        return MakeError("no-credentials",
+                         "cannot look for the RPC cookie file " + path + " (" + ec.message() +
+                             "): run as the user that runs maillond, or " + otherwise);
+    }
+    if (!exists) {
+        return MakeError("no-credentials", "no RPC cookie file " + path +
+                                               ": is maillond running with this -datadir and "
+                                               "network? Otherwise " +
+                                               otherwise);
+    }
+    if (!std::ifstream(path)) {
+        return MakeError("no-credentials", "cannot read the RPC cookie file " + path +
+                                               ": run as the user that runs maillond, or " +
+                                               otherwise);
+    }
+    // Readable but malformed: the reader's message says what is wrong.
+    return MakeError("no-credentials",
+                     cookie.error().message + "; restart maillond to rewrite it, or " + otherwise);
+}
+
 }  // namespace
 
 Result<HostAndPort> ParseHostPort(const std::string& spec) {
@@ -133,7 +162,7 @@ Result<HostAndPort> ParseHostPort(const std::string& spec) {
     return out;
 }
 
-Result<RpcClient> RpcClient::FromArgs(const Args& args) {
+Result<RpcClient> RpcClient::FromArgs(const Args& args, const RpcClientDefaults& defaults) {
     RpcClient c;
     auto where = ParseHostPort(args.GetString("rpcconnect", "127.0.0.1"));
     if (!where) return where.error();
@@ -146,7 +175,10 @@ Result<RpcClient> RpcClient::FromArgs(const Args& args) {
     }
     if (port < 1 || port > 65535) return MakeError("bad-option", "-rpcport must be 1..65535");
     c.m_port = static_cast<uint16_t>(port);
-    c.m_timeout_s = static_cast<int>(args.GetInt("rpcclienttimeout", 900));
+    const int64_t timeout = args.GetInt("rpcclienttimeout", defaults.timeout_s);
+    if (timeout < 1 || timeout > 86'400)
+        return MakeError("bad-option", "-rpcclienttimeout must be 1..86400 seconds");
+    c.m_timeout_s = static_cast<int>(timeout);
     if (args.IsSet("rpcuser") != args.IsSet("rpcpassword")) {
         return MakeError("bad-option",
                          std::string(args.IsSet("rpcuser") ? "-rpcuser needs -rpcpassword"
@@ -158,39 +190,15 @@ Result<RpcClient> RpcClient::FromArgs(const Args& args) {
             MakeBasicAuthHeader(args.GetString("rpcuser"), args.GetString("rpcpassword"));
         return c;
     }
-    auto datadir = args.NetDataDir(/*create=*/false);
-    if (!datadir) return datadir.error();
-    const std::string cookie_path = *datadir + "/.cookie";
-    auto cookie = ReadAuthCookie(cookie_path);
-    if (!cookie) {
-        // Only on failure: find out which one it is, so the message says what to do.
-        std::error_code ec;
-        const bool exists = std::filesystem::exists(cookie_path, ec);
-        if (ec) {  // e.g. a data directory this user may not enter
-            return MakeError("no-credentials",
-                             "cannot look for the RPC cookie file " + cookie_path + " (" +
-                                 ec.message() +
-                                 "): run maillon-cli as the user that runs maillond, or pass "
-                                 "-rpcuser and -rpcpassword.");
-        }
-        if (!exists) {
-            return MakeError("no-credentials",
-                             "no RPC cookie file " + cookie_path +
-                                 ": is maillond running with this -datadir and network? "
-                                 "Otherwise pass -rpcuser and -rpcpassword.");
-        }
-        if (!std::ifstream(cookie_path)) {
-            return MakeError("no-credentials",
-                             "cannot read the RPC cookie file " + cookie_path +
-                                 ": run maillon-cli as the user that runs maillond, or pass "
-                                 "-rpcuser and -rpcpassword.");
-        }
-        // Readable but malformed: the reader's message says what is wrong.
-        return MakeError("no-credentials", cookie.error().message +
-                                               "; restart maillond to rewrite it, or pass "
-                                               "-rpcuser and -rpcpassword.");
+    std::string cookie_path = args.GetString("rpccookiefile", defaults.cookie_path);
+    if (cookie_path.empty()) {
+        auto datadir = args.NetDataDir(/*create=*/false);
+        if (!datadir) return datadir.error();
+        cookie_path = *datadir + "/.cookie";
     }
-    c.m_auth_header = MakeBasicAuthHeader(cookie->user, cookie->password);
+    auto header = CookieAuthHeader(cookie_path);
+    if (!header) return header.error();
+    c.m_auth_header = std::move(*header);
     return c;
 }
 

@@ -1,8 +1,10 @@
-// RpcClient: maillon-cli's connection to a node's JSON-RPC server. Resolves
-// the address (-rpcconnect, -rpcport: an explicit -rpcport wins over a port in
-// -rpcconnect, else that one, else the network's default), the credentials
-// (-rpcuser/-rpcpassword, else the cookie file of the selected network's data
-// directory) and sends one JSON-RPC 2.0 call per Call().
+// RpcClient: maillon-cli's and maillon-agent's connection to a node's
+// JSON-RPC server. Resolves the address (-rpcconnect, -rpcport: an explicit
+// -rpcport wins over a port in -rpcconnect, else that one, else the network's
+// default), the credentials (-rpcuser/-rpcpassword, else -rpccookiefile, else
+// the program's default cookie file) and sends one JSON-RPC 2.0 call per
+// Call(). The cookie is read once, by FromArgs: a node that restarted has a
+// new one, so a long-lived caller makes a new client after a failure.
 #pragma once
 
 #include <rapidjson/document.h>
@@ -30,9 +32,20 @@ struct RpcCallError {
     std::string message;
 };
 
+// What FromArgs uses when an option is not given.
+struct RpcClientDefaults {
+    // Without -rpccookiefile; empty: .cookie in the selected network's data
+    // directory (maillon-cli shares -datadir with the node).
+    std::string cookie_path;
+    int timeout_s = 900;  // without -rpcclienttimeout
+};
+
 class RpcClient {
 public:
-    static Result<RpcClient> FromArgs(const Args& args);
+    // Errors: "bad-option" (an option's value is wrong), "no-credentials"
+    // (the cookie file is missing, unreadable or malformed: the message says
+    // which and what to do).
+    static Result<RpcClient> FromArgs(const Args& args, const RpcClientDefaults& defaults = {});
 
     // Calls method with params (a JSON array or object). On success `result`
     // holds the "result" member, of any type: callers check what they read.

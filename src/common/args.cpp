@@ -90,18 +90,32 @@ std::optional<std::string> CheckValue(const po::option_description& d, const std
 
 }  // namespace
 
-Args::Args(po::options_description desc, const po::options_description& foreign)
-    : m_desc(std::move(desc)) {
+std::string HomeDataDir(const std::string& home_dir) {
+    const char* home = std::getenv("HOME");
+    return std::string(home && *home ? home : ".") + "/" + home_dir;
+}
+
+std::string NetworkDir(const std::string& base, const ChainParams& params) {
+    std::filesystem::path dir = base;
+    if (!params.data_dir.empty()) dir /= params.data_dir;
+    return dir.string();
+}
+
+Args::Args(po::options_description desc, const po::options_description& foreign,
+           DataDirDefaults defaults)
+    : m_desc(std::move(desc)), m_defaults(std::move(defaults)) {
     for (const auto& opt : foreign.options())
         m_foreign.insert(opt->long_name());
 }
 
-void Args::AddCommonOptions(po::options_description& desc) {
+void Args::AddCommonOptions(po::options_description& desc, const DataDirDefaults& defaults) {
+    const std::string datadir_help = "Data directory (default: ~/" + defaults.home_dir + ")";
+    const std::string conf_help = "Config file (default: <datadir>/" + defaults.conf_file + ")";
     // clang-format off
     desc.add_options()
         ("help,h", "Print this help and exit")
-        ("datadir", po::value<std::string>(), "Data directory (default: ~/.maillon)")
-        ("conf", po::value<std::string>(), "Config file (default: <datadir>/maillon.conf)")
+        ("datadir", po::value<std::string>(), datadir_help.c_str())
+        ("conf", po::value<std::string>(), conf_help.c_str())
         ("dev", po::value<bool>()->implicit_value(true), "Use the one-validator dev network")
         ("testnet", po::value<bool>()->implicit_value(true), "Use the test network")
         ("rpcport", po::value<int64_t>(), "RPC port (default: 7331, testnet 17331, dev 27331)");
@@ -191,7 +205,8 @@ Status Args::ParseCommandLine(int argc, const char* const argv[]) {
     Status st = Store(kept, "command line");
     if (!st) return st;
     if (IsSet("datadir") && GetString("datadir").empty()) {
-        return OptionError("-datadir is empty: give a directory, or leave it out for ~/.maillon");
+        return OptionError("-datadir is empty: give a directory, or leave it out for ~/" +
+                           m_defaults.home_dir);
     }
     if (GetBool("dev") && GetBool("testnet")) {
         return OptionError("-dev and -testnet cannot be used together");
@@ -201,7 +216,8 @@ Status Args::ParseCommandLine(int argc, const char* const argv[]) {
 
 Status Args::ReadConfigFile() {
     const bool explicit_conf = IsSet("conf");
-    std::string path = explicit_conf ? GetString("conf") : BaseDataDir() + "/maillon.conf";
+    std::string path =
+        explicit_conf ? GetString("conf") : BaseDataDir() + "/" + m_defaults.conf_file;
     std::ifstream in(path);
     if (!in) {
         if (explicit_conf) return MakeError("bad-config", "cannot read config file " + path);
@@ -336,6 +352,12 @@ Status Args::ReadConfigFile() {
     return Status::Ok();
 }
 
+Status Args::Parse(int argc, const char* const argv[]) {
+    Status st = ParseCommandLine(argc, argv);
+    if (st) st = ReadConfigFile();
+    return st;
+}
+
 bool Args::IsSet(const std::string& name) const {
     return m_vm.count(name) > 0;
 }
@@ -385,13 +407,11 @@ const ChainParams& Args::Params() const {
 
 std::string Args::BaseDataDir() const {
     if (IsSet("datadir")) return GetString("datadir");
-    const char* home = std::getenv("HOME");
-    return std::string(home && *home ? home : ".") + "/.maillon";
+    return HomeDataDir(m_defaults.home_dir);
 }
 
 Result<std::string> Args::NetDataDir(bool create) const {
-    std::filesystem::path dir = BaseDataDir();
-    if (!Params().data_dir.empty()) dir /= Params().data_dir;
+    const std::filesystem::path dir = NetworkDir(BaseDataDir(), Params());
     if (create) {
         std::error_code ec;
         std::filesystem::create_directories(dir, ec);

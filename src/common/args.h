@@ -21,6 +21,9 @@
 //
 // Also resolves the data directory of the selected network:
 //   <datadir>/<params.data_dir>   (main uses <datadir> itself)
+// The default -datadir and config file name are the program's
+// (DataDirDefaults): maillond and maillon-cli share ~/.maillon and
+// maillon.conf; maillon-agent keeps its own ~/.maillon-agent.
 #pragma once
 
 #include <boost/program_options.hpp>
@@ -34,19 +37,35 @@
 
 namespace maillon {
 
+// Where a program keeps its files unless told otherwise: -datadir defaults to
+// ~/<home_dir>, -conf to <datadir>/<conf_file>.
+struct DataDirDefaults {
+    std::string home_dir = ".maillon";
+    std::string conf_file = "maillon.conf";
+};
+
+// $HOME/<home_dir> (the current directory when HOME is unset).
+std::string HomeDataDir(const std::string& home_dir);
+// <base>/<params.data_dir>; main uses <base> itself.
+std::string NetworkDir(const std::string& base, const ChainParams& params);
+
 class Args {
 public:
     // `desc` lists the program's options; AddCommonOptions adds the shared ones.
     // `foreign` lists options the config file may hold for another program.
     explicit Args(boost::program_options::options_description desc,
                   const boost::program_options::options_description& foreign =
-                      boost::program_options::options_description());
-    static void AddCommonOptions(boost::program_options::options_description& desc);
+                      boost::program_options::options_description(),
+                  DataDirDefaults defaults = {});
+    static void AddCommonOptions(boost::program_options::options_description& desc,
+                                 const DataDirDefaults& defaults = {});
 
     // Parses argv; words that are not options are collected in Positional().
     Status ParseCommandLine(int argc, const char* const argv[]);
-    // Reads -conf (default <datadir>/maillon.conf; a missing default file is fine).
+    // Reads -conf (default <datadir>/<conf_file>; a missing default file is fine).
     Status ReadConfigFile();
+    // What a program does first: ParseCommandLine, then ReadConfigFile.
+    Status Parse(int argc, const char* const argv[]);
 
     bool IsSet(const std::string& name) const;
     std::string GetString(const std::string& name, const std::string& def = "") const;
@@ -72,6 +91,7 @@ private:
                  const std::string& where);
 
     boost::program_options::options_description m_desc;
+    DataDirDefaults m_defaults;
     std::set<std::string> m_foreign;
     std::set<std::string> m_foreign_seen;
     boost::program_options::variables_map m_vm;

@@ -1,6 +1,5 @@
 #include "common/key_file.h"
 
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <rapidjson/document.h>
@@ -9,7 +8,6 @@
 #include <rapidjson/stringbuffer.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -68,54 +66,15 @@ Error FileError(std::string code, const std::string& path, const std::string& wh
     return MakeError(std::move(code), "key file " + Quoted(path) + ": " + what);
 }
 
-std::string ErrnoText(int err) {
-    return std::generic_category().message(err);
-}
-
-// Reads a regular file of at most kMaxKeyFileSize bytes, checking the size
-// before reading and again while reading (the file may grow meanwhile).
+// Reads the key file, refusing one over kMaxKeyFileSize bytes unread.
 Result<std::string> ReadBounded(const std::string& path) {
-    // O_NONBLOCK so that opening a FIFO by mistake cannot hang us.
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        int err = errno;
-        return FileError("key-file-io", path, "cannot open: " + ErrnoText(err));
-    }
-    struct FdCloser {
-        int fd;
-        ~FdCloser() { close(fd); }
-    } closer{fd};
-
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int err = errno;
-        return FileError("key-file-io", path, "cannot stat: " + ErrnoText(err));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        return FileError("key-file-io", path, "not a regular file");
-    }
-    auto too_large = [&](uint64_t size) {
+    auto text = ReadFileBounded(path, kMaxKeyFileSize);
+    if (text) return text;
+    if (text.error().code == "file-too-large") {
         return FileError("key-file-too-large", path,
-                         "file is " + std::to_string(size) + " bytes but a key file is at most " +
-                             std::to_string(kMaxKeyFileSize) + " bytes; is this the right file?");
-    };
-    if (static_cast<uint64_t>(st.st_size) > kMaxKeyFileSize) return too_large(st.st_size);
-
-    std::string text(kMaxKeyFileSize + 1, '\0');
-    size_t got = 0;
-    while (got < text.size()) {
-        ssize_t n = read(fd, text.data() + got, text.size() - got);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int err = errno;
-            return FileError("key-file-io", path, "cannot read: " + ErrnoText(err));
-        }
-        if (n == 0) break;
-        got += static_cast<size_t>(n);
+                         text.error().message + " for a key file; is this the right file?");
     }
-    if (got > kMaxKeyFileSize) return too_large(got);
-    text.resize(got);
-    return text;
+    return FileError("key-file-io", path, text.error().message);
 }
 
 // The member `name` of obj, which must be present and pass `is_type` (e.g.

@@ -10,12 +10,31 @@ namespace maillon {
 namespace {
 
 Args MakeArgs(const std::string& caption, const po::options_description& own,
-              const po::options_description& other) {
+              const po::options_description& other, const DataDirDefaults& defaults = {}) {
     po::options_description desc(caption);
-    Args::AddCommonOptions(desc);
+    Args::AddCommonOptions(desc, defaults);
     for (const auto& opt : own.options())
         desc.add(opt);
-    return Args(std::move(desc), other);
+    return Args(std::move(desc), other, defaults);
+}
+
+// How a client reaches the node's RPC server (RpcClient::FromArgs reads
+// them): maillon-cli's and maillon-agent's, spelled the same.
+void AddRpcClientOptions(po::options_description& desc, const std::string& cookie_default) {
+    const std::string cookie_help =
+        "The node's RPC cookie file, read when -rpcpassword is not given (default: " +
+        cookie_default + ")";
+    // clang-format off
+    desc.add_options()
+        ("rpcconnect", po::value<std::string>(),
+         "Node RPC address: HOST, HOST:PORT, IPV6 or [IPV6]:PORT (default 127.0.0.1); an "
+         "explicit -rpcport wins over the port given here")
+        ("rpcuser", po::value<std::string>(),
+         "RPC user (default: use the cookie file); maillond ignores rpcuser=, give it a "
+         "matching rpcauth= line")
+        ("rpcpassword", po::value<std::string>(), "RPC password")
+        ("rpccookiefile", po::value<std::string>(), cookie_help.c_str());
+    // clang-format on
 }
 
 }  // namespace
@@ -64,15 +83,9 @@ po::options_description NodeOptions() {
 
 po::options_description CliOptions() {
     po::options_description desc("maillon-cli options");
+    AddRpcClientOptions(desc, ".cookie in the network's data directory, as the node writes it");
     // clang-format off
     desc.add_options()
-        ("rpcconnect", po::value<std::string>(),
-         "Node RPC address: HOST, HOST:PORT, IPV6 or [IPV6]:PORT (default 127.0.0.1); an "
-         "explicit -rpcport wins over the port given here")
-        ("rpcuser", po::value<std::string>(),
-         "RPC user (default: use the cookie file); maillond ignores rpcuser=, give it a "
-         "matching rpcauth= line")
-        ("rpcpassword", po::value<std::string>(), "RPC password")
         ("rpcclienttimeout", po::value<int64_t>(), "Seconds to wait for an RPC reply (default 900)")
         ("named", po::value<bool>()->implicit_value(true), "Pass parameters as name=value")
         ("keyfile", po::value<std::string>(), "Encrypted key file that signs (and pays) a transaction; for keygen, the file to create")
@@ -92,12 +105,38 @@ po::options_description CliOptions() {
     return desc;
 }
 
+po::options_description AgentOptions() {
+    po::options_description desc("maillon-agent options");
+    AddRpcClientOptions(desc, "~/.maillon/<network>/.cookie, a node with its default -datadir");
+    // One line each: the details are in doc/agent.md.
+    // clang-format off
+    desc.add_options()
+        ("rpcclienttimeout", po::value<int64_t>(), "Seconds to wait for a reply before the node counts as unreachable (default 30)")
+        ("devicekeyfile", po::value<std::string>(), "The device's encrypted key file, from maillon-cli keygen (default: device.key in the network's data directory)")
+        ("devicepassphrasefile", po::value<std::string>(), "Read the device key's passphrase from this file's first line (default: ask on the terminal)")
+        ("register", po::value<bool>()->implicit_value(true), "Register the device unless the node knows it; the owner's key signs and pays the bond and fee (default 0)")
+        ("ownerkeyfile", po::value<std::string>(), "-register: the owner's encrypted key file (no default)")
+        ("ownerpassphrasefile", po::value<std::string>(), "-register: read the owner key's passphrase from this file's first line (default: ask on the terminal)")
+        ("kinds", po::value<std::string>(), "-register: uptime, bandwidth, storage, comma-separated, or a bit mask 1..7 (default uptime)")
+        ("pollinterval", po::value<int64_t>(), "Milliseconds between looks at the node's tip (default: the block interval, 5000; dev 1000)")
+        ("printtoconsole", po::value<bool>()->implicit_value(true), "Also log to the console (default 1)")
+        ("debuglog", po::value<std::string>(), "Log file; a relative path is in the network's data directory (default debug.log)");
+    // clang-format on
+    return desc;
+}
+
 Args NodeArgs() {
     return MakeArgs("maillond options", NodeOptions(), CliOptions());
 }
 
 Args CliArgs() {
     return MakeArgs("maillon-cli options", CliOptions(), NodeOptions());
+}
+
+Args AgentArgs() {
+    // The agent's own file: nothing in it is for the other programs.
+    return MakeArgs("maillon-agent options", AgentOptions(), po::options_description(),
+                    {".maillon-agent", "maillon-agent.conf"});
 }
 
 }  // namespace maillon

@@ -23,6 +23,7 @@
 #include "rpc/http_server.h"
 #include "rpc/json_rpc.h"
 #include "util/log.h"
+#include "util/signals.h"
 
 namespace maillon {
 
@@ -226,32 +227,12 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
     return node;
 }
 
-namespace {
-
-// SIGINT and SIGTERM stop the node; SIGHUP reopens debug.log (log rotation).
-sigset_t ControlSignals() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    return set;
-}
-
-}  // namespace
-
 void Node::BlockShutdownSignals() {
-    const sigset_t set = ControlSignals();
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    BlockControlSignals();
 }
 
 void Node::WaitForShutdown() {
-    const sigset_t set = ControlSignals();
-    int sig = 0;
-    while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
-        Status st = LogReopen();
-        LogPrint("init", st ? "reopened the log file (SIGHUP)" : "warning: " + st.error().message);
-    }
+    const int sig = WaitForStopSignal();
     const char* by = m_impl->failed                  ? "a fatal error"
                      : m_impl->stop_requested_by_rpc ? "the stop RPC"
                      : sig == SIGINT                 ? "SIGINT"

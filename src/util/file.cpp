@@ -6,8 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
-#include <fstream>
+#include <string>
 #include <system_error>
 
 namespace maillon {
@@ -43,6 +42,16 @@ Status RenameNoReplace(const std::string& tmp, const std::string& path) {
     }
     unlink(tmp.c_str());
     return Status::Ok();
+}
+
+struct FdCloser {
+    int fd;
+    ~FdCloser() { close(fd); }
+};
+
+Error TooLarge(uint64_t size, size_t max_size) {
+    return MakeError("file-too-large", "file is " + std::to_string(size) + " bytes but at most " +
+                                           std::to_string(max_size) + " bytes are read");
 }
 
 }  // namespace
@@ -86,21 +95,27 @@ Status WriteFileAtomically(const std::string& path, std::string_view data, FileR
     return Status::Ok();
 }
 
-Result<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(path, ec);
-    if (ec)
-        return MakeError(ErrorKind::kIo, "file-io", "cannot read " + path + ": " + ec.message());
-    if (size > max_bytes) {
-        return MakeError("file-too-large", path + " is " + std::to_string(size) +
-                                               " bytes, the limit is " + std::to_string(max_bytes));
+Result<std::string> ReadFileBounded(const std::string& path, size_t max_size) {
+    // O_NONBLOCK so that opening a FIFO by mistake cannot hang us.
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return IoError("cannot open", errno);
+    FdCloser closer{fd};
+    struct stat st;
+    if (fstat(fd, &st) != 0) return IoError("cannot stat", errno);
+    if (!S_ISREG(st.st_mode)) return MakeError(ErrorKind::kIo, "file-io", "not a regular file");
+    if (static_cast<uint64_t>(st.st_size) > max_size) return TooLarge(st.st_size, max_size);
+    std::string text(max_size + 1, '\0');
+    size_t got = 0;
+    while (got < text.size()) {
+        const ssize_t n = read(fd, text.data() + got, text.size() - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return IoError("cannot read", errno);
+        if (n == 0) break;
+        got += static_cast<size_t>(n);
     }
-    std::ifstream in(path, std::ios::binary);
-    std::string data(static_cast<size_t>(size), '\0');
-    if (!in.read(data.data(), static_cast<std::streamsize>(size))) {
-        return MakeError(ErrorKind::kIo, "file-io", "cannot read " + path);
-    }
-    return data;
+    if (got > max_size) return TooLarge(got, max_size);
+    text.resize(got);
+    return text;
 }
 
 }  // namespace maillon

@@ -1,5 +1,6 @@
-// Writing a whole file so that readers, and a crash, see either the old
-// contents or the new ones, never a part.
+// Whole small files: writing one so that readers, and a crash, see either
+// the old contents or the new ones, never a part; reading one of bounded
+// size.
 #pragma once
 
 #include <cstdint>
@@ -21,8 +22,11 @@ enum class FileReplace {
 // step failed and why, without the path, which the caller names).
 Status WriteFileAtomically(const std::string& path, std::string_view data, FileReplace replace);
 
-// The whole file, refused before it is read when larger than max_bytes:
-// "file-io" (the message names the path and the reason), "file-too-large".
-Result<std::string> ReadWholeFile(const std::string& path, uint64_t max_bytes);
+// Reads the regular file at `path` if it holds at most `max_size` bytes,
+// checking the size before reading and again while reading (the file may
+// grow meanwhile); a FIFO is refused, never waited on. Errors, without the
+// path: "file-io" ("cannot open: ...", "not a regular file", ...),
+// "file-too-large" ("file is N bytes but at most M are read").
+Result<std::string> ReadFileBounded(const std::string& path, size_t max_size);
 
 }  // namespace maillon

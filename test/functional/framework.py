@@ -46,7 +46,7 @@ __all__ = [
     "RpcError", "HttpError", "NodeStartError", "Node", "TestFramework", "main", "wait_until",
     "free_port", "assert_equal", "assert_not_equal", "assert_greater_than",
     "assert_greater_than_or_equal", "assert_raises_rpc_error", "assert_raises", "log",
-    "timeout_factor", "vectors_dir", "DEV_KEY_PASSPHRASE",
+    "timeout_factor", "vectors_dir", "DEV_KEY_PASSPHRASE", "spawn", "forget",
 ]
 
 # Scales every timeout (start, stop, wait_until, RPC); raise it on slow or
@@ -269,6 +269,18 @@ def _spawn(argv, file_size_limit=None, fd_limit=None, **kwargs):
 def _forget(proc):
     with _live_lock:
         _live_processes.discard(proc)
+
+
+def spawn(argv, **popen_kwargs):
+    """Starts a helper program (e.g. maillon-agent) that, like a node, cannot outlive the
+    test: it is killed when the test ends and (Linux) when the test process dies. Returns the
+    subprocess.Popen; call forget(proc) once it has exited."""
+    return _spawn(argv, **popen_kwargs)
+
+
+def forget(proc):
+    """The process has exited: the harness need not kill it any more."""
+    _forget(proc)
 
 
 def _tail(path, lines=30):

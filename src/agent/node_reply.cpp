@@ -1,0 +1,146 @@
+#include "agent/node_reply.h"
+
+#include <algorithm>
+
+#include "util/strencodings.h"
+
+namespace maillon {
+
+namespace {
+
+Error BadReply(const char* method, const std::string& what) {
+    return MakeError("bad-reply", std::string("the node's ") + method + " reply " + what);
+}
+
+const rapidjson::Value* Member(const rapidjson::Value& obj, const char* name) {
+    if (!obj.IsObject()) return nullptr;
+    auto it = obj.FindMember(name);
+    return it == obj.MemberEnd() ? nullptr : &it->value;
+}
+
+Result<uint64_t> UInt(const rapidjson::Value& obj, const char* method, const char* name) {
+    const rapidjson::Value* v = Member(obj, name);
+    if (v == nullptr || !v->IsUint64())
+        return BadReply(method, std::string("has no \"") + name + "\" (an unsigned integer)");
+    return v->GetUint64();
+}
+
+// An unsigned integer or null.
+Result<std::optional<uint64_t>> NullableUInt(const rapidjson::Value& obj, const char* method,
+                                             const char* name) {
+    const rapidjson::Value* v = Member(obj, name);
+    if (v != nullptr && v->IsNull()) return std::optional<uint64_t>();
+    auto n = UInt(obj, method, name);
+    if (!n) return n.error();
+    return std::optional<uint64_t>(*n);
+}
+
+Result<std::string> String(const rapidjson::Value& obj, const char* method, const char* name) {
+    const rapidjson::Value* v = Member(obj, name);
+    if (v == nullptr || !v->IsString())
+        return BadReply(method, std::string("has no \"") + name + "\" (a string)");
+    return std::string(v->GetString(), v->GetStringLength());
+}
+
+// "name=N" for each unit of a contribution object.
+Result<std::string> Units(const rapidjson::Value& obj, const char* method) {
+    std::string out;
+    for (const char* name :
+         {"uptime_intervals", "bandwidth_bytes", "storage_byte_epochs", "credits_burned"}) {
+        auto n = UInt(obj, method, name);
+        if (!n) return n.error();
+        out += std::string(out.empty() ? "" : ", ") + name + "=" + std::to_string(*n);
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<TipInfo> ParseTipInfo(const rapidjson::Value& reply) {
+    constexpr const char* kMethod = "getblockchaininfo";
+    auto height = UInt(reply, kMethod, "blocks");
+    if (!height) return height.error();
+    auto hash_hex = String(reply, kMethod, "bestblockhash");
+    if (!hash_hex) return hash_hex.error();
+    const auto bytes = ParseHex(*hash_hex);
+    TipInfo tip;
+    if (!bytes || bytes->size() != tip.hash.size())
+        return BadReply(kMethod, "has a \"bestblockhash\" that is not 32 bytes of hex");
+    std::copy(bytes->begin(), bytes->end(), tip.hash.begin());
+    tip.height = *height;
+    return tip;
+}
+
+Result<DeviceInfo> ParseDeviceInfo(const rapidjson::Value& reply) {
+    constexpr const char* kMethod = "getdevice";
+    DeviceInfo d;
+    auto owner = String(reply, kMethod, "owner");
+    if (!owner) return owner.error();
+    auto kinds = UInt(reply, kMethod, "kinds");
+    if (!kinds) return kinds.error();
+    auto registered = UInt(reply, kMethod, "registered_height");
+    if (!registered) return registered.error();
+    auto retired = NullableUInt(reply, kMethod, "retired_height");
+    if (!retired) return retired.error();
+    d.owner = std::move(*owner);
+    d.kinds = static_cast<uint8_t>(*kinds);
+    d.registered_height = *registered;
+    d.retired_height = *retired;
+    return d;
+}
+
+Result<uint64_t> ParseNextNonce(const rapidjson::Value& reply) {
+    return UInt(reply, "getaccount", "next_nonce");
+}
+
+Result<SubmitOutcome> ParseSubmitOutcome(const rapidjson::Value& reply) {
+    constexpr const char* kMethod = "submitattestation";
+    if (!reply.IsArray() || reply.Size() != 1 || !reply[0].IsObject())
+        return BadReply(kMethod, "is not an array of one object");
+    const rapidjson::Value& entry = reply[0];
+    const rapidjson::Value* accepted = Member(entry, "accepted");
+    if (accepted == nullptr || !accepted->IsBool())
+        return BadReply(kMethod, "has no \"accepted\" (true or false)");
+    SubmitOutcome out;
+    out.accepted = accepted->GetBool();
+    if (const rapidjson::Value* txid = Member(entry, "txid"); txid && txid->IsString())
+        out.txid = txid->GetString();
+    if (out.accepted) return out;
+    auto reason = String(entry, kMethod, "reason");
+    if (!reason) return reason.error();
+    auto message = String(entry, kMethod, "message");
+    if (!message) return message.error();
+    out.reason = std::move(*reason);
+    out.message = std::move(*message);
+    return out;
+}
+
+Result<Contributions> ParseContributions(const rapidjson::Value& reply) {
+    constexpr const char* kMethod = "getdevicecontributions";
+    auto own = Units(reply, kMethod);
+    if (!own) return own.error();
+    const rapidjson::Value* totals = Member(reply, "epoch_totals");
+    if (totals == nullptr) return BadReply(kMethod, "has no \"epoch_totals\"");
+    auto all = Units(*totals, kMethod);
+    if (!all) return all.error();
+    auto last = NullableUInt(reply, kMethod, "last_heartbeat_height");
+    if (!last) return last.error();
+    return Contributions{*own + " (every device's: " + *all + ")", *last};
+}
+
+Result<std::string> SummarizeRejections(const rapidjson::Value& reply) {
+    constexpr const char* kMethod = "getdevicerejections";
+    const rapidjson::Value* list = Member(reply, "rejections");
+    if (list == nullptr || !list->IsArray()) return BadReply(kMethod, "has no \"rejections\"");
+    std::string out;
+    for (const rapidjson::Value& r : list->GetArray()) {
+        auto reason = String(r, kMethod, "reason");
+        if (!reason) return reason.error();
+        auto count = UInt(r, kMethod, "count");
+        if (!count) return count.error();
+        out += (out.empty() ? "" : ", ") + *reason + " x" + std::to_string(*count);
+    }
+    return out.empty() ? std::string("none") : out;
+}
+
+}  // namespace maillon
