@@ -1,7 +1,9 @@
 """An independent implementation of the Maillon protocol (doc/protocol.md), version 1.
 
-Written from doc/protocol.md alone (no C++ source was read), Python 3.11 standard library
-only. protocol_conformance_test.py checks the node against it. Not a test itself.
+Written from doc/protocol.md alone, Python 3.11 standard library only: where the node and this
+file disagreed, the C++ was read only to settle which one was wrong, and the document was
+corrected where it was. protocol_conformance_test.py and device_conformance_test.py check the
+node against it. Not a test itself.
 
 Sections of doc/protocol.md are referred to as §N.
 
@@ -13,16 +15,28 @@ Main entry points (see each docstring):
     addresses (§3)       encode_address(hrp, pub32), decode_address(hrp, text),
                          bech32_encode / bech32_decode
     params (§5.6)        dev_key(), DEV, TEST, MAIN, NETWORKS
-    transactions (§4)    transfer(...), register_device(...), Tx, decode_transaction(raw),
-                         check_stateless(tx, params), check_signatures(tx), tx_to_json(tx, hrp)
+    transactions (§4)    transfer(...), register_device(...), buy_credits(...),
+                         retire_device(...), heartbeat(...), bandwidth_receipt(...),
+                         storage_deal(...), storage_proof(...) (tables: TX_TYPES, PAYLOADS),
+                         Tx, decode_transaction(raw), check_stateless(tx, params),
+                         check_signatures(tx), tx_to_json(tx, hrp), replay_key(tx, params),
+                         RPC_CODES (§8)
     blocks (§5)          Header, decode_header, Block, decode_block, encode_block,
                          ValidatorSet, decode_validator_set, Certificate, decode_certificate,
                          vote_hash, verify_commit, merkle_root
-    state (§6)           state_key, account_key, device_key, SUPPLY_KEY, VALIDATORS_KEY,
-                         LAST_VALIDATORS_KEY, encode_/decode_ account/supply/device/validators,
+    state (§6)           state_key, account_key, device_key, retirement_key, activity_key,
+                         contribution_key, epoch_totals_key, session_key, deal_key, SUPPLY_KEY,
+                         VALIDATORS_KEY, LAST_VALIDATORS_KEY, encode_/decode_ account/supply/
+                         device/validators/retirement/activity/contribution/session/deal
+                         (tags 7-11: the RECORDS table), contributions, epoch_totals,
                          state_root(records), make_state_proof(records, key),
                          decode_state_proof, verify_state_proof(root, key, proof)
-    replay (§4.3-5.6)    genesis_records(params), genesis_header(params), apply_block(...)
+    chunk tree (§6.5)    chunk_count, split_chunks, chunk_leaf, chunk_node, chunk_root,
+                         chunk_path, verify_chunk, challenged_chunk, bandwidth_credits
+    replay (§4.3-5.6)    genesis_records(params), genesis_header(params), BlockContext,
+                         apply_transaction(...), check_block_lanes(txs), apply_block(...),
+                         Replay(params) (.apply(raw block), .check(tx, pending): a mempool's
+                         verdict), supply_invariant_holds, credits_conserved
     light client (§7)    verify_account_proof(params, pubkey, reply, height=None)
 """
 
@@ -412,29 +426,60 @@ MIN_TX_FEE = 1000
 MAX_TX_SIZE = 4505
 MAX_PAYLOAD = 4096
 MAX_SIGNERS = 4
+# §5.1: a block's tx count is at most 10,000, though §5.5's lanes admit 10,000 transactions
+# besides up to 8,000 attestations (the node decodes blocks with this same total bound).
 MAX_BLOCK_TXS = 10_000
-MAX_BLOCK_BYTES = 2 * 1024 * 1024
+MAX_BLOCK_BYTES = 3 * 1024 * 1024  # the whole block's encoding (§5.5)
+MAX_LANE_TXS = 10_000  # non-attestations in a block (§5.5)
+MAX_LANE_BYTES = 2 * 1024 * 1024
+MAX_BLOCK_ATTESTATIONS = 8_000  # attestations in a block (§5.5)
+MAX_ATTESTATION_BYTES = 1024 * 1024
 MAX_VALIDATORS = 128
 MAX_TOTAL_POWER = 1 << 60
 MAX_VALUE = 8192
 MAX_PROOF_SIBLINGS = 256
+RECENT_BLOCKS = 256  # block h is visible to block height when height - 256 <= h < height
+
+# Storage chunk tree (§6.5) and the device services (§4.4)
+MAX_CHUNK_SIZE = 2048
+MAX_CHUNKS = 1 << 20
+MAX_CHUNK_PATH = 20
+MAX_DEAL_EPOCHS = 3650
+BANDWIDTH_BYTES_PER_CREDIT = 1024
+KIND_UPTIME = 1
+KIND_BANDWIDTH = 2
+KIND_STORAGE = 4
+
+# Parameters every network shares.
+_COMMON = {
+    "min_tx_fee": MIN_TX_FEE, "credits_per_unit": 1,
+    "bandwidth_bytes_per_credit": BANDWIDTH_BYTES_PER_CREDIT, "max_deal_epochs": MAX_DEAL_EPOCHS,
+}
+# Main and test's device-service timings (§4.4), in blocks.
+_PUBLIC_TIMINGS = {
+    "device_unbond_blocks": 120_960, "epoch_blocks": 17_280, "heartbeat_interval_blocks": 720,
+    "heartbeat_max_age_blocks": 60, "receipt_window_blocks": 17_280,
+    "storage_proof_window_blocks": 240,
+}
 
 DEV = {
-    "name": "dev", "chain_id": 3, "hrp": "dmln", "min_tx_fee": MIN_TX_FEE,
-    "device_bond": 10 * COIN, "credits_per_unit": 1, "device_unbond_blocks": 10, "genesis_time_ms": 1767225600000, "epoch_blocks": 60,
+    "name": "dev", "chain_id": 3, "hrp": "dmln", **_COMMON,
+    "device_bond": 10 * COIN, "device_unbond_blocks": 10, "genesis_time_ms": 1767225600000,
+    "epoch_blocks": 60, "heartbeat_interval_blocks": 10, "heartbeat_max_age_blocks": 5,
+    "receipt_window_blocks": 60, "storage_proof_window_blocks": 20,
     "allocations": [(_DEV_PUB, 1_000_000 * COIN)],
     "validators": [(_DEV_PUB, 10_000 * COIN)],
     "genesis_hash": "d6e8a43be33a010ada51e65c723a8c47728c7a81dd9dca6358ace30407df458d",
 }
 TEST = {
-    "name": "test", "chain_id": 2, "hrp": "tmln", "min_tx_fee": MIN_TX_FEE,
-    "device_bond": 100 * COIN, "credits_per_unit": 1, "device_unbond_blocks": 120_960, "genesis_time_ms": 1795046400000, "epoch_blocks": 17_280,
+    "name": "test", "chain_id": 2, "hrp": "tmln", **_COMMON, **_PUBLIC_TIMINGS,
+    "device_bond": 100 * COIN, "genesis_time_ms": 1795046400000,
     "allocations": [], "validators": [],
     "genesis_hash": "e242449e0a78fc30f0e46cf3089425e25cf64502eea543b2d2828b8f0878a2e5",
 }
 MAIN = {
-    "name": "main", "chain_id": 1, "hrp": "mln", "min_tx_fee": MIN_TX_FEE,
-    "device_bond": 100 * COIN, "credits_per_unit": 1, "device_unbond_blocks": 120_960, "genesis_time_ms": 1798761600000, "epoch_blocks": 17_280,
+    "name": "main", "chain_id": 1, "hrp": "mln", **_COMMON, **_PUBLIC_TIMINGS,
+    "device_bond": 100 * COIN, "genesis_time_ms": 1798761600000,
     "allocations": [], "validators": [],
     "genesis_hash": "4a2ce44414600ebadecaa13489cb378ed66b901d79c526c06eabf40a5a1df8b7",
 }
@@ -546,13 +591,99 @@ TX_TRANSFER = 1
 TX_REGISTER_DEVICE = 2
 TX_BUY_CREDITS = 3
 TX_RETIRE_DEVICE = 4
+TX_HEARTBEAT = 5
+TX_BANDWIDTH_RECEIPT = 6
+TX_STORAGE_DEAL = 7
+TX_STORAGE_PROOF = 8
+# Each type's name and roles, in signer order.
 TX_TYPES = {
     TX_TRANSFER: ("transfer", ("sender",)),
     TX_REGISTER_DEVICE: ("register_device", ("owner", "device")),
     TX_BUY_CREDITS: ("buy_credits", ("sender",)),
     TX_RETIRE_DEVICE: ("retire_device", ("owner",)),
+    TX_HEARTBEAT: ("heartbeat", ("device",)),
+    TX_BANDWIDTH_RECEIPT: ("bandwidth_receipt", ("device", "consumer")),
+    TX_STORAGE_DEAL: ("storage_deal", ("client", "device")),
+    TX_STORAGE_PROOF: ("storage_proof", ("device",)),
 }
-DEVICE_KINDS = 1 | 2 | 4
+# Attestations (§4.3): no fee, no nonce, no payer account touched; their own block lane.
+ATTESTATIONS = frozenset({TX_HEARTBEAT, TX_BANDWIDTH_RECEIPT, TX_STORAGE_PROOF})
+DEVICE_KINDS = KIND_UPTIME | KIND_BANDWIDTH | KIND_STORAGE
+
+# The payload layouts of §4.4, field by field. Field kinds:
+#   key    [32], an x-only key (an address in JSON)
+#   hash   [32] (hex in JSON)
+#   u8 / u32 / u64
+#   chunk  bytes of 1..2048 (hex in JSON)
+#   path   varint count (<= 20) x [32] (a list of hex in JSON)
+PAYLOADS = {
+    TX_TRANSFER: (("to", "key"), ("amount", "u64")),
+    TX_REGISTER_DEVICE: (("kinds", "u8"), ("bond", "u64")),
+    TX_BUY_CREDITS: (("amount", "u64"),),
+    TX_RETIRE_DEVICE: (("device", "key"),),
+    TX_HEARTBEAT: (("ref_height", "u64"), ("ref_hash", "hash")),
+    TX_BANDWIDTH_RECEIPT: (("session", "hash"), ("bytes", "u64"), ("ref_height", "u64")),
+    TX_STORAGE_DEAL: (("data_root", "hash"), ("size", "u64"), ("chunk_size", "u32"),
+                      ("duration_epochs", "u32"), ("price", "u64")),
+    TX_STORAGE_PROOF: (("deal", "hash"), ("epoch", "u64"), ("chunk", "chunk"),
+                       ("path", "path")),
+}
+# Fields that §4.5's JSON does not show.
+JSON_OMITS = {TX_STORAGE_PROOF: ("chunk", "path")}
+# The cost of §4.4: the payload field it is, or 0.
+COST_FIELD = {TX_TRANSFER: "amount", TX_REGISTER_DEVICE: "bond", TX_BUY_CREDITS: "amount"}
+
+
+def _encode_field(kind, value) -> bytes:
+    if kind in ("key", "hash"):
+        if len(value) != 32:
+            raise ValueError("a key or hash is 32 bytes")
+        return bytes(value)
+    if kind == "u8":
+        return u8(value)
+    if kind == "u32":
+        return u32(value)
+    if kind == "u64":
+        return u64(value)
+    if kind == "chunk":
+        return enc_bytes(bytes(value))
+    if kind == "path":
+        return enc_varint(len(value)) + b"".join(bytes(e) for e in value)
+    raise ValueError(f"unknown field kind {kind}")
+
+
+def _read_field(r: "Reader", name, kind):
+    if kind in ("key", "hash"):
+        return r.raw(32, name)
+    if kind == "u8":
+        return r.u8(name)
+    if kind == "u32":
+        return r.u32(name)
+    if kind == "u64":
+        return r.u64(name)
+    if kind == "chunk":
+        start = r.pos
+        chunk = r.bytes_(name, MAX_CHUNK_SIZE)
+        if not chunk:
+            r.fail(name, "empty chunk (1 to 2048 bytes)", start)
+        return chunk
+    if kind == "path":
+        start = r.pos
+        n = r.varint(name)
+        if n > MAX_CHUNK_PATH:
+            r.fail(name, f"{n} path entries, at most {MAX_CHUNK_PATH}", start)
+        return [r.raw(32, name) for _ in range(n)]
+    raise ValueError(f"unknown field kind {kind}")
+
+
+def _field_json(kind, value, hrp):
+    if kind == "key":
+        return encode_address(hrp, value)
+    if kind in ("hash", "chunk"):
+        return value.hex()
+    if kind == "path":
+        return [e.hex() for e in value]
+    return value
 
 
 @dataclass
@@ -586,16 +717,16 @@ class Tx:
     def payer(self):
         return self.signers[0]
 
+    @property
+    def is_attestation(self):
+        return self.type in ATTESTATIONS
+
     def cost(self):
-        if self.type == TX_TRANSFER:
-            return self.fields["amount"]
-        if self.type == TX_REGISTER_DEVICE:
-            return self.fields["bond"]
-        if self.type == TX_BUY_CREDITS:
-            return self.fields["amount"]
-        if self.type == TX_RETIRE_DEVICE:
-            return 0
-        raise ValueError("unknown type")
+        """The type's cost (§4.4), in base units: 0 for types 4 to 8."""
+        if self.type not in TX_TYPES:
+            raise ValueError("unknown type")
+        name = COST_FIELD.get(self.type)
+        return self.fields[name] if name else 0
 
     def signing_data(self) -> bytes:
         """Every byte before the signatures (§4.2)."""
@@ -623,49 +754,77 @@ class Tx:
         return len(self.serialize())
 
 
-def _make_tx(tx_type, chain_id, signers, payload, fee, nonce, fields):
-    return Tx(1, tx_type, chain_id, fee, nonce, list(signers), payload,
-              [bytes(64)] * len(signers), dict(fields))
+def _make_tx(tx_type, chain_id, signers, fields, fee, nonce):
+    """An unsigned transaction whose payload is encoded from fields by PAYLOADS."""
+    fields = dict(fields)
+    payload = b"".join(_encode_field(kind, fields[name]) for name, kind in PAYLOADS[tx_type])
+    return Tx(1, tx_type, chain_id, fee, nonce, [bytes(k) for k in signers], payload,
+              [bytes(64)] * len(signers), fields)
 
 
 def transfer(chain_id, sender_pub, to_pub, amount, fee, nonce) -> Tx:
     """An unsigned transfer (type 1); sign it with .sign(0, key)."""
-    return _make_tx(TX_TRANSFER, chain_id, [sender_pub], bytes(to_pub) + u64(amount), fee, nonce,
-                    {"to": bytes(to_pub), "amount": amount})
+    return _make_tx(TX_TRANSFER, chain_id, [sender_pub], {"to": bytes(to_pub), "amount": amount},
+                    fee, nonce)
 
 
 def register_device(chain_id, owner_pub, device_pub, kinds, bond, fee, nonce) -> Tx:
     """An unsigned register_device (type 2); roles 0 = owner, 1 = device."""
-    return _make_tx(TX_REGISTER_DEVICE, chain_id, [owner_pub, device_pub], u8(kinds) + u64(bond),
-                    fee, nonce, {"kinds": kinds, "bond": bond})
+    return _make_tx(TX_REGISTER_DEVICE, chain_id, [owner_pub, device_pub],
+                    {"kinds": kinds, "bond": bond}, fee, nonce)
 
 
 def buy_credits(chain_id, buyer_pub, amount, fee, nonce) -> Tx:
     """An unsigned buy_credits (type 3); sign it with .sign(0, key)."""
-    return _make_tx(TX_BUY_CREDITS, chain_id, [buyer_pub], u64(amount), fee, nonce,
-                    {"amount": amount})
+    return _make_tx(TX_BUY_CREDITS, chain_id, [buyer_pub], {"amount": amount}, fee, nonce)
 
 
 def retire_device(chain_id, owner_pub, device_pub, fee, nonce) -> Tx:
     """An unsigned retire_device (type 4); sign it with .sign(0, owner key)."""
-    return _make_tx(TX_RETIRE_DEVICE, chain_id, [owner_pub], bytes(device_pub), fee, nonce,
-                    {"device": bytes(device_pub)})
+    return _make_tx(TX_RETIRE_DEVICE, chain_id, [owner_pub], {"device": bytes(device_pub)},
+                    fee, nonce)
+
+
+def heartbeat(chain_id, device_pub, ref_height, ref_hash, fee=0, nonce=0) -> Tx:
+    """An unsigned heartbeat (type 5, an attestation: fee and nonce 0); ref_hash is the hash
+    of block ref_height. Sign it with .sign(0, device key)."""
+    return _make_tx(TX_HEARTBEAT, chain_id, [device_pub],
+                    {"ref_height": ref_height, "ref_hash": bytes(ref_hash)}, fee, nonce)
+
+
+def bandwidth_receipt(chain_id, device_pub, consumer_pub, session, bytes_, ref_height, fee=0,
+                      nonce=0) -> Tx:
+    """An unsigned bandwidth_receipt (type 6, an attestation); roles 0 = device,
+    1 = consumer (the consumer signs first, the device adds its signature last)."""
+    return _make_tx(TX_BANDWIDTH_RECEIPT, chain_id, [device_pub, consumer_pub],
+                    {"session": bytes(session), "bytes": bytes_, "ref_height": ref_height},
+                    fee, nonce)
+
+
+def storage_deal(chain_id, client_pub, device_pub, data_root, size, chunk_size, duration_epochs,
+                 price, fee, nonce) -> Tx:
+    """An unsigned storage_deal (type 7, pays a fee, uses the client's nonce); roles
+    0 = client, 1 = device. Its txid is the deal id."""
+    return _make_tx(TX_STORAGE_DEAL, chain_id, [client_pub, device_pub],
+                    {"data_root": bytes(data_root), "size": size, "chunk_size": chunk_size,
+                     "duration_epochs": duration_epochs, "price": price}, fee, nonce)
+
+
+def storage_proof(chain_id, device_pub, deal_id, epoch, chunk, path, fee=0, nonce=0) -> Tx:
+    """An unsigned storage_proof (type 8, an attestation): chunk (bytes) and its path (list of
+    32-byte hashes, §6.5) for the deal's challenged chunk of epoch."""
+    return _make_tx(TX_STORAGE_PROOF, chain_id, [device_pub],
+                    {"deal": bytes(deal_id), "epoch": epoch, "chunk": bytes(chunk),
+                     "path": [bytes(e) for e in path]}, fee, nonce)
 
 
 def _decode_payload(tx_type, payload, base):
+    """The payload's fields by PAYLOADS; errors name "<type>.<field>" (and "<type> payload"
+    for bytes left over) at offsets counted from the transaction's start."""
+    name = TX_TYPES[tx_type][0]
     r = Reader(payload, base)
-    if tx_type == TX_TRANSFER:
-        f = {"to": r.raw(32, "transfer.to"), "amount": r.u64("transfer.amount")}
-        r.end("transfer")
-    elif tx_type == TX_REGISTER_DEVICE:
-        f = {"kinds": r.u8("register_device.kinds"), "bond": r.u64("register_device.bond")}
-        r.end("register_device")
-    elif tx_type == TX_BUY_CREDITS:
-        f = {"amount": r.u64("buy_credits.amount")}
-        r.end("buy_credits")
-    else:
-        f = {"device": r.raw(32, "retire_device.device")}
-        r.end("retire_device")
+    f = {fname: _read_field(r, f"{name}.{fname}", kind) for fname, kind in PAYLOADS[tx_type]}
+    r.end(f"{name} payload")
     return f
 
 
@@ -675,24 +834,24 @@ def _read_tx(r: Reader) -> Tx:
         r.fail("tx.version", f"unknown transaction version {version}", r.pos - 1)
     tx_type = r.u8("tx.type")
     if tx_type not in TX_TYPES:
-        r.fail("tx.type", f"unknown transaction type {tx_type} (known: 1 = transfer, "
-               "2 = register_device, 3 = buy_credits, 4 = retire_device, 5 = heartbeat, 6 = bandwidth_receipt, 7 = storage_deal, 8 = storage_proof)", r.pos - 1)
+        known = ", ".join(f"{t} = {name}" for t, (name, _) in sorted(TX_TYPES.items()))
+        r.fail("tx.type", f"unknown transaction type {tx_type} (known: {known})", r.pos - 1)
     chain_id = r.u32("tx.chain_id")
     fee = r.u64("tx.fee")
     nonce = r.u64("tx.nonce")
     start = r.pos
-    count = r.varint("tx.count")
+    count = r.varint("tx.signer_count")
     roles = TX_TYPES[tx_type][1]
     if count > MAX_SIGNERS:
-        r.fail("tx.count", f"{count} signers, at most {MAX_SIGNERS}", start)
+        r.fail("tx.signer_count", f"{count} signers, at most {MAX_SIGNERS}", start)
     if count != len(roles):
-        r.fail("tx.count", f"{count} signers, {TX_TYPES[tx_type][0]} has {len(roles)} roles",
-               start)
-    signers = [r.raw(32, "tx.signers") for _ in range(count)]
+        r.fail("tx.signer_count",
+               f"{count} signers, {TX_TYPES[tx_type][0]} has {len(roles)} roles", start)
+    signers = [r.raw(32, "tx.signer") for _ in range(count)]
     payload = r.bytes_("tx.payload", MAX_PAYLOAD)
     payload_base = r.base + r.pos - len(payload)  # nested offsets count from the tx's start
     fields = _decode_payload(tx_type, payload, payload_base)
-    sigs = [r.raw(64, "tx.signatures") for _ in range(count)]
+    sigs = [r.raw(64, "tx.signature") for _ in range(count)]
     return Tx(version, tx_type, chain_id, fee, nonce, signers, payload, sigs, fields)
 
 
@@ -700,39 +859,89 @@ def decode_transaction(raw: bytes) -> Tx:
     """Decodes one transaction, enforcing every rejection of §1/§4.1 (ValueError)."""
     raw = bytes(raw)
     if len(raw) > MAX_TX_SIZE:
-        raise ValueError(f"tx: {len(raw)} bytes, above the maximum {MAX_TX_SIZE} (at byte 0)")
+        raise ValueError(f"tx: {len(raw)} bytes, the limit is {MAX_TX_SIZE} "
+                         f"(at byte {MAX_TX_SIZE})")
     r = Reader(raw)
     tx = _read_tx(r)
-    r.end("tx")
+    r.end("end")
     return tx
+
+
+def _stateless_transfer(tx, params):
+    if tx.fields["amount"] == 0:
+        return "zero-amount"
+    if tx.fields["to"] == tx.signers[0]:
+        return "self-transfer"
+    if not is_xonly_point(tx.fields["to"]):
+        return "bad-recipient"
+    return None
+
+
+def _stateless_register_device(tx, params):
+    kinds = tx.fields["kinds"]
+    if kinds == 0 or kinds & ~DEVICE_KINDS:
+        return "bad-device-kinds"
+    if tx.fields["bond"] != params["device_bond"]:
+        return "wrong-device-bond"
+    return None
+
+
+def _stateless_buy_credits(tx, params):
+    if tx.fields["amount"] == 0:
+        return "zero-amount"
+    if tx.fields["amount"] * params["credits_per_unit"] > U64_MAX:
+        return "amount-overflow"
+    return None
+
+
+def _stateless_bandwidth_receipt(tx, params):
+    return "zero-amount" if tx.fields["bytes"] == 0 else None
+
+
+def _stateless_storage_deal(tx, params):
+    f = tx.fields
+    if f["size"] == 0:
+        return "zero-amount"
+    if not 1 <= f["chunk_size"] <= MAX_CHUNK_SIZE:
+        return "bad-chunk-size"
+    if chunk_count(f["size"], f["chunk_size"]) > MAX_CHUNKS:
+        return "deal-too-large"
+    if not 1 <= f["duration_epochs"] <= params["max_deal_epochs"]:
+        return "bad-deal-duration"
+    if f["price"] == 0:
+        return "zero-amount"
+    if deal_escrow(f["size"], f["price"], f["duration_epochs"]) is None:
+        return "amount-overflow"
+    return None
+
+
+# The type's payload rules of §4.4 (types without any are absent).
+_STATELESS_RULES = {
+    TX_TRANSFER: _stateless_transfer,
+    TX_REGISTER_DEVICE: _stateless_register_device,
+    TX_BUY_CREDITS: _stateless_buy_credits,
+    TX_BANDWIDTH_RECEIPT: _stateless_bandwidth_receipt,
+    TX_STORAGE_DEAL: _stateless_storage_deal,
+}
 
 
 def check_stateless(tx: Tx, params) -> str | None:
     """§4.3 step 2: the first failing reason code, or None."""
     if tx.chain_id != params["chain_id"]:
         return "wrong-chain"
-    if tx.fee < params["min_tx_fee"]:
+    if tx.is_attestation:
+        if tx.fee != 0:
+            return "fee-not-allowed"
+        if tx.nonce != 0:
+            return "nonce-not-allowed"
+    elif tx.fee < params["min_tx_fee"]:
         return "fee-too-low"
     if len(set(tx.signers)) != len(tx.signers):
         return "duplicate-signer"
-    if tx.type == TX_TRANSFER:
-        if tx.fields["amount"] == 0:
-            return "zero-amount"
-        if tx.fields["to"] == tx.signers[0]:
-            return "self-transfer"
-        if not is_xonly_point(tx.fields["to"]):
-            return "bad-recipient"
-    elif tx.type == TX_REGISTER_DEVICE:
-        kinds = tx.fields["kinds"]
-        if kinds == 0 or kinds & ~DEVICE_KINDS:
-            return "bad-device-kinds"
-        if tx.fields["bond"] != params["device_bond"]:
-            return "wrong-device-bond"
-    elif tx.type == TX_BUY_CREDITS:
-        if tx.fields["amount"] == 0:
-            return "zero-amount"
-        if tx.fields["amount"] * params["credits_per_unit"] > U64_MAX:
-            return "amount-overflow"
+    rule = _STATELESS_RULES.get(tx.type)
+    reason = rule(tx, params) if rule else None
+    if reason:
+        return reason
     if tx.cost() + tx.fee > U64_MAX:
         return "amount-overflow"
     return None
@@ -748,15 +957,11 @@ def check_signatures(tx: Tx):
 
 
 def tx_to_json(tx: Tx, hrp: str) -> dict:
-    """The JSON shape of §4.5."""
-    if tx.type == TX_TRANSFER:
-        payload = {"to": encode_address(hrp, tx.fields["to"]), "amount": tx.fields["amount"]}
-    elif tx.type == TX_REGISTER_DEVICE:
-        payload = {"kinds": tx.fields["kinds"], "bond": tx.fields["bond"]}
-    elif tx.type == TX_BUY_CREDITS:
-        payload = {"amount": tx.fields["amount"]}
-    else:
-        payload = {"device": encode_address(hrp, tx.fields["device"])}
+    """The JSON shape of §4.5: keys as addresses, amounts as integers, hashes as hex; a
+    storage_proof shows its deal and epoch only."""
+    omit = JSON_OMITS.get(tx.type, ())
+    payload = {name: _field_json(kind, tx.fields[name], hrp)
+               for name, kind in PAYLOADS[tx.type] if name not in omit}
     return {
         "txid": tx.txid().hex(), "version": tx.version, "type": tx.type_name,
         "chain_id": tx.chain_id, "fee": tx.fee, "nonce": tx.nonce,
@@ -1042,6 +1247,11 @@ TAG_VALIDATORS = 3
 TAG_LAST_VALIDATORS = 4
 TAG_DEVICE = 5
 TAG_RETIREMENT = 6
+TAG_ACTIVITY = 7
+TAG_CONTRIBUTION = 8
+TAG_EPOCH_TOTALS = 9
+TAG_SESSION = 10
+TAG_DEAL = 11
 
 
 def state_key(tag: int, identifier: bytes = b"") -> bytes:
@@ -1058,6 +1268,26 @@ def device_key(pubkey: bytes) -> bytes:
 
 def retirement_key(pubkey: bytes) -> bytes:
     return state_key(TAG_RETIREMENT, pubkey)
+
+
+def activity_key(device_pub: bytes) -> bytes:
+    return state_key(TAG_ACTIVITY, device_pub)
+
+
+def contribution_key(device_pub: bytes, epoch: int) -> bytes:
+    return state_key(TAG_CONTRIBUTION, bytes(device_pub) + u64(epoch))
+
+
+def epoch_totals_key(epoch: int) -> bytes:
+    return state_key(TAG_EPOCH_TOTALS, u64(epoch))
+
+
+def session_key(consumer_pub: bytes, session: bytes) -> bytes:
+    return state_key(TAG_SESSION, bytes(consumer_pub) + bytes(session))
+
+
+def deal_key(deal_id: bytes) -> bytes:
+    return state_key(TAG_DEAL, deal_id)
 
 
 SUPPLY_KEY = state_key(TAG_SUPPLY)
@@ -1118,6 +1348,97 @@ def decode_device(value: bytes) -> dict:
          "bond": r.u64("device.bond"), "registered_height": r.u64("device.registered_height")}
     r.end("device")
     return d
+
+
+def encode_retirement(retired_height) -> bytes:
+    return u8(1) + u64(retired_height)
+
+
+def decode_retirement(value: bytes) -> dict:
+    r = _record_reader(value, "retirement")
+    d = {"retired_height": r.u64("retirement.retired_height")}
+    r.end("retirement")
+    return d
+
+
+# The records of the device services (§6.2, tags 7 to 11), field by field, in the PAYLOADS
+# notation: the encoding is u8 version (1), then the fields in order.
+RECORDS = {
+    "activity": (("last_interval", "u64"), ("last_height", "u64")),
+    "contribution": (("uptime_intervals", "u64"), ("bandwidth_bytes", "u64"),
+                     ("storage_byte_epochs", "u64"), ("credits_burned", "u64")),
+    "session": (("device", "key"), ("settled_height", "u64")),
+    "deal": (("client", "key"), ("device", "key"), ("data_root", "hash"), ("size", "u64"),
+             ("chunk_size", "u32"), ("start_epoch", "u64"), ("duration_epochs", "u32"),
+             ("price", "u64"), ("proven_epochs", "u32"), ("last_proven", "u64"),
+             ("escrow", "u64")),
+}
+UNITS = tuple(name for name, _ in RECORDS["contribution"])
+ZERO_UNITS = {name: 0 for name in UNITS}
+
+
+def encode_record(kind: str, fields: dict) -> bytes:
+    """A record of RECORDS (tags 7-11: "activity", "contribution" (tags 8 and 9), "session",
+    "deal") from its fields."""
+    return u8(1) + b"".join(_encode_field(k, fields[n]) for n, k in RECORDS[kind])
+
+
+def decode_record(kind: str, value: bytes) -> dict:
+    r = _record_reader(value, kind)
+    f = {n: _read_field(r, f"{kind}.{n}", k) for n, k in RECORDS[kind]}
+    r.end(kind)
+    return f
+
+
+def encode_activity(last_interval, last_height) -> bytes:
+    return encode_record("activity", {"last_interval": last_interval, "last_height": last_height})
+
+
+def decode_activity(value: bytes) -> dict:
+    return decode_record("activity", value)
+
+
+def encode_contribution(units: dict) -> bytes:
+    """A contribution (tag 8) or epoch totals (tag 9) record from {unit: count}."""
+    return encode_record("contribution", {**ZERO_UNITS, **units})
+
+
+def decode_contribution(value) -> dict:
+    """Tag 8 or 9; None (absent) decodes to all zero."""
+    return dict(ZERO_UNITS) if value is None else decode_record("contribution", value)
+
+
+def encode_session(device, settled_height) -> bytes:
+    return encode_record("session", {"device": device, "settled_height": settled_height})
+
+
+def decode_session(value: bytes) -> dict:
+    return decode_record("session", value)
+
+
+def encode_deal(deal: dict) -> bytes:
+    return encode_record("deal", deal)
+
+
+def decode_deal(value: bytes) -> dict:
+    return decode_record("deal", value)
+
+
+def deal_escrow(size, price, duration_epochs):
+    """size x price x duration_epochs, or None when a product passes 2^64 - 1 (§4.4)."""
+    share = size * price
+    if share > U64_MAX or share * duration_epochs > U64_MAX:
+        return None
+    return share * duration_epochs
+
+
+def contributions(records, device_pub, epoch) -> dict:
+    """A device's units in one epoch (tag 8), all zero when absent."""
+    return decode_contribution(records.get(contribution_key(device_pub, epoch)))
+
+
+def epoch_totals(records, epoch) -> dict:
+    return decode_contribution(records.get(epoch_totals_key(epoch)))
 
 
 def key_bit(key: bytes, i: int) -> int:
@@ -1249,6 +1570,95 @@ def verify_state_proof(root: bytes, key: bytes, proof_bytes: bytes):
 
 
 # ==========================================================================
+# Storage chunk tree (§6.5)
+
+
+def chunk_count(size, chunk_size) -> int:
+    """ceil(size / chunk_size)."""
+    return (size + chunk_size - 1) // chunk_size
+
+
+def split_chunks(data: bytes, chunk_size) -> list:
+    """The chunks of data: chunk_size bytes each, the last one shorter."""
+    if not 1 <= chunk_size <= MAX_CHUNK_SIZE:
+        raise ValueError("chunk_size is 1 to 2048")
+    return [bytes(data[i:i + chunk_size]) for i in range(0, len(data), chunk_size)]
+
+
+def chunk_leaf(index, chunk: bytes) -> bytes:
+    return tagged_hash("MaillonChunkLeaf", u64(index) + bytes(chunk))
+
+
+def chunk_node(left: bytes, right: bytes) -> bytes:
+    return tagged_hash("MaillonChunkNode", left + right)
+
+
+def _chunk_levels(chunks):
+    level = [chunk_leaf(i, c) for i, c in enumerate(chunks)]
+    if not level:
+        raise ValueError("no chunks: a deal holds at least one")
+    levels = [level]
+    while len(level) > 1:
+        nxt = [chunk_node(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])  # moves up unchanged
+        levels.append(nxt)
+        level = nxt
+    return levels
+
+
+def chunk_root(chunks) -> bytes:
+    """The root over a list of chunks (bytes)."""
+    return _chunk_levels(chunks)[-1][0]
+
+
+def chunk_path(chunks, index) -> list:
+    """The sibling hashes of chunk index, from level 0 upward."""
+    if not 0 <= index < len(chunks):
+        raise ValueError("chunk index out of range")
+    path = []
+    p = index
+    for level in _chunk_levels(chunks)[:-1]:
+        s = len(level)
+        if not (p == s - 1 and s % 2):
+            path.append(level[p ^ 1])
+        p //= 2
+    return path
+
+
+def verify_chunk(root: bytes, index, count, chunk: bytes, path) -> bool:
+    """§6.5: chunk is chunk index of count chunks under root, by path."""
+    if not (0 <= index < count <= MAX_CHUNKS and 1 <= len(chunk) <= MAX_CHUNK_SIZE):
+        return False
+    h = chunk_leaf(index, chunk)
+    p, s = index, count
+    entries = list(path)
+    while s > 1:
+        if not (p == s - 1 and s % 2):
+            if not entries:
+                return False  # ran out early
+            e = bytes(entries.pop(0))
+            h = chunk_node(h, e) if p % 2 == 0 else chunk_node(e, h)
+        p //= 2
+        s = (s + 1) // 2
+    return not entries and h == bytes(root)
+
+
+def challenged_chunk(deal_id: bytes, epoch_block_hash: bytes, count) -> int:
+    """The chunk a storage_proof of an epoch shows (§4.4): LE64(first 8 bytes of
+    TaggedHash("MaillonStorageChallenge", deal || hash of the epoch's first block)) mod
+    count."""
+    t = tagged_hash("MaillonStorageChallenge", bytes(deal_id) + bytes(epoch_block_hash))
+    return int.from_bytes(t[:8], "little") % count
+
+
+def bandwidth_credits(bytes_, params=None) -> int:
+    """The credits a receipt of bytes costs: ceil(bytes / bandwidth_bytes_per_credit)."""
+    per = params["bandwidth_bytes_per_credit"] if params else BANDWIDTH_BYTES_PER_CREDIT
+    return bytes_ // per + (1 if bytes_ % per else 0)
+
+
+# ==========================================================================
 # Genesis and block execution (§4.3, §4.4, §5.5, §5.6)
 
 
@@ -1296,6 +1706,26 @@ def put_account(records, pub, acct):
         records[k] = encode_account(acct["balance"], acct["nonce"], acct["credits"])
 
 
+# §8: the JSON-RPC error code of each reason code a transaction can be refused with.
+RPC_CODES = {
+    "decode-error": -22, "insufficient-funds": -6,
+    **{r: -25 for r in (
+        "wrong-chain", "fee-too-low", "fee-not-allowed", "nonce-not-allowed",
+        "duplicate-signer", "zero-amount", "self-transfer", "bad-recipient", "bad-device-kinds",
+        "wrong-device-bond", "bad-chunk-size", "deal-too-large", "bad-deal-duration",
+        "amount-overflow", "bad-signature", "nonce-too-low", "nonce-too-high",
+        "device-already-registered", "device-not-registered", "not-device-owner",
+        "bond-still-locked", "device-retired", "device-kind-not-offered", "ref-block-unknown",
+        "ref-block-too-old", "heartbeat-already-counted", "receipt-too-old", "self-dealing",
+        "session-already-settled", "insufficient-credits", "unknown-deal", "not-deal-device",
+        "deal-not-active", "proof-too-early", "late-proof", "proof-already-counted",
+        "bad-proof")},
+    **{r: -26 for r in ("nonce-gap", "replacement-fee-too-low", "too-many-pending",
+                        "mempool-full", "not-an-attestation")},
+    "already-in-mempool": -27, "already-in-chain": -27,
+}
+
+
 class BlockError(ValueError):
     """A block or transaction rule failed; .reason is the §8 reason code."""
 
@@ -1304,90 +1734,300 @@ class BlockError(ValueError):
         self.reason = reason
 
 
-def apply_transaction(records, tx: Tx, height, proposer, params):
-    """§4.3 step 4 and the effect; atomic (records unchanged on BlockError)."""
-    work = dict(records)
-    payer = get_account(work, tx.payer)
-    if tx.nonce < payer["nonce"]:
-        raise BlockError("nonce-too-low", f"nonce {tx.nonce}, account at {payer['nonce']}")
-    if tx.nonce > payer["nonce"]:
-        raise BlockError("nonce-too-high", f"nonce {tx.nonce}, account at {payer['nonce']}")
-    total = tx.cost() + tx.fee
-    if payer["balance"] < total:
-        raise BlockError("insufficient-funds")
-    if tx.type == TX_REGISTER_DEVICE and device_key(tx.signers[1]) in work:
-        raise BlockError("device-already-registered")
-    payer["balance"] -= total
-    payer["nonce"] += 1
-    put_account(work, tx.payer, payer)
-    prop = get_account(work, proposer)
-    if prop["balance"] + tx.fee > U64_MAX:
-        raise BlockError("amount-overflow", "proposer balance")
-    prop["balance"] += tx.fee
-    put_account(work, proposer, prop)
-    if tx.type == TX_TRANSFER:
+@dataclass
+class BlockContext:
+    """What a transaction's rules read of the block that includes it: its height, its
+    proposer, and the hashes of earlier blocks (§5.5: block h is visible to block height
+    when height - 256 <= h < height)."""
+    height: int
+    proposer: bytes
+    params: dict
+    hashes: dict = field(default_factory=dict)  # {height: block hash}
+
+    @property
+    def epoch(self):
+        return self.height // self.params["epoch_blocks"]
+
+    def recent_hash(self, h):
+        """The hash of block h when visible to this block, else None."""
+        if not self.height - RECENT_BLOCKS <= h < self.height:
+            return None
+        got = self.hashes.get(h)
+        if got is None:
+            raise ValueError(f"BlockContext: the hash of block {h} was not given")
+        return bytes(got)
+
+
+def _add(value, amount, what):
+    if value + amount > U64_MAX:
+        raise BlockError("amount-overflow", what)
+    return value + amount
+
+
+def _put_credits(work, pub, credits):
+    acct = get_account(work, pub)
+    acct["credits"] = credits
+    put_account(work, pub, acct)
+
+
+def _update_supply(work, burned=0, locked=0):
+    sup = decode_supply(work[SUPPLY_KEY])
+    work[SUPPLY_KEY] = encode_supply(sup["genesis"], sup["minted"], sup["burned"] + burned,
+                                     sup["locked"] + locked)
+
+
+def _device_rules(work, device, service):
+    """The device rules the types 5-8 share (§4.4), in order; the device record."""
+    value = work.get(device_key(device))
+    if value is None:
+        raise BlockError("device-not-registered")
+    if retirement_key(device) in work:
+        raise BlockError("device-retired")
+    rec = decode_device(value)
+    if not rec["kinds"] & service:
+        raise BlockError("device-kind-not-offered")
+    return rec
+
+
+def _add_units(work, device, epoch, units):
+    """Adds an attestation's units to the device's contribution record of epoch (tag 8) and
+    to that epoch's totals (tag 9)."""
+    for key in (contribution_key(device, epoch), epoch_totals_key(epoch)):
+        rec = decode_contribution(work.get(key))
+        for name, n in units.items():
+            rec[name] = _add(rec[name], n, name)
+        work[key] = encode_contribution(rec)
+
+
+# Each type's state rules (§4.4): rules(work, tx, ctx) checks them, in order, without changing
+# work, and returns the type's effect, effect(), applied after the payer paid (§4.3 "Effect,
+# in this order").
+
+def _rules_transfer(work, tx, ctx):
+    def effect():
         to = get_account(work, tx.fields["to"])
-        if to["balance"] + tx.fields["amount"] > U64_MAX:
-            raise BlockError("amount-overflow", "recipient balance")
-        to["balance"] += tx.fields["amount"]
+        to["balance"] = _add(to["balance"], tx.fields["amount"], "recipient balance")
         put_account(work, tx.fields["to"], to)
-    elif tx.type == TX_REGISTER_DEVICE:
-        owner, device = tx.signers
+    return effect
+
+
+def _rules_register_device(work, tx, ctx):
+    owner, device = tx.signers
+    if device_key(device) in work:
+        raise BlockError("device-already-registered")
+
+    def effect():
         work[device_key(device)] = encode_device(owner, tx.fields["kinds"], tx.fields["bond"],
-                                                 height)
-        sup = decode_supply(work[SUPPLY_KEY])
-        sup["locked"] += tx.fields["bond"]
-        work[SUPPLY_KEY] = encode_supply(sup["genesis"], sup["minted"], sup["burned"],
-                                         sup["locked"])
-    elif tx.type == TX_RETIRE_DEVICE:
-        _retire_device(work, tx, height, params)
-    elif tx.type == TX_BUY_CREDITS:
+                                                 ctx.height)
+        _update_supply(work, locked=tx.fields["bond"])
+    return effect
+
+
+def _rules_buy_credits(work, tx, ctx):
+    def effect():
         buyer = get_account(work, tx.payer)
-        buyer["credits"] += tx.fields["amount"] * params["credits_per_unit"]
-        if buyer["credits"] > U64_MAX:
-            raise BlockError("amount-overflow", "buyer credits")
+        buyer["credits"] = _add(buyer["credits"], tx.fields["amount"] *
+                                ctx.params["credits_per_unit"], "buyer credits")
         put_account(work, tx.payer, buyer)
-        sup = decode_supply(work[SUPPLY_KEY])
-        sup["burned"] += tx.fields["amount"]
-        work[SUPPLY_KEY] = encode_supply(sup["genesis"], sup["minted"], sup["burned"],
-                                         sup["locked"])
-    records.clear()
-    records.update(work)
+        _update_supply(work, burned=tx.fields["amount"])
+    return effect
 
 
-def _retire_device(work, tx, height, params):
-    """retire_device's two steps (§4.4) on work, in place."""
+def _rules_retire_device(work, tx, ctx):
     device = tx.fields["device"]
     if device_key(device) not in work:
         raise BlockError("device-not-registered")
     rec = decode_device(work[device_key(device)])
     if rec["owner"] != tx.payer:
         raise BlockError("not-device-owner")
-    if retirement_key(device) not in work:
-        work[retirement_key(device)] = u8(1) + u64(height)
-        return
-    retired = _record_reader(work[retirement_key(device)], "retirement")
-    retired_height = retired.u64("retirement.retired_height")
-    if height < retired_height + params["device_unbond_blocks"]:
+    retired = work.get(retirement_key(device))
+    if retired is None:
+        def retire():
+            work[retirement_key(device)] = encode_retirement(ctx.height)
+        return retire
+    if ctx.height < (decode_retirement(retired)["retired_height"] +
+                     ctx.params["device_unbond_blocks"]):
         raise BlockError("bond-still-locked")
-    owner = get_account(work, rec["owner"])
-    owner["balance"] += rec["bond"]
-    if owner["balance"] > U64_MAX:
-        raise BlockError("amount-overflow", "owner balance")
-    put_account(work, rec["owner"], owner)
-    sup = decode_supply(work[SUPPLY_KEY])
-    work[SUPPLY_KEY] = encode_supply(sup["genesis"], sup["minted"], sup["burned"],
-                                     sup["locked"] - rec["bond"])
-    del work[device_key(device)]
-    del work[retirement_key(device)]
+
+    def release():
+        owner = get_account(work, rec["owner"])
+        owner["balance"] = _add(owner["balance"], rec["bond"], "owner balance")
+        put_account(work, rec["owner"], owner)
+        _update_supply(work, locked=-rec["bond"])
+        del work[device_key(device)]
+        del work[retirement_key(device)]
+    return release
+
+
+def _rules_heartbeat(work, tx, ctx):
+    device = tx.signers[0]
+    _device_rules(work, device, KIND_UPTIME)
+    ref = tx.fields["ref_height"]
+    if ref >= ctx.height:
+        raise BlockError("ref-block-unknown", f"ref_height {ref} is not below {ctx.height}")
+    if ctx.height - ref > ctx.params["heartbeat_max_age_blocks"]:
+        raise BlockError("ref-block-too-old")
+    if tx.fields["ref_hash"] != ctx.recent_hash(ref):
+        raise BlockError("ref-block-unknown", f"ref_hash is not block {ref}'s")
+    interval = ref // ctx.params["heartbeat_interval_blocks"]
+    activity = work.get(activity_key(device))
+    if activity is not None and interval <= decode_activity(activity)["last_interval"]:
+        raise BlockError("heartbeat-already-counted")
+
+    def effect():
+        work[activity_key(device)] = encode_activity(interval, ctx.height)
+        _add_units(work, device, ctx.epoch, {"uptime_intervals": 1})
+    return effect
+
+
+def _rules_bandwidth_receipt(work, tx, ctx):
+    device, consumer = tx.signers
+    rec = _device_rules(work, device, KIND_BANDWIDTH)
+    ref = tx.fields["ref_height"]
+    if ref >= ctx.height:
+        raise BlockError("ref-block-unknown", f"ref_height {ref} is not below {ctx.height}")
+    if ctx.height - ref > ctx.params["receipt_window_blocks"]:
+        raise BlockError("receipt-too-old")
+    if consumer == rec["owner"]:
+        raise BlockError("self-dealing")
+    skey = session_key(consumer, tx.fields["session"])
+    if skey in work:
+        raise BlockError("session-already-settled")
+    cost = bandwidth_credits(tx.fields["bytes"], ctx.params)
+    credits = get_account(work, consumer)["credits"]
+    if credits < cost:
+        raise BlockError("insufficient-credits", f"{credits} credits, {cost} needed")
+
+    def effect():
+        _put_credits(work, consumer, credits - cost)
+        work[skey] = encode_session(device, ctx.height)
+        _add_units(work, device, ctx.epoch,
+                   {"bandwidth_bytes": tx.fields["bytes"], "credits_burned": cost})
+    return effect
+
+
+def _rules_storage_deal(work, tx, ctx):
+    client, device = tx.signers
+    rec = _device_rules(work, device, KIND_STORAGE)
+    if client == rec["owner"]:
+        raise BlockError("self-dealing")
+    f = tx.fields
+    escrow = deal_escrow(f["size"], f["price"], f["duration_epochs"])
+    credits = get_account(work, client)["credits"]
+    if credits < escrow:
+        raise BlockError("insufficient-credits", f"{credits} credits, {escrow} needed")
+
+    def effect():
+        _put_credits(work, client, get_account(work, client)["credits"] - escrow)
+        work[deal_key(tx.txid())] = encode_deal({
+            "client": client, "device": device, "data_root": f["data_root"], "size": f["size"],
+            "chunk_size": f["chunk_size"], "start_epoch": ctx.epoch + 1,
+            "duration_epochs": f["duration_epochs"], "price": f["price"], "proven_epochs": 0,
+            "last_proven": 0, "escrow": escrow})
+    return effect
+
+
+def _rules_storage_proof(work, tx, ctx):
+    f = tx.fields
+    value = work.get(deal_key(f["deal"]))
+    if value is None:
+        raise BlockError("unknown-deal")
+    deal = decode_deal(value)
+    if deal["device"] != tx.signers[0]:
+        raise BlockError("not-deal-device")
+    _device_rules(work, deal["device"], KIND_STORAGE)
+    e = f["epoch"]
+    if not deal["start_epoch"] <= e < deal["start_epoch"] + deal["duration_epochs"]:
+        raise BlockError("deal-not-active")
+    first = e * ctx.params["epoch_blocks"]
+    if e > ctx.epoch or ctx.height == first:
+        raise BlockError("proof-too-early")
+    if e != ctx.epoch or ctx.height - first > ctx.params["storage_proof_window_blocks"]:
+        raise BlockError("late-proof")
+    if deal["proven_epochs"] > 0 and deal["last_proven"] == e:
+        raise BlockError("proof-already-counted")
+    count = chunk_count(deal["size"], deal["chunk_size"])
+    index = challenged_chunk(f["deal"], ctx.recent_hash(first), count)
+    if not verify_chunk(deal["data_root"], index, count, f["chunk"], f["path"]):
+        raise BlockError("bad-proof", f"not chunk {index} of {count}")
+    share = deal["size"] * deal["price"]
+
+    def effect():
+        deal.update(proven_epochs=deal["proven_epochs"] + 1, last_proven=e,
+                    escrow=deal["escrow"] - share)
+        work[deal_key(f["deal"])] = encode_deal(deal)
+        _add_units(work, deal["device"], ctx.epoch,
+                   {"storage_byte_epochs": deal["size"], "credits_burned": share})
+    return effect
+
+
+_STATE_RULES = {
+    TX_TRANSFER: _rules_transfer,
+    TX_REGISTER_DEVICE: _rules_register_device,
+    TX_BUY_CREDITS: _rules_buy_credits,
+    TX_RETIRE_DEVICE: _rules_retire_device,
+    TX_HEARTBEAT: _rules_heartbeat,
+    TX_BANDWIDTH_RECEIPT: _rules_bandwidth_receipt,
+    TX_STORAGE_DEAL: _rules_storage_deal,
+    TX_STORAGE_PROOF: _rules_storage_proof,
+}
+
+
+def apply_transaction(records, tx: Tx, height, proposer, params, hashes=None):
+    """§4.3 step 4 and the effect, in block `height` proposed by `proposer`; atomic (records
+    unchanged on BlockError). hashes: {height: block hash} of earlier blocks, which
+    heartbeats and storage proofs read. `height` may be a BlockContext instead (proposer,
+    params and hashes are then its own)."""
+    ctx = height if isinstance(height, BlockContext) else BlockContext(
+        height, proposer, params, dict(hashes or {}))
+    work = dict(records)
+    paying = not tx.is_attestation  # an attestation touches no account of its payer
+    if paying:
+        payer = get_account(work, tx.payer)
+        if tx.nonce < payer["nonce"]:
+            raise BlockError("nonce-too-low", f"nonce {tx.nonce}, account at {payer['nonce']}")
+        if tx.nonce > payer["nonce"]:
+            raise BlockError("nonce-too-high", f"nonce {tx.nonce}, account at {payer['nonce']}")
+        total = tx.cost() + tx.fee
+        if payer["balance"] < total:
+            raise BlockError("insufficient-funds")
+    effect = _STATE_RULES[tx.type](work, tx, ctx)
+    if paying:
+        payer["balance"] -= total
+        payer["nonce"] += 1
+        put_account(work, tx.payer, payer)
+        prop = get_account(work, ctx.proposer)
+        prop["balance"] = _add(prop["balance"], tx.fee, "proposer balance")
+        put_account(work, ctx.proposer, prop)
+    effect()
+    records.clear()
+    records.update(work)
+
+
+def check_block_lanes(txs):
+    """§5.5 step 2's two lanes: the first failing reason, or None (the whole block's 3 MiB
+    is checked on its encoding)."""
+    att = [t.size() for t in txs if t.is_attestation]
+    other = [t.size() for t in txs if not t.is_attestation]
+    if len(other) > MAX_LANE_TXS:
+        return "too-many-txs"
+    if sum(other) > MAX_LANE_BYTES:
+        return "txs-too-big"
+    if len(att) > MAX_BLOCK_ATTESTATIONS:
+        return "too-many-attestations"
+    if sum(att) > MAX_ATTESTATION_BYTES:
+        return "attestations-too-big"
+    return None
 
 
 def apply_block(records: dict, block: Block, params, parent: Header = None,
-                verify_signatures=False):
+                verify_signatures=False, hashes=None):
     """Executes a decoded block on records (the parent's state), in place, as §5.5 says.
     Checks what it can (header vs parent when given, tx root, last commit hash, certificate
     target, stateless tx rules, validators hashes, state rules); signatures only when
-    verify_signatures. Raises BlockError. Does not compare state_root: the caller does
+    verify_signatures. hashes: {height: hash} of the blocks before this one, which
+    heartbeats and storage proofs read (the parent's is the header's `parent`; Replay keeps
+    them all). Raises BlockError. Does not compare state_root: the caller does
     (state_root(records) == block.header.state_root)."""
     h = block.header
     if h.version != 1:
@@ -1401,8 +2041,9 @@ def apply_block(records: dict, block: Block, params, parent: Header = None,
             raise BlockError("bad-parent")
         if h.time_ms <= parent.time_ms:
             raise BlockError("time-too-old")
-    if len(block.txs) > MAX_BLOCK_TXS:
-        raise BlockError("too-many-txs")
+    lanes = check_block_lanes(block.txs)
+    if lanes:
+        raise BlockError(lanes)
     if len(encode_block(block)) > MAX_BLOCK_BYTES:
         raise BlockError("block-too-big")
     if merkle_root([t.txid() for t in block.txs]) != h.tx_root:
@@ -1435,9 +2076,10 @@ def apply_block(records: dict, block: Block, params, parent: Header = None,
             raise BlockError("bad-commit", str(e)) from None
     if h.proposer not in validators.keys():
         raise BlockError("bad-proposer")
+    ctx = BlockContext(h.height, h.proposer, params, {**(hashes or {}), h.height - 1: h.parent})
     for i, tx in enumerate(block.txs):
         try:
-            apply_transaction(records, tx, h.height, h.proposer, params)
+            apply_transaction(records, tx, ctx, h.proposer, params)
         except BlockError as e:
             raise BlockError(e.reason, f"transaction {i}: {e}") from None
     # end-block
@@ -1463,6 +2105,128 @@ def supply_invariant_holds(records) -> bool:
         if len(v) == 25 and v[0] == 1:
             balances += decode_account(v)["balance"]
     return balances + s["locked"] + s["burned"] == s["genesis"] + s["minted"]
+
+
+def credits_conserved(records, created, last_epoch) -> bool:
+    """§6.2: the credits buy_credits created (`created`) = the accounts' credits + every
+    epoch's credits_burned (epochs 0 to last_epoch) + the deals' escrow. Accounts (25 bytes)
+    and deals (149 bytes) are recognised by their length."""
+    accounts = sum(decode_account(v)["credits"] for v in records.values()
+                   if len(v) == 25 and v[0] == 1)
+    escrow = sum(decode_deal(v)["escrow"] for v in records.values() if len(v) == 149)
+    burned = sum(epoch_totals(records, e)["credits_burned"] for e in range(last_epoch + 1))
+    return accounts + burned + escrow == created
+
+
+MAX_PENDING_PER_PAYER = 64
+
+
+def replay_key(tx: Tx, params) -> tuple:
+    """An attestation's replay key (§4.3): heartbeat (device, interval), bandwidth_receipt
+    (consumer, session), storage_proof (deal, epoch)."""
+    f = tx.fields
+    if tx.type == TX_HEARTBEAT:
+        return (tx.type, tx.signers[0], f["ref_height"] // params["heartbeat_interval_blocks"])
+    if tx.type == TX_BANDWIDTH_RECEIPT:
+        return (tx.type, tx.signers[1], f["session"])
+    if tx.type == TX_STORAGE_PROOF:
+        return (tx.type, f["deal"], f["epoch"])
+    raise ValueError(f"{tx.type_name} is not an attestation")
+
+
+def _nonce_policy(tx, account_nonce, mine):
+    """The mempool's nonce policy (§4.3) for tx, given its payer's pending transactions."""
+    if tx.nonce < account_nonce:
+        return "nonce-too-low"
+    same = [p for p in mine if p.nonce == tx.nonce]
+    if not same and tx.nonce != account_nonce + len(mine):
+        return "nonce-gap"
+    if same and tx.fee <= same[0].fee:
+        return "replacement-fee-too-low"
+    if not same and len(mine) >= MAX_PENDING_PER_PAYER:
+        return "too-many-pending"
+    return None
+
+
+class Replay:
+    """Replays a chain block by block from genesis (§5.5, §5.6): .records is the state
+    after the last block, .headers[h] and .hashes[h] each block's header and hash.
+    apply(raw) decodes a block, executes it on the state and checks the header's state
+    root; it returns the decoded block."""
+
+    def __init__(self, params):
+        self.params = params
+        self.records = genesis_records(params)
+        g = genesis_header(params)
+        self.headers = {0: g}
+        self.hashes = {0: g.hash()}
+        self.credits_created = 0
+
+    @property
+    def height(self):
+        return max(self.headers)
+
+    def context(self, height=None):
+        """The BlockContext of the next block (or of block `height`), proposed by the
+        parent's proposer (the dev key on dev): how a mempool checks an attestation."""
+        height = self.height + 1 if height is None else height
+        proposer = self.headers[height - 1].proposer if height > 1 else \
+            self.params["validators"][0][0]
+        return BlockContext(height, proposer, self.params, dict(self.hashes))
+
+    def check(self, tx: Tx, pending=()):
+        """What a node's mempool answers for tx on this state, in the next block's context
+        (§4.3's rules and its mempool paragraphs), given the `pending` transactions: a reason
+        code, or None when accepted. Not modelled: already-in-chain and the pool's byte and
+        per-device bounds (mempool-full, too-many-pending of attestations)."""
+        pending = list(pending)
+        if any(p.txid() == tx.txid() for p in pending):
+            return "already-in-mempool"
+        reason = check_stateless(tx, self.params)
+        if reason:
+            return reason
+        if check_signatures(tx) is not None:
+            return "bad-signature"
+        ctx = self.context()
+        work = dict(self.records)
+        if tx.is_attestation:
+            key = replay_key(tx, self.params)
+            if any(p.is_attestation and replay_key(p, self.params) == key for p in pending):
+                return "already-in-mempool"
+            chain = [tx]  # an attestation applies alone
+        else:
+            mine = sorted((p for p in pending if not p.is_attestation and p.payer == tx.payer),
+                          key=lambda p: p.nonce)
+            reason = _nonce_policy(tx, get_account(work, tx.payer)["nonce"], mine)
+            if reason:
+                return reason
+            chain = [p for p in mine if p.nonce != tx.nonce] + [tx]
+            chain.sort(key=lambda p: p.nonce)
+        try:
+            for t in chain:
+                apply_transaction(work, t, ctx, None, self.params)
+        except BlockError as e:
+            return e.reason
+        return None
+
+    def apply(self, raw: bytes, verify_signatures=True) -> Block:
+        block = decode_block(raw) if not isinstance(raw, Block) else raw
+        h = block.header.height
+        work = dict(self.records)
+        apply_block(work, block, self.params, parent=self.headers[h - 1],
+                    verify_signatures=verify_signatures, hashes=self.hashes)
+        if state_root(work) != block.header.state_root:
+            raise BlockError("bad-state-root", f"block {h}")
+        self.records = work
+        self.headers[h] = block.header
+        self.hashes[h] = block.header.hash()
+        self.credits_created += sum(t.fields["amount"] * self.params["credits_per_unit"]
+                                    for t in block.txs if t.type == TX_BUY_CREDITS)
+        return block
+
+    def credits_conserved(self) -> bool:
+        return credits_conserved(self.records, self.credits_created,
+                                 self.height // self.params["epoch_blocks"])
 
 
 # ==========================================================================
