@@ -303,7 +303,7 @@ Result<std::optional<Block>> Chain::GetBlock(const Hash256& hash) const {
     auto raw = m_db->Read(ChainDb::BlockKey(hash));
     if (!raw) return raw.error();
     if (!raw->has_value()) return std::optional<Block>();
-    auto block = DecodeBlock(AsBytes(**raw), m_params.max_block_txs);
+    auto block = DecodeBlock(AsBytes(**raw), m_params.MaxBlockTxCount());
     if (!block) return Corrupt("block " + HexStr(hash) + ": " + block.error().message);
     return std::optional<Block>(std::move(*block));
 }

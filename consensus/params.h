@@ -44,6 +44,9 @@ struct ChainParams {
     // attestation bytes, so neither kind can crowd out the other.
     uint64_t max_block_attestations;
     uint64_t max_block_attestation_bytes;
+    // The most transactions of both lanes a block can hold: what a decoder
+    // bounds a block's count by.
+    uint64_t MaxBlockTxCount() const { return max_block_txs + max_block_attestations; }
     uint64_t epoch_blocks;  // blocks per epoch (>= 1)
     // How many of the latest block hashes rules may refer to (BlockContext).
     uint64_t recent_block_hashes;

