@@ -14,6 +14,18 @@ using rapidjson::Document;
 using T = RpcResult::Type;
 using namespace rpc_result;
 
+const RpcParam kDeviceParam{"device", RpcType::kString, true, "the device's key, as an address"};
+
+// `value`, or JSON null.
+void AddNullable(rapidjson::Value& out, const char* name, std::optional<uint64_t> value,
+                 JsonAllocator& a) {
+    if (value) {
+        out.AddMember(rapidjson::StringRef(name), *value, a);
+    } else {
+        out.AddMember(rapidjson::StringRef(name), rapidjson::Value(rapidjson::kNullType), a);
+    }
+}
+
 std::vector<RpcResult> DeviceShape() {
     return {Member("device", T::kString),
             Member("owner", T::kString, "address"),
@@ -42,13 +54,11 @@ Result<std::optional<rapidjson::Value>> DeviceJson(const RpcContext& rpc, const 
     r.AddMember("kinds", d.kinds, a);
     r.AddMember("bond", d.bond, a);
     r.AddMember("registered_height", d.registered_height, a);
-    if (retired->has_value()) {
-        r.AddMember("retired_height", **retired, a);
-        r.AddMember("bond_unlocks_at", **retired + rpc.params.device_unbond_blocks, a);
-    } else {
-        r.AddMember("retired_height", rapidjson::Value(rapidjson::kNullType), a);
-        r.AddMember("bond_unlocks_at", rapidjson::Value(rapidjson::kNullType), a);
-    }
+    AddNullable(r, "retired_height", *retired, a);
+    AddNullable(r, "bond_unlocks_at",
+                *retired ? std::optional<uint64_t>(**retired + rpc.params.device_unbond_blocks)
+                         : std::nullopt,
+                a);
     return std::optional<rapidjson::Value>(std::move(r));
 }
 
@@ -59,7 +69,7 @@ RpcMethod GetDeviceMethod(const Rpc& rpc) {
         "getdevice",
         "devices",
         "Returns a registered device at the tip.",
-        {{"device", RpcType::kString, true, "the device's key, as an address"}},
+        {kDeviceParam},
         Object(std::move(members)),
         [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
             auto& a = r.GetAllocator();
@@ -164,11 +174,9 @@ RpcMethod GetDealMethod(const Rpc& rpc) {
                 r.AddMember("end_epoch", d.start_epoch + d.duration_epochs - 1, a);
                 r.AddMember("price", d.price, a);
                 r.AddMember("proven_epochs", d.proven_epochs, a);
-                if (d.proven_epochs > 0) {
-                    r.AddMember("last_proven_epoch", d.last_proven, a);
-                } else {
-                    r.AddMember("last_proven_epoch", rapidjson::Value(rapidjson::kNullType), a);
-                }
+                AddNullable(
+                    r, "last_proven_epoch",
+                    d.proven_epochs > 0 ? std::optional<uint64_t>(d.last_proven) : std::nullopt, a);
                 r.AddMember("escrow", d.escrow, a);
                 r.AddMember("height", tip.Height(), a);
                 return std::nullopt;
@@ -273,8 +281,7 @@ RpcMethod GetDeviceContributionsMethod(const Rpc& rpc) {
             "devices",
             "Returns the units a device's attestations proved in one epoch (the tip's by default), "
             "and that epoch's totals over all devices.",
-            {{"device", RpcType::kString, true, "the device's key, as an address"},
-             {"epoch", RpcType::kUInt64, false, "the epoch; default: the tip's"}},
+            {kDeviceParam, {"epoch", RpcType::kUInt64, false, "the epoch; default: the tip's"}},
             Object(std::move(members)),
             [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
                 auto& a = r.GetAllocator();
@@ -295,11 +302,10 @@ RpcMethod GetDeviceContributionsMethod(const Rpc& rpc) {
                 rapidjson::Value t(rapidjson::kObjectType);
                 AddUnitsJson(*totals, t, a);
                 r.AddMember("epoch_totals", t, a);
-                if (activity->has_value()) {
-                    r.AddMember("last_heartbeat_height", (*activity)->last_height, a);
-                } else {
-                    r.AddMember("last_heartbeat_height", rapidjson::Value(rapidjson::kNullType), a);
-                }
+                AddNullable(
+                    r, "last_heartbeat_height",
+                    *activity ? std::optional<uint64_t>((*activity)->last_height) : std::nullopt,
+                    a);
                 r.AddMember("height", tip.Height(), a);
                 return std::nullopt;
             }};
@@ -312,7 +318,7 @@ RpcMethod GetDeviceRejectionsMethod(const Rpc& rpc) {
         "Returns why this node refused a device's attestations (at submission, or when a block "
         "could no longer include them), by reason code: how often, and the last time and "
         "message. Kept in memory by this node only, since it started.",
-        {{"device", RpcType::kString, true, "the device's key, as an address"}},
+        {kDeviceParam},
         Object(
             {Member("device", T::kString),
              Member("rejections",
