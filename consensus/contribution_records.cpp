@@ -135,9 +135,10 @@ Status PutDeviceActivity(StateOverlay& state, const XOnlyPubKey& device, const D
 
 namespace {
 
-Hash256 SessionKey(const XOnlyPubKey& consumer, const Hash256& session) {
+Hash256 SessionKey(const XOnlyPubKey& consumer, const XOnlyPubKey& device, const Hash256& session) {
     Writer id;
     id.Raw(consumer);
+    id.Raw(device);
     id.Raw(session);
     return StateKey(RecordTag::kSession, id.Data());
 }
@@ -146,13 +147,16 @@ Hash256 SessionKey(const XOnlyPubKey& consumer, const Hash256& session) {
 
 Result<std::optional<SettledSession>> GetSettledSession(const StateReader& state,
                                                         const XOnlyPubKey& consumer,
+                                                        const XOnlyPubKey& device,
                                                         const Hash256& session) {
-    return ReadRecord<SettledSession>(state, SessionKey(consumer, session), "settled session");
+    return ReadRecord<SettledSession>(state, SessionKey(consumer, device, session),
+                                      "settled session");
 }
 
-Status PutSettledSession(StateOverlay& state, const XOnlyPubKey& consumer, const Hash256& session,
+Status PutSettledSession(StateOverlay& state, const XOnlyPubKey& consumer,
+                         const XOnlyPubKey& device, const Hash256& session,
                          const SettledSession& s) {
-    return state.Put(SessionKey(consumer, session), s.Encode());
+    return state.Put(SessionKey(consumer, device, session), s.Encode());
 }
 
 Result<std::optional<Deal>> GetDeal(const StateReader& state, const Hash256& deal_id) {

@@ -7,7 +7,7 @@
 // | 7   | device activity | device key              | never heartbeated     |
 // | 8   | contribution    | device key, epoch u64   | no units that epoch   |
 // | 9   | epoch totals    | epoch u64               | no units that epoch   |
-// | 10  | settled session | consumer key, session   | not settled           |
+// | 10  | settled session | consumer, device, session | not settled         |
 // | 11  | storage deal    | deal id (its txid)      | no such deal          |
 //
 // (identifiers are concatenated; integers little-endian). Every attestation
@@ -55,8 +55,10 @@ struct DeviceActivity {
     static Result<DeviceActivity> Decode(std::span<const uint8_t> bytes);
 };
 
-// A bandwidth session a receipt settled, kept for ever: a (consumer,
-// session) pair is accepted once. Encoding: u8 version (1) | device [32] |
+// A bandwidth session a receipt settled, kept for ever: a (consumer, device,
+// session) triple is accepted once. The device is part of the key so that a
+// consumer cannot void an honest device's receipt by settling the same
+// session id with another device first. Encoding: u8 version (1) | device [32] |
 // settled_height u64.
 struct SettledSession {
     XOnlyPubKey device{};
@@ -101,8 +103,10 @@ Status PutDeviceActivity(StateOverlay& state, const XOnlyPubKey& device, const D
 
 Result<std::optional<SettledSession>> GetSettledSession(const StateReader& state,
                                                         const XOnlyPubKey& consumer,
+                                                        const XOnlyPubKey& device,
                                                         const Hash256& session);
-Status PutSettledSession(StateOverlay& state, const XOnlyPubKey& consumer, const Hash256& session,
+Status PutSettledSession(StateOverlay& state, const XOnlyPubKey& consumer,
+                         const XOnlyPubKey& device, const Hash256& session,
                          const SettledSession& s);
 
 Result<std::optional<Deal>> GetDeal(const StateReader& state, const Hash256& deal_id);

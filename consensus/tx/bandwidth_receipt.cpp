@@ -54,6 +54,7 @@ public:
         Writer w;
         w.U8(kBandwidthReceiptTypeId);
         w.Raw(tx.Signers()[1]);
+        w.Raw(tx.Signers()[0]);
         w.Raw(tx.Payload<BandwidthReceiptPayload>().session);
         return w.Take();
     }
@@ -68,12 +69,12 @@ public:
         Status st = CheckWindow(ctx, p.ref_height);
         if (st) st = CheckNotSelfDealing(*record, consumer);
         if (!st) return st;
-        auto settled = GetSettledSession(state, consumer, p.session);
+        auto settled = GetSettledSession(state, consumer, device, p.session);
         if (!settled) return settled.error();
         if (settled->has_value()) {
             return MakeError("session-already-settled",
                              "session " + HexStr(p.session) +
-                                 " of this consumer was settled at height " +
+                                 " of this consumer with this device was settled at height " +
                                  std::to_string((*settled)->settled_height));
         }
         ContributionUnits units;
@@ -81,7 +82,8 @@ public:
         units.credits_burned = BandwidthCredits(p.bytes, ctx.params);
         st = SpendCredits(state, consumer, units.credits_burned);
         if (st)
-            st = PutSettledSession(state, consumer, p.session, SettledSession{device, ctx.height});
+            st = PutSettledSession(state, consumer, device, p.session,
+                                   SettledSession{device, ctx.height});
         if (!st) return st;
         return CreditContribution(state, device, ctx.Epoch(), units);
     }

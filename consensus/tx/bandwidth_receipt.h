@@ -8,12 +8,13 @@
 // Rules: bytes > 0; the device is registered, not retired and offers
 // bandwidth; ref_height is below the including block and at most
 // params.receipt_window_blocks before it ("receipt-too-old"); the consumer is
-// not the device's owner ("self-dealing"); the (consumer, session) pair was
-// never settled ("session-already-settled"); the consumer has the credits.
+// not the device's owner ("self-dealing"); the (consumer, device, session)
+// triple was never settled ("session-already-settled"); the consumer has the
+// credits.
 // Effect: the consumer's credits -= ceil(bytes /
 // params.bandwidth_bytes_per_credit); a settled-session record; bytes and
 // the credits in the device's contribution for the including block's epoch
-// and in that epoch's totals. Replay key: (consumer, session).
+// and in that epoch's totals. Replay key: (consumer, device, session).
 #pragma once
 
 #include "consensus/params.h"

@@ -100,7 +100,7 @@ def check_records_offline():
     assert_equal(m.activity_key(d), m.state_key(7, d))
     assert_equal(m.contribution_key(d, 5), m.state_key(8, d + (5).to_bytes(8, "little")))
     assert_equal(m.epoch_totals_key(5), m.state_key(9, (5).to_bytes(8, "little")))
-    assert_equal(m.session_key(c, d), m.state_key(10, c + d))
+    assert_equal(m.session_key(c, d, c), m.state_key(10, c + d + c))
     assert_equal(m.deal_key(d), m.state_key(11, d))
     assert_equal(len(m.encode_activity(1, 2)), 17)
     assert_equal(m.decode_activity(m.encode_activity(1, 2)),

@@ -1280,8 +1280,8 @@ def epoch_totals_key(epoch: int) -> bytes:
     return state_key(TAG_EPOCH_TOTALS, u64(epoch))
 
 
-def session_key(consumer_pub: bytes, session: bytes) -> bytes:
-    return state_key(TAG_SESSION, bytes(consumer_pub) + bytes(session))
+def session_key(consumer_pub: bytes, device_pub: bytes, session: bytes) -> bytes:
+    return state_key(TAG_SESSION, bytes(consumer_pub) + bytes(device_pub) + bytes(session))
 
 
 def deal_key(deal_id: bytes) -> bytes:
@@ -1888,7 +1888,7 @@ def _rules_bandwidth_receipt(work, tx, ctx):
         raise BlockError("receipt-too-old")
     if consumer == rec["owner"]:
         raise BlockError("self-dealing")
-    skey = session_key(consumer, tx.fields["session"])
+    skey = session_key(consumer, device, tx.fields["session"])
     if skey in work:
         raise BlockError("session-already-settled")
     cost = bandwidth_credits(tx.fields["bytes"], ctx.params)
@@ -2121,12 +2121,12 @@ MAX_PENDING_PER_PAYER = 64
 
 def replay_key(tx: Tx, params) -> tuple:
     """An attestation's replay key (§4.3): heartbeat (device, interval), bandwidth_receipt
-    (consumer, session), storage_proof (deal, epoch)."""
+    (consumer, device, session), storage_proof (deal, epoch)."""
     f = tx.fields
     if tx.type == TX_HEARTBEAT:
         return (tx.type, tx.signers[0], f["ref_height"] // params["heartbeat_interval_blocks"])
     if tx.type == TX_BANDWIDTH_RECEIPT:
-        return (tx.type, tx.signers[1], f["session"])
+        return (tx.type, tx.signers[1], tx.signers[0], f["session"])
     if tx.type == TX_STORAGE_PROOF:
         return (tx.type, f["deal"], f["epoch"])
     raise ValueError(f"{tx.type_name} is not an attestation")

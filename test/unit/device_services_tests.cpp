@@ -21,6 +21,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -226,10 +227,13 @@ ContributionUnits Units(uint64_t uptime, uint64_t bytes, uint64_t byte_epochs, u
     return u;
 }
 
-// The key of a settled-session record (tag 10: consumer key || session).
-Hash256 SessionRecordKey(const XOnlyPubKey& consumer, const Hash256& session) {
+// The key of a settled-session record (tag 10: consumer key || device key ||
+// session).
+Hash256 SessionRecordKey(const XOnlyPubKey& consumer, const XOnlyPubKey& device,
+                         const Hash256& session) {
     Writer id;
     id.Raw(consumer);
+    id.Raw(device);
     id.Raw(session);
     return StateKey(RecordTag::kSession, id.Data());
 }
@@ -600,7 +604,8 @@ BOOST_AUTO_TEST_CASE(receipt_device_must_be_active) {
     BOOST_REQUIRE_EQUAL(w.Retire(dev, 100), "ok");
     BOOST_CHECK_EQUAL(w.Apply(Receipt(dev, Consumer(), Session(1), 10, 99), 100), "device-retired");
     BOOST_CHECK_EQUAL(w.Credits(Consumer()), 1000U);
-    BOOST_CHECK(!GetSettledSession(w.state, Consumer().PubKey(), Session(1))->has_value());
+    BOOST_CHECK(
+        !GetSettledSession(w.state, Consumer().PubKey(), dev.PubKey(), Session(1))->has_value());
 }
 
 BOOST_AUTO_TEST_CASE(receipt_window) {
@@ -644,7 +649,7 @@ BOOST_AUTO_TEST_CASE(receipt_session_settles_once) {
     w.Buy(OtherConsumer(), 1000);
     const Transaction first = Receipt(dev, Consumer(), Session(1), 2048, 199);
     BOOST_REQUIRE_EQUAL(w.Apply(first, 200), "ok");
-    auto settled = GetSettledSession(w.state, Consumer().PubKey(), Session(1));
+    auto settled = GetSettledSession(w.state, Consumer().PubKey(), dev.PubKey(), Session(1));
     BOOST_REQUIRE(settled && settled->has_value());
     BOOST_CHECK(**settled == (SettledSession{dev.PubKey(), 200}));
     BOOST_CHECK_EQUAL(w.Credits(Consumer()), 998U);
@@ -652,21 +657,25 @@ BOOST_AUTO_TEST_CASE(receipt_session_settles_once) {
     BOOST_CHECK_EQUAL(w.Apply(first, 201), "session-already-settled");
     BOOST_CHECK_EQUAL(w.Apply(first, 200), "session-already-settled");
     // The same session with another byte count (a later running total, or
-    // an earlier one), or through another device.
+    // an earlier one).
     BOOST_CHECK_EQUAL(w.Apply(Receipt(dev, Consumer(), Session(1), 4096, 200), 201),
                       "session-already-settled");
     BOOST_CHECK_EQUAL(w.Apply(Receipt(dev, Consumer(), Session(1), 1, 199), 201),
                       "session-already-settled");
-    BOOST_CHECK_EQUAL(w.Apply(Receipt(dev2, Consumer(), Session(1), 2048, 200), 201),
-                      "session-already-settled");
     BOOST_CHECK_EQUAL(w.Credits(Consumer()), 998U);
     BOOST_CHECK_EQUAL(Str(w.UnitsOf(dev, 3)), Str(Units(0, 2048, 0, 2)));
-    BOOST_CHECK_EQUAL(Str(w.UnitsOf(dev2, 3)), Str(Units(0, 0, 0, 0)));
+    // The same session id with another device is another session: a
+    // consumer cannot void dev's receipt by settling its session with a
+    // device of its own first.
+    BOOST_CHECK_EQUAL(w.Apply(Receipt(dev2, Consumer(), Session(1), 2048, 200), 201), "ok");
+    BOOST_CHECK_EQUAL(w.Credits(Consumer()), 996U);
+    BOOST_CHECK_EQUAL(w.Apply(Receipt(dev2, Consumer(), Session(1), 2048, 200), 201),
+                      "session-already-settled");
     // Another session of the consumer, and the same session id of another
     // consumer: the pair is the identity.
     BOOST_CHECK_EQUAL(w.Apply(Receipt(dev, Consumer(), Session(2), 100, 200), 201), "ok");
     BOOST_CHECK_EQUAL(w.Apply(Receipt(dev, OtherConsumer(), Session(1), 100, 200), 201), "ok");
-    BOOST_CHECK_EQUAL(w.Credits(Consumer()), 997U);
+    BOOST_CHECK_EQUAL(w.Credits(Consumer()), 995U);
     BOOST_CHECK_EQUAL(w.Credits(OtherConsumer()), 999U);
     // Settled for ever: still refused long after, where its height is in
     // the window again.
@@ -684,7 +693,8 @@ BOOST_AUTO_TEST_CASE(receipt_insufficient_credits) {
     // 1025 bytes need 2 credits.
     BOOST_CHECK_EQUAL(w.Apply(Receipt(dev, Consumer(), Session(1), 1025, 99), 100),
                       "insufficient-credits");
-    BOOST_CHECK(!GetSettledSession(w.state, Consumer().PubKey(), Session(1))->has_value());
+    BOOST_CHECK(
+        !GetSettledSession(w.state, Consumer().PubKey(), dev.PubKey(), Session(1))->has_value());
     BOOST_CHECK_EQUAL(w.Credits(Consumer()), 1U);
     BOOST_CHECK_EQUAL(Str(w.Totals(1)), Str(Units(0, 0, 0, 0)));
     BOOST_CHECK_EQUAL(w.Apply(Receipt(dev, Consumer(), Session(2), 1024, 99), 100), "ok");
@@ -1109,7 +1119,8 @@ BOOST_AUTO_TEST_CASE(retired_device_earns_nothing) {
     BOOST_CHECK_EQUAL(Str(w.Totals(2)), Str(Units(0, 0, 0, 0)));
     BOOST_CHECK_EQUAL(w.Credits(Consumer()), 1000U);
     BOOST_CHECK(w.DealRecord(deal) == escrowed);
-    BOOST_CHECK(!GetSettledSession(w.state, Consumer().PubKey(), Session(1))->has_value());
+    BOOST_CHECK(
+        !GetSettledSession(w.state, Consumer().PubKey(), dev.PubKey(), Session(1))->has_value());
 
     // In the retirement's own block, after it.
     const PrivKey& dev2 = Hotspot(1);
@@ -1160,7 +1171,8 @@ BOOST_AUTO_TEST_CASE(contribution_counters_never_overflow) {
     BOOST_CHECK_EQUAL(w.Apply(Receipt(dev, Consumer(), Session(1), 11, 99), 100),
                       "amount-overflow");
     BOOST_CHECK_EQUAL(w.Credits(Consumer()), 100U);
-    BOOST_CHECK(!GetSettledSession(w.state, Consumer().PubKey(), Session(1))->has_value());
+    BOOST_CHECK(
+        !GetSettledSession(w.state, Consumer().PubKey(), dev.PubKey(), Session(1))->has_value());
     BOOST_CHECK_EQUAL(Str(w.UnitsOf(dev, 1)), Str(Units(kMax, 0, 0, 0)));
     // Up to 2^64 - 1 exactly.
     BOOST_CHECK_EQUAL(w.Apply(Receipt(dev, Consumer(), Session(1), 10, 99), 100), "ok");
@@ -1322,7 +1334,7 @@ std::map<std::string, Cost> AttestationCosts(size_t devices) {
     BOOST_CHECK(costs["heartbeat"].written == with({StateKey(RecordTag::kDeviceActivity, dev)}));
     BOOST_CHECK(costs["bandwidth_receipt"].written ==
                 with({AccountKey(Consumer().PubKey()),
-                      SessionRecordKey(Consumer().PubKey(), Session(kMax))}));
+                      SessionRecordKey(Consumer().PubKey(), dev, Session(kMax))}));
     BOOST_CHECK(costs["storage_proof"].written == with({StateKey(RecordTag::kDeal, deal)}));
     return costs;
 }
@@ -1417,8 +1429,8 @@ BOOST_AUTO_TEST_CASE(random_stream_keeps_the_invariants) {
     std::map<std::pair<size_t, uint64_t>, ContributionUnits> expect;  // (device, epoch)
     std::set<std::pair<size_t, uint64_t>> intervals;                  // accepted (device, interval)
     uint64_t accepted_heartbeats = 0;
-    std::set<std::pair<XOnlyPubKey, uint64_t>> settled;  // (consumer, session)
-    std::map<std::string, uint64_t> outcomes;            // "type:code" -> count
+    std::set<std::tuple<XOnlyPubKey, size_t, uint64_t>> settled;  // (consumer, device, session)
+    std::map<std::string, uint64_t> outcomes;                     // "type:code" -> count
     uint64_t attestations = 0;
 
     std::vector<Transaction> accepted;  // for replays
@@ -1561,14 +1573,14 @@ BOOST_AUTO_TEST_CASE(random_stream_keeps_the_invariants) {
                     expected = "receipt-too-old";
                 } else if (&payer == dev.owner) {
                     expected = "self-dealing";
-                } else if (settled.count({payer.PubKey(), session})) {
+                } else if (settled.count({payer.PubKey(), d, session})) {
                     expected = "session-already-settled";
                 } else if (credits[payer.PubKey()] < cost) {
                     expected = "insufficient-credits";
                 }
                 const Transaction tx = Receipt(*dev.key, payer, Session(session), bytes, ref);
                 if (run("bandwidth_receipt", tx, expected)) {
-                    settled.insert({payer.PubKey(), session});
+                    settled.insert({payer.PubKey(), d, session});
                     credits[payer.PubKey()] -= cost;
                     expect[{d, epoch}].bandwidth_bytes += bytes;
                     expect[{d, epoch}].credits_burned += cost;
@@ -1769,12 +1781,11 @@ BOOST_AUTO_TEST_CASE(mempool_attestation_replay_key) {
     BOOST_CHECK_EQUAL(lw.Add(pool, Heartbeat(dev, 60)), "already-in-mempool");
     // Another device's heartbeat has its own key.
     BOOST_CHECK_EQUAL(lw.Add(pool, Heartbeat(Hotspot(1), 63)), "ok");
-    // Receipts: one per (consumer, session), whatever the bytes or device.
+    // Receipts: one per (consumer, device, session), whatever the bytes.
     BOOST_REQUIRE_EQUAL(lw.Add(pool, Receipt(dev, Consumer(), Session(1), 100, 64)), "ok");
     BOOST_CHECK_EQUAL(lw.Add(pool, Receipt(dev, Consumer(), Session(1), 200, 64)),
                       "already-in-mempool");
-    BOOST_CHECK_EQUAL(lw.Add(pool, Receipt(Hotspot(1), Consumer(), Session(1), 100, 64)),
-                      "already-in-mempool");
+    BOOST_CHECK_EQUAL(lw.Add(pool, Receipt(Hotspot(1), Consumer(), Session(1), 100, 64)), "ok");
     BOOST_CHECK_EQUAL(lw.Add(pool, Receipt(dev, Consumer(), Session(2), 100, 64)), "ok");
     // Proofs: one per (deal, epoch); the same proof signed anew is another
     // transaction with the same key.
@@ -1783,7 +1794,7 @@ BOOST_AUTO_TEST_CASE(mempool_attestation_replay_key) {
     BOOST_REQUIRE(proof.Id() != resigned.Id());
     BOOST_REQUIRE_EQUAL(lw.Add(pool, proof), "ok");
     BOOST_CHECK_EQUAL(lw.Add(pool, resigned), "already-in-mempool");
-    BOOST_CHECK_EQUAL(pool.Info().attestations, 5U);
+    BOOST_CHECK_EQUAL(pool.Info().attestations, 6U);
     BOOST_CHECK_EQUAL(pool.Info().size, 0U);
     // Once the first is gone (a block included it, or it no longer applies),
     // the key is free again.
