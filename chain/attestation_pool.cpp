@@ -42,11 +42,13 @@ Result<Hash256> AttestationPool::Add(const Transaction& tx, const StateReader& t
                              " bytes); try again after the next block");
     }
     const uint64_t seq = m_next_seq++;
+    const uint64_t last_valid = tx.Type().LastValidHeight(tx, m_params);
+    m_by_last_valid_height.emplace(last_valid, id);
     m_by_replay_key.emplace(key, id);
     m_by_arrival.emplace(seq, id);
     m_per_device[device] += 1;
     m_bytes += tx.Size();
-    m_by_id.emplace(id, Entry{tx, std::move(key), seq});
+    m_by_id.emplace(id, Entry{tx, std::move(key), seq, last_valid});
     return id;
 }
 
@@ -71,11 +73,27 @@ bool AttestationPool::Remove(const Hash256& id) {
     const Entry& e = it->second;
     m_by_replay_key.erase(e.replay_key);
     m_by_arrival.erase(e.seq);
+    for (auto [it2, end] = m_by_last_valid_height.equal_range(e.last_valid_height); it2 != end;
+         ++it2) {
+        if (it2->second == id) {
+            m_by_last_valid_height.erase(it2);
+            break;
+        }
+    }
     auto device = m_per_device.find(e.tx.Payer());
     if (--device->second == 0) m_per_device.erase(device);
     m_bytes -= e.tx.Size();
     m_by_id.erase(it);
     return true;
+}
+
+size_t AttestationPool::RemoveExpired(uint64_t next_height) {
+    size_t removed = 0;
+    while (!m_by_last_valid_height.empty() && m_by_last_valid_height.begin()->first < next_height) {
+        Remove(m_by_last_valid_height.begin()->second);
+        removed += 1;
+    }
+    return removed;
 }
 
 }  // namespace maillon

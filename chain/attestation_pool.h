@@ -10,7 +10,8 @@
 //  - it applies to the tip's state in the next block's context, alone;
 //  - "too-many-pending" past max_per_device pending attestations of one
 //    device (its payer); "mempool-full" past max_bytes.
-// Selection is in arrival order. Pending attestations may conflict with one
+// Selection is in arrival order. After each block the ones whose window
+// has closed are dropped (RemoveExpired). Pending attestations may conflict with one
 // another in ways a lone check cannot see (two receipts spending the same
 // credits); block assembly applies them in order and drops the ones that no
 // longer apply.
@@ -45,6 +46,10 @@ public:
     std::optional<Transaction> Get(const Hash256& id) const;
     // False when `id` is not pending.
     bool Remove(const Hash256& id);
+    // Drops the attestations whose window has closed before `next_height`
+    // (TxType::LastValidHeight), so that they hold no replay key nor device
+    // slot; returns how many. Costs O(what it drops).
+    size_t RemoveExpired(uint64_t next_height);
 
     size_t Size() const { return m_by_id.size(); }
     size_t Bytes() const { return m_bytes; }
@@ -54,6 +59,7 @@ private:
         Transaction tx;
         std::vector<uint8_t> replay_key;
         uint64_t seq;
+        uint64_t last_valid_height;
     };
 
     const ChainParams& m_params;
@@ -62,6 +68,7 @@ private:
     std::map<Hash256, Entry> m_by_id;
     std::map<std::vector<uint8_t>, Hash256> m_by_replay_key;
     std::map<uint64_t, Hash256> m_by_arrival;
+    std::multimap<uint64_t, Hash256> m_by_last_valid_height;
     std::map<XOnlyPubKey, size_t> m_per_device;
     size_t m_bytes = 0;
     uint64_t m_next_seq = 0;

@@ -227,6 +227,11 @@ void Mempool::RemoveStale(const std::vector<XOnlyPubKey>& payers, const StateRea
     }
 }
 
+size_t Mempool::RemoveExpiredAttestations(uint64_t next_height) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_attestations.RemoveExpired(next_height);
+}
+
 std::optional<Transaction> Mempool::Get(const Hash256& txid) const {
     std::lock_guard<std::mutex> lock(m_mutex);
     auto it = m_by_id.find(txid);

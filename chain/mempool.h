@@ -83,6 +83,9 @@ public:
     // Drops what the new tip made stale: every pending transaction whose
     // nonce is below its payer's account nonce in `tip`.
     void RemoveStale(const std::vector<XOnlyPubKey>& payers, const StateReader& tip);
+    // Drops the attestations that no block from next_height on can accept
+    // (AttestationPool::RemoveExpired); returns how many.
+    size_t RemoveExpiredAttestations(uint64_t next_height);
 
     std::optional<Transaction> Get(const Hash256& txid) const;
     // Every pending transaction, by payer and then nonce, then the

@@ -100,6 +100,12 @@ public:
     virtual std::vector<uint8_t> ReplayKey(const Transaction&, const ChainParams&) const {
         return {};
     }
+    // kAttestation types: the last block height at which the rules can
+    // still accept it (its window), so that the mempool can drop it after;
+    // UINT64_MAX when there is none.
+    virtual uint64_t LastValidHeight(const Transaction&, const ChainParams&) const {
+        return UINT64_MAX;
+    }
 
     // Accounts the transaction credits with base units, and how many: what
     // an address's history lists as received. None by default.

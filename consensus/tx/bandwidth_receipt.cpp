@@ -6,6 +6,7 @@
 #include "consensus/contribution_records.h"
 #include "consensus/tx/device_rules.h"
 #include "consensus/tx_type.h"
+#include "util/overflow.h"
 #include "util/strencodings.h"
 
 namespace maillon {
@@ -57,6 +58,11 @@ public:
         w.Raw(tx.Signers()[0]);
         w.Raw(tx.Payload<BandwidthReceiptPayload>().session);
         return w.Take();
+    }
+
+    uint64_t LastValidHeight(const Transaction& tx, const ChainParams& params) const override {
+        return SaturatingAdd(tx.Payload<BandwidthReceiptPayload>().ref_height,
+                             params.receipt_window_blocks);
     }
 
     Status Apply(const Transaction& tx, const BlockContext& ctx,

@@ -6,6 +6,7 @@
 #include "consensus/contribution_records.h"
 #include "consensus/tx/device_rules.h"
 #include "consensus/tx_type.h"
+#include "util/overflow.h"
 
 namespace maillon {
 
@@ -35,6 +36,11 @@ public:
         w.Raw(tx.Payer());
         w.U64(tx.Payload<HeartbeatPayload>().ref_height / params.heartbeat_interval_blocks);
         return w.Take();
+    }
+
+    uint64_t LastValidHeight(const Transaction& tx, const ChainParams& params) const override {
+        return SaturatingAdd(tx.Payload<HeartbeatPayload>().ref_height,
+                             params.heartbeat_max_age_blocks);
     }
 
     Status Apply(const Transaction& tx, const BlockContext& ctx,

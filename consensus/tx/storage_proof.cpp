@@ -8,6 +8,7 @@
 #include "consensus/tx/device_rules.h"
 #include "consensus/tx_type.h"
 #include "crypto/hash_tags.h"
+#include "util/overflow.h"
 #include "util/strencodings.h"
 
 namespace maillon {
@@ -66,6 +67,11 @@ public:
         w.Raw(p.deal_id);
         w.U64(p.epoch);
         return w.Take();
+    }
+
+    uint64_t LastValidHeight(const Transaction& tx, const ChainParams& params) const override {
+        const auto first = CheckedMul(tx.Payload<StorageProofPayload>().epoch, params.epoch_blocks);
+        return first ? SaturatingAdd(*first, params.storage_proof_window_blocks) : UINT64_MAX;
     }
 
     Status Apply(const Transaction& tx, const BlockContext& ctx,

@@ -95,6 +95,7 @@ Result<Block> BlockProducer::Produce() {
     }
     m_mempool.RemoveStale(payers, m_chain);
     m_mempool.RemoveWithDescendants(attestations);
+    m_mempool.RemoveExpiredAttestations(staged->block.header.height + 1);
     if (!invalid.empty()) DropInvalid(invalid);
     LogPrint("chain", "new block height=" + std::to_string(staged->block.header.height) +
                           " hash=" + HexStr(staged->hash) +

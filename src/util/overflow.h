@@ -13,6 +13,12 @@ inline std::optional<uint64_t> CheckedAdd(uint64_t a, uint64_t b) {
     return r;
 }
 
+// a + b, or UINT64_MAX when that overflows: for bounds ("valid until"),
+// never for amounts.
+inline uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
+    return CheckedAdd(a, b).value_or(UINT64_MAX);
+}
+
 inline std::optional<uint64_t> CheckedSub(uint64_t a, uint64_t b) {
     if (b > a) return std::nullopt;
     return a - b;

@@ -1802,6 +1802,27 @@ BOOST_AUTO_TEST_CASE(mempool_attestation_replay_key) {
     BOOST_CHECK_EQUAL(lw.Add(pool, Heartbeat(dev, 63)), "ok");
 }
 
+// An attestation whose window has closed is dropped after the block that
+// closed it, and frees its replay key: a fresh one for the same interval
+// then enters (it would otherwise be refused until assembly reached it).
+BOOST_AUTO_TEST_CASE(mempool_drops_expired_attestations) {
+    LaneWorld lw;
+    Mempool pool(Dev(), MempoolLimits{});
+    const PrivKey& dev = Hotspot(0);
+    const Transaction hb = Heartbeat(dev, 63);  // valid up to block 63 + 5
+    const Transaction receipt = Receipt(dev, Consumer(), Session(1), 100, 64);  // up to 64 + 60
+    BOOST_REQUIRE_EQUAL(lw.Add(pool, hb), "ok");
+    BOOST_REQUIRE_EQUAL(lw.Add(pool, receipt), "ok");
+    BOOST_CHECK_EQUAL(lw.Add(pool, Heartbeat(dev, 64)), "already-in-mempool");
+    BOOST_CHECK_EQUAL(pool.RemoveExpiredAttestations(68), 0U);  // 68 may still include it
+    BOOST_CHECK_EQUAL(pool.RemoveExpiredAttestations(69), 1U);
+    BOOST_CHECK(!pool.Get(hb.Id()));
+    BOOST_CHECK(pool.Get(receipt.Id()));
+    BOOST_CHECK_EQUAL(lw.Add(pool, Heartbeat(dev, 64)), "ok");
+    BOOST_CHECK_EQUAL(pool.RemoveExpiredAttestations(125), 2U);
+    BOOST_CHECK_EQUAL(pool.Info().attestations, 0U);
+}
+
 BOOST_AUTO_TEST_CASE(mempool_attestation_entry_rules) {
     LaneWorld lw;
     Mempool pool(Dev(), MempoolLimits{});
