@@ -1,7 +1,9 @@
 // Why this node refused a device's attestations, so that an owner can see why
 // a device did not earn: per device and reason code, how many times, and the
 // last time and message. Fed by submitattestation / sendrawtransaction
-// refusals and by attestations block assembly dropped. Node-local and in
+// refusals made after the attestation's signatures verified (so that no one
+// can write into another device's log) and by attestations block assembly
+// dropped. Node-local and in
 // memory only: not consensus, not persisted.
 //
 // Bounded: at most kMaxDevices devices (the one rejected longest ago is

@@ -2,6 +2,7 @@
 
 #include "consensus/records.h"
 #include "consensus/tx_type.h"
+#include "consensus/tx_verify.h"
 #include "primitives/address.h"
 #include "util/strencodings.h"
 
@@ -77,6 +78,22 @@ Result<Transaction> ParseTxHex(const std::string& hex) {
     return DecodeTransaction(*bytes);
 }
 
+namespace {
+
+// Whether a refusal of `tx` belongs in its device's rejection log. Only
+// refusals made after its signatures verified: anyone can send a badly
+// signed or malformed transaction naming any device. A duplicate is no
+// fault of the device (an agent resending after a lost reply), nor is this
+// node's storage failing.
+bool IsDevicesFault(const Transaction& tx, const Error& e, const ChainParams& params) {
+    if (e.IsStorageFailure() || e.code == "already-in-mempool" || e.code == "bad-signature")
+        return false;
+    // The mempool checks these before the signatures: cheap to redo.
+    return CheckTransaction(tx, params).ok();
+}
+
+}  // namespace
+
 Result<Hash256> RpcContext::Submit(const Transaction& tx) const {
     auto found = node.chain->FindTransaction(tx.Id());
     if (!found) return found.error();
@@ -85,12 +102,9 @@ Result<Hash256> RpcContext::Submit(const Transaction& tx) const {
                                                  std::to_string((*found)->height));
     }
     auto id = node.mempool->Add(tx, *node.chain, NowMs());
-    // A duplicate is no fault of the device (an agent resending after a
-    // lost reply), nor is this node's storage failing.
-    if (!id && IsAttestation(tx.Type()) && node.rejections && !id.error().IsStorageFailure() &&
-        id.error().code != "already-in-mempool") {
+    if (!id && IsAttestation(tx.Type()) && node.rejections &&
+        IsDevicesFault(tx, id.error(), params))
         node.rejections->Record(tx.Payer(), id.error(), NowMs());
-    }
     return id;
 }
 
