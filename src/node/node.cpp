@@ -76,7 +76,8 @@ struct Node::Impl {
     }
 
     void SaveMempoolFile() {
-        const size_t count = mempool->Info().size;
+        const MempoolInfo info = mempool->Info();
+        const size_t count = info.size + info.attestations;
         Status st = SaveMempool(*mempool, chain->Params(), mempool_path);
         LogPrint("mempool",
                  st ? "saved " + std::to_string(count) + " transactions to " + mempool_path

@@ -90,49 +90,49 @@ RpcMethod GetDeviceMethod(const Rpc& rpc) {
 constexpr uint64_t kMaxDevicePage = 1000;
 
 RpcMethod ListDevicesMethod(const Rpc& rpc) {
-    return {
-        "listdevices",
-        "devices",
-        "Lists registered devices by key, a page at a time: pass the reply's `next` as `after` "
-        "for the following page.",
-        {{"count", RpcType::kUInt64, false, "devices per page, 1..1000", "100"},
-         {"after", RpcType::kString, false, "start after this device (an address)"}},
-        Object({Member("devices", Array(Object(DeviceShape()))),
-                Nullable(Member("next", T::kString, "`after` for the next page; null: no more")),
-                Member("height", T::kUInt64, "the tip these values are read at")}),
-        [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
-            auto& a = r.GetAllocator();
-            const uint64_t count = req.GetUInt64(0, 100);
-            if (count == 0 || count > kMaxDevicePage) {
-                return RpcError{kRpcInvalidParameter,
-                                "count must be 1..1000, got " + std::to_string(count)};
-            }
-            std::optional<XOnlyPubKey> after;
-            if (req.Has(1)) {
-                auto key = rpc->AddressSkippingCurveCheck(req.GetString(1));
-                if (!key) return rpc->Fail(key.error());
-                after = *key;
-            }
-            auto keys = rpc->node.chain->ListDevices(count, after);
-            if (!keys) return rpc->Fail(keys.error());
-            const TipView tip = rpc->node.chain->CurrentTip();
-            r.SetObject();
-            rapidjson::Value list(rapidjson::kArrayType);
-            for (const XOnlyPubKey& key : *keys) {
-                auto device = DeviceJson(*rpc, tip.State(), key, a);
-                if (!device) return rpc->Fail(device.error());
-                // Indexed by a commit the tip read here does not see yet.
-                if (device->has_value()) list.PushBack(**device, a);
-            }
-            r.AddMember("devices", list, a);
-            if (keys->size() == count) {
-                r.AddMember("next", JsonString(rpc->Addr(keys->back()), a), a);
-            } else {
-                r.AddMember("next", rapidjson::Value(rapidjson::kNullType), a);
-            }
-            r.AddMember("height", tip.Height(), a);
-            return std::nullopt;
-        }};
+    return {"listdevices",
+            "devices",
+            "Lists registered devices by key, a page at a time: pass the reply's `next` as `after` "
+            "for the following page.",
+            {{"count", RpcType::kUInt64, false, "devices per page, 1..1000", "100"},
+             {"after", RpcType::kString, false, "start after this device (an address)"}},
+            Object({Member("devices", Array(Object(DeviceShape()))),
+                    Nullable(Member("next", T::kString,
+                                    "`after` for the next page; null when this page was not full")),
+                    Member("height", T::kUInt64, "the tip these values are read at")}),
+            [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
+                auto& a = r.GetAllocator();
+                const uint64_t count = req.GetUInt64(0, 100);
+                if (count == 0 || count > kMaxDevicePage) {
+                    return RpcError{kRpcInvalidParameter,
+                                    "count must be 1..1000, got " + std::to_string(count)};
+                }
+                std::optional<XOnlyPubKey> after;
+                if (req.Has(1)) {
+                    auto key = rpc->AddressSkippingCurveCheck(req.GetString(1));
+                    if (!key) return rpc->Fail(key.error());
+                    after = *key;
+                }
+                auto keys = rpc->node.chain->ListDevices(count, after);
+                if (!keys) return rpc->Fail(keys.error());
+                const TipView tip = rpc->node.chain->CurrentTip();
+                r.SetObject();
+                rapidjson::Value list(rapidjson::kArrayType);
+                for (const XOnlyPubKey& key : *keys) {
+                    auto device = DeviceJson(*rpc, tip.State(), key, a);
+                    if (!device) return rpc->Fail(device.error());
+                    // Indexed by a commit the tip read here does not see yet.
+                    if (device->has_value()) list.PushBack(**device, a);
+                }
+                r.AddMember("devices", list, a);
+                if (keys->size() == count) {
+                    r.AddMember("next", JsonString(rpc->Addr(keys->back()), a), a);
+                } else {
+                    r.AddMember("next", rapidjson::Value(rapidjson::kNullType), a);
+                }
+                r.AddMember("height", tip.Height(), a);
+                return std::nullopt;
+            }};
 }
 
 RpcMethod GetDealMethod(const Rpc& rpc) {
