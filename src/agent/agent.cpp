@@ -14,10 +14,6 @@ namespace maillon {
 
 namespace {
 
-bool IsAlreadyKnown(const std::string& reason) {
-    return reason == "already-in-mempool" || reason == "already-in-chain";
-}
-
 std::string Describe(const HeartbeatRecord& r) {
     return "heartbeat for interval " + std::to_string(r.interval) + " (block " +
            std::to_string(r.ref_height) + ")";
@@ -160,27 +156,23 @@ void Agent::Heartbeat(const TipInfo& tip) {
 
 void Agent::Send() {
     const HeartbeatRecord& record = *m_schedule->Last();
-    auto answer = m_link.Call("submitattestation", record.tx_hex);
-    if (!answer) return;
+    auto outcome = SubmitAttestation(m_link, record.tx_hex);
+    if (!outcome) return;
     // An outage during the call ended with this answer: nothing is lost.
     m_outages_seen = m_link.Outages();
-    if (answer->error) {
-        LogPrint("agent", "error: submitattestation: " + answer->error->message);
+    if (!*outcome) {
+        LogPrint("agent", "error: " + outcome->error().message);
         return;  // sent again at the next look
     }
-    auto outcome = ParseSubmitOutcome(answer->result);
-    if (!outcome) {
-        LogPrint("agent", "error: " + outcome.error().message);
-        return;
-    }
     m_schedule->Answered();
-    if (outcome->accepted) {
-        LogPrint("agent", Describe(record) + " accepted: " + outcome->txid);
-    } else if (IsAlreadyKnown(outcome->reason)) {
-        LogPrint("agent", Describe(record) + " is known to the node already (" + outcome->reason +
-                              "): " + outcome->txid);
+    const SubmitOutcome& o = **outcome;
+    if (o.accepted) {
+        LogPrint("agent", Describe(record) + " accepted: " + o.txid);
+    } else if (IsAlreadyKnown(o.reason)) {
+        LogPrint("agent",
+                 Describe(record) + " is known to the node already (" + o.reason + "): " + o.txid);
     } else {
-        LogRefusal(outcome->reason, outcome->message);
+        LogRefusal(o.reason, o.message);
     }
 }
 
