@@ -35,7 +35,7 @@ Result<std::optional<HeartbeatRecord>> LoadDeviceRecord(const AgentConfig& confi
 
 Agent::Agent(const ChainParams& params, const AgentConfig& config, NodeLink& link,
              const StopSignal& stop, PrivKey device, std::optional<PrivKey> owner,
-             std::optional<HeartbeatRecord> record)
+             std::optional<HeartbeatRecord> record, DeviceServices* services)
     : m_params(params),
       m_config(config),
       m_link(link),
@@ -43,7 +43,12 @@ Agent::Agent(const ChainParams& params, const AgentConfig& config, NodeLink& lin
       m_device(std::move(device)),
       m_owner(std::move(owner)),
       m_address(EncodeAddress(params.hrp, m_device.PubKey())),
-      m_loaded(std::move(record)) {}
+      m_loaded(std::move(record)),
+      m_services(services) {
+    if (m_services == nullptr) return;
+    m_prover.emplace(params, m_device, link, m_services->Deals(), m_services->Chunks());
+    m_settler.emplace(params, link, m_services->Receipts());
+}
 
 Status Agent::Run() {
     auto device = WaitForDevice();
@@ -54,22 +59,29 @@ Status Agent::Run() {
                              std::to_string(*device->retired_height) +
                              " and earns nothing since; register a new device key");
     }
-    if ((device->kinds & kDeviceUptime) == 0) {
-        LogPrint("agent", "device " + m_address +
-                              " does not offer uptime: it has no heartbeats to send; idle");
-        while (!m_stop.WaitFor(std::chrono::hours(1))) {
-        }
-        return Status::Ok();
+    if (m_services) m_services->Chain().SetKinds(device->kinds);
+    if ((device->kinds & kDeviceUptime) != 0) {
+        StartSchedule();
+    } else {
+        LogPrint("agent",
+                 "device " + m_address + " does not offer uptime: it has no heartbeats to send");
     }
-    StartSchedule();
     while (!m_stop.Requested()) {
         if (auto tip = ReadTip()) {
-            Heartbeat(*tip);
+            if (m_schedule) Heartbeat(*tip);
+            StepServices(*tip);
             LogEpoch(*tip);
         }
         if (m_stop.WaitFor(m_config.poll_interval)) break;
     }
     return Status::Ok();
+}
+
+void Agent::StepServices(const TipInfo& tip) {
+    if (m_services == nullptr) return;
+    m_services->Chain().SetTip(tip.height);
+    m_prover->Step(tip);
+    m_settler->Step();
 }
 
 std::optional<DeviceInfo> Agent::WaitForDevice() {
