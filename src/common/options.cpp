@@ -94,11 +94,13 @@ po::options_description CliOptions() {
         ("devicepassphrasefile", po::value<std::string>(), "Read the device key's passphrase from this file's first line")
         ("datakeyfile", po::value<std::string>(),
          "preparefile, openfile: the file holding the client's 32-byte data key (hex); preparefile creates it (mode 0600) when absent")
-        ("chunksize", po::value<int64_t>(), "preparefile: bytes per chunk, 1..2048 (default 1024)")
+        ("chunksize", po::value<int64_t>(), "preparefile, storefile: bytes per chunk, 1..2048 (default 1024)")
         ("maxfee", po::value<std::string>(),
          "Largest fee, in MLN, that a transaction command pays (default 10 times the network's minimum fee)")
         ("wait", po::value<bool>()->implicit_value(true), "transaction commands: wait until the transaction is in a block")
-        ("timeout", po::value<int64_t>(), "Seconds to wait with -wait / waittx (default 60)")
+        ("timeout", po::value<int64_t>(), "Seconds to wait with -wait / waittx, and for each reply of a device agent (default 60)")
+        ("agent", po::value<std::string>(),
+         "storefile, fetchfile, bandwidth: the device agent's service address, HOST[:PORT] (default 127.0.0.1 and port 7332, testnet 17332, dev 27332)")
         ("maxage", po::value<int64_t>(),
          "verifyproof without a height: refuse a proof whose block is older than this many seconds (default 300)");
     // clang-format on
