@@ -32,6 +32,7 @@ ChainParams MainParams() {
     p.data_dir = "";
     p.default_port = 7330;
     p.default_rpc_port = 7331;
+    p.default_service_port = 7332;
     p.genesis_time_ms = 1'798'761'600'000;  // 2027-01-01T00:00:00Z
     p.genesis_hash =
         HashFromHex("4a2ce44414600ebadecaa13489cb378ed66b901d79c526c06eabf40a5a1df8b7");
@@ -67,6 +68,7 @@ ChainParams TestParams() {
     p.data_dir = "testnet";
     p.default_port = 17330;
     p.default_rpc_port = 17331;
+    p.default_service_port = 17332;
     p.genesis_time_ms = 1'795'046'400'000;  // 2026-11-19T00:00:00Z
     p.genesis_hash =
         HashFromHex("e242449e0a78fc30f0e46cf3089425e25cf64502eea543b2d2828b8f0878a2e5");
@@ -82,6 +84,7 @@ ChainParams DevParams() {
     p.data_dir = "dev";
     p.default_port = 27330;
     p.default_rpc_port = 27331;
+    p.default_service_port = 27332;
     p.genesis_time_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
     p.genesis_hash =
         HashFromHex("d6e8a43be33a010ada51e65c723a8c47728c7a81dd9dca6358ace30407df458d");

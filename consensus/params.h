@@ -28,6 +28,7 @@ struct ChainParams {
     std::string data_dir;  // sub-directory of -datadir ("" for main)
     uint16_t default_port;
     uint16_t default_rpc_port;
+    uint16_t default_service_port;  // maillon-agent's device services (doc/agent.md)
 
     uint64_t genesis_time_ms;
     Hash256 genesis_hash;  // hash of the genesis header; checked when a chain is created

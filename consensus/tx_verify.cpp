@@ -56,6 +56,12 @@ Status ApplyUnchecked(const BlockContext& ctx, const Transaction& tx, StateOverl
     return tx.Type().Apply(tx, ctx, state);
 }
 
+Error BadSignature(const Transaction& tx, size_t role) {
+    return MakeError("bad-signature", "the " + std::string(RoleName(tx.Type().Roles()[role])) +
+                                          "'s signature does not verify for its key over this "
+                                          "transaction's signing hash");
+}
+
 }  // namespace
 
 Status CheckTransaction(const Transaction& tx, const ChainParams& params) {
@@ -108,11 +114,13 @@ Status CheckTransactionSignatures(const Transaction& tx) {
     SignatureBatch batch;
     for (size_t i = 0; i < tx.Signers().size(); ++i)
         batch.Add(i, tx.Signers()[i], tx.SigHash(), tx.Signatures()[i]);
-    if (auto role = batch.FirstFailure()) {
-        return MakeError("bad-signature", "the " + std::string(RoleName(tx.Type().Roles()[*role])) +
-                                              "'s signature does not verify for its key over this "
-                                              "transaction's signing hash");
-    }
+    if (auto role = batch.FirstFailure()) return BadSignature(tx, *role);
+    return Status::Ok();
+}
+
+Status CheckSignerSignature(const Transaction& tx, size_t index) {
+    auto key = ParsedPubKey::Parse(tx.Signers()[index]);
+    if (!key || !key->Verify(tx.SigHash(), tx.Signatures()[index])) return BadSignature(tx, index);
     return Status::Ok();
 }
 

@@ -29,6 +29,9 @@ void AddTransactionSignatures(const Transaction& tx, uint64_t owner, SignatureSi
 // Every role's signature, in a batch of its own; "bad-signature" names the
 // first role whose signature does not verify.
 Status CheckTransactionSignatures(const Transaction& tx);
+// Signer `index`'s signature alone (index < the signer count), as a co-signer
+// checks the ones made before its own: "bad-signature" as above.
+Status CheckSignerSignature(const Transaction& tx, size_t index);
 
 // What the payer's balance must cover: the type's cost plus the fee, or
 // nullopt on overflow.

@@ -28,8 +28,8 @@
 #include <event2/listener.h>
 #include <event2/thread.h>
 
-#include "util/log.h"
 #include "util/strencodings.h"
+#include "util/throttled_log.h"
 
 namespace maillon {
 
@@ -55,41 +55,6 @@ std::string AddressText(const sockaddr* sa) {
     }
     return text;
 }
-
-// A kind of log line that clients can cause at will: at most one a second,
-// the others counted into the next one, so that no client can flood the log.
-class ThrottledLog {
-public:
-    explicit ThrottledLog(std::string counted) : m_counted(std::move(counted)) {}
-
-    void Print(const std::string& line) {
-        const auto now = std::chrono::steady_clock::now();
-        std::string text;
-        {
-            std::unique_lock lock(m_mutex);
-            if (m_printed && now - m_last < std::chrono::seconds(1)) {
-                ++m_unlogged;
-                return;
-            }
-            text = line;
-            if (m_unlogged > 0) {
-                text += " (and " + std::to_string(m_unlogged) + " more " + m_counted +
-                        " since the last such line)";
-            }
-            m_unlogged = 0;
-            m_last = now;
-            m_printed = true;
-        }
-        LogPrint("rpc", text);
-    }
-
-private:
-    const std::string m_counted;
-    std::mutex m_mutex;
-    std::chrono::steady_clock::time_point m_last;  // guarded by m_mutex
-    bool m_printed{false};                         // guarded by m_mutex
-    uint64_t m_unlogged{0};                        // guarded by m_mutex
-};
 
 // The client's address as the server sees it (NAT and proxies change it).
 std::string PeerName(evhttp_request* req) {
@@ -157,10 +122,10 @@ struct HttpServer::Shared {
     // Set while accepting is paused for want of file descriptors.
     std::atomic<bool> accept_paused{false};
 
-    ThrottledLog failed_logins{"failed logins"};
-    ThrottledLog refused_connections{"refused connections"};
-    ThrottledLog timed_out_requests{"timed-out requests"};
-    ThrottledLog accept_failures{"times out of descriptors"};
+    ThrottledLog failed_logins{"rpc", "failed logins"};
+    ThrottledLog refused_connections{"rpc", "refused connections"};
+    ThrottledLog timed_out_requests{"rpc", "timed-out requests"};
+    ThrottledLog accept_failures{"rpc", "times out of descriptors"};
 
     // Declared after what the loops use: their destruction closes connections.
     std::vector<std::unique_ptr<Loop>> loops;

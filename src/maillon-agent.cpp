@@ -1,7 +1,10 @@
 // maillon-agent: the reference device agent. Unlocks the device's key,
 // makes sure the node knows the device (registering it with -register),
-// then sends its heartbeats and logs what it earns (agent/agent.h). Runs
-// until SIGINT or SIGTERM; SIGHUP reopens the log file.
+// then sends its heartbeats and logs what it earns (agent/agent.h); on its
+// service port it stores clients' files and serves bandwidth, proves the
+// deals it signed and settles the sessions it served (agent/
+// device_services.h). Runs until SIGINT or SIGTERM; SIGHUP reopens the log
+// file.
 #include <signal.h>
 #include <unistd.h>
 
@@ -13,6 +16,7 @@
 
 #include "agent/agent.h"
 #include "agent/agent_config.h"
+#include "agent/device_services.h"
 #include "client/passphrase.h"
 #include "common/key_file.h"
 #include "common/options.h"
@@ -29,7 +33,9 @@ constexpr const char* kUsage = R"(Usage: maillon-agent [options]
 
 Sends the heartbeats of one device to a node, once per heartbeat interval, and
 logs what the device earns each epoch. With -register it first registers the
-device, signed by the owner's key. Passphrases come from -devicepassphrasefile /
+device, signed by the owner's key. On -serviceport it stores clients' files
+for storage deals (and proves them each epoch) and serves bandwidth sessions
+(and settles their receipts); see doc/agent.md. Passphrases come from -devicepassphrasefile /
 -ownerpassphrasefile, the terminal, or one line each on standard input (the
 device's first). Stop it with SIGINT or SIGTERM; SIGHUP reopens the log file.
 
@@ -77,10 +83,11 @@ Result<Keys> UnlockKeys(const Args& args, const AgentConfig& config) {
 // Runs the agent on its own thread until SIGINT or SIGTERM, or until it
 // fails (it then raises SIGTERM, so that one wait ends every run).
 int RunAgent(const Args& args, const AgentConfig& config, Keys& keys,
-             std::optional<HeartbeatRecord> record) {
+             std::optional<HeartbeatRecord> record, DeviceServices& services) {
     StopSignal stop;
     NodeLink link(args, config.rpc, stop);
-    Agent agent(args.Params(), config, link, stop, *keys.device, keys.owner, std::move(record));
+    Agent agent(args.Params(), config, link, stop, *keys.device, keys.owner, std::move(record),
+                &services);
     keys.owner.reset();  // wiped: the agent holds the one copy, until the device is registered
     std::atomic<bool> failed{false};
     std::thread worker([&] {
@@ -118,6 +125,8 @@ int main(int argc, char* argv[]) {
     const XOnlyPubKey device = keys->device->PubKey();
     auto record = LoadDeviceRecord(*config, args.Params(), device);
     if (!record) return Fail(record.error().message);
+    auto services = DeviceServices::Open(args.Params(), *config, *keys->device);
+    if (!services) return Fail(services.error().message);
     // Signals are blocked before the first thread starts, so that only
     // WaitForStopSignal receives them.
     BlockControlSignals();
@@ -126,7 +135,13 @@ int main(int argc, char* argv[]) {
     LogPrint("init", "maillon-agent starting on the " + args.Params().name +
                          " network, data directory " + config->netdir + ", device " +
                          EncodeAddress(args.Params().hrp, device));
-    const int status = RunAgent(args, *config, *keys, std::move(*record));
+    if (Status st = (*services)->Start(); !st) {
+        LogPrint("init", "error: " + st.error().message);
+        LogClose();
+        return Fail(st.error().message);
+    }
+    const int status = RunAgent(args, *config, *keys, std::move(*record), **services);
+    (*services)->Stop();
     LogClose();
     return status;
 }

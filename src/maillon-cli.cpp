@@ -13,11 +13,13 @@
 #include <thread>
 #include <vector>
 
+#include "client/agent_commands.h"
 #include "client/cli_params.h"
 #include "client/file_prep.h"
 #include "client/passphrase.h"
 #include "client/proof_check.h"
 #include "client/rpc_client.h"
+#include "client/service_client.h"
 #include "common/key_file.h"
 #include "common/options.h"
 #include "consensus/chunk_tree.h"
@@ -412,15 +414,28 @@ struct Cli {
         if (!signers) return Fail(signers.error().message);
         auto unsigned_tx = c.build(params, rest, *signers, *fee);
         if (!unsigned_tx) return Fail(unsigned_tx.error().message);
-        rapidjson::Document acct, txid;
-        if (int rc = CallRpc1("getaccount", EncodeAddress(params.hrp, signers->Payer()), acct))
-            return rc;
+        uint64_t nonce = 0;
+        if (int rc = NextNonce(signers->Payer(), nonce)) return rc;
+        auto tx = Sign((*unsigned_tx)(nonce), *signers);
+        if (!tx) return Fail(tx.error().message);
+        return SendSigned(*tx);
+    }
+
+    // The nonce the next transaction of `payer` takes (getaccount).
+    int NextNonce(const XOnlyPubKey& payer, uint64_t& nonce) const {
+        rapidjson::Document acct;
+        if (int rc = CallRpc1("getaccount", EncodeAddress(params.hrp, payer), acct)) return rc;
         if (!acct.IsObject() || !acct.HasMember("next_nonce") || !acct["next_nonce"].IsUint64()) {
             return Fail("the node's getaccount reply has no next_nonce (an unsigned integer)");
         }
-        auto tx = Sign((*unsigned_tx)(acct["next_nonce"].GetUint64()), *signers);
-        if (!tx) return Fail(tx.error().message);
-        if (int rc = CallRpc1("sendrawtransaction", HexStr(tx->Serialize()), txid)) return rc;
+        nonce = acct["next_nonce"].GetUint64();
+        return 0;
+    }
+
+    // sendrawtransaction; prints the txid, or with -wait the confirmed transaction.
+    int SendSigned(const Transaction& tx) const {
+        rapidjson::Document txid;
+        if (int rc = CallRpc1("sendrawtransaction", HexStr(tx.Serialize()), txid)) return rc;
         if (!IsTxid(txid)) {
             return Fail("the node's sendrawtransaction reply is not a txid (64 hex digits)");
         }
@@ -677,6 +692,143 @@ struct Cli {
         return 0;
     }
 
+    // The device agent named by -agent (default: this host, the network's
+    // service port).
+    Result<ServiceClient> ConnectAgent() const {
+        auto where = ParseHostPort(args.GetString("agent", "127.0.0.1"), "agent");
+        if (!where) return where.error();
+        const int64_t timeout = args.GetInt("timeout", 60);
+        if (timeout < 1 || timeout > 86'400)
+            return MakeError("bad-option", "-timeout must be 1..86400 seconds");
+        return ServiceClient::Connect(where->host,
+                                      where->port.value_or(params.default_service_port),
+                                      static_cast<int>(timeout));
+    }
+
+    // The stored bytes at `path` in chunks of -chunksize, which must lead to `root`.
+    Result<PreparedFile> ReadStored(const std::string& path, const std::string& root) const {
+        auto want = ParseHashArg("data root", root);
+        if (!want) return want.error();
+        auto stored = ReadFileBounded(path, kMaxDealChunks * kMaxChunkSize);
+        if (!stored) return MakeError(stored.error().code, path + ": " + stored.error().message);
+        const int64_t chunk = args.GetInt("chunksize", 1024);
+        if (chunk <= 0 || chunk > kMaxChunkSize)
+            return MakeError("bad-option", "-chunksize must be 1..2048");
+        auto file = ChunkStoredBytes(Bytes(*stored), static_cast<uint32_t>(chunk));
+        if (!file) return file.error();
+        if (file->root != *want) {
+            return MakeError("root-mismatch",
+                             path + " in chunks of " + std::to_string(chunk) + " bytes has root " +
+                                 HexStr(file->root) +
+                                 ", not the data root given: pass the -chunksize preparefile used");
+        }
+        return file;
+    }
+
+    // The deal's terms, checked against the agent's before anything is sent.
+    Result<StorageDealPayload> DealTerms(const PreparedFile& file, const Words& rest,
+                                         const InfoReply& info) const {
+        auto epochs = ParseUIntArg("epochs", rest[2]);
+        if (!epochs) return epochs.error();
+        auto price = ParseUIntArg("price", rest[3]);
+        if (!price) return price.error();
+        if (*epochs == 0 || *epochs > info.max_deal_epochs) {
+            return MakeError("bad-number", "the agent signs deals of 1.." +
+                                               std::to_string(info.max_deal_epochs) + " epochs");
+        }
+        if (*price < info.min_price) {
+            return MakeError("bad-number", "the agent asks a price of at least " +
+                                               std::to_string(info.min_price) +
+                                               " credits per byte and epoch");
+        }
+        StorageDealPayload terms;
+        terms.data_root = file.root;
+        terms.size = file.size;
+        terms.chunk_size = file.chunk_size;
+        terms.duration_epochs = static_cast<uint32_t>(*epochs);
+        terms.price = *price;
+        return terms;
+    }
+
+    // storefile <stored> <data-root> <epochs> <price>: upload, deal, co-sign, send.
+    int StoreFileCommand(const Words& rest) const {
+        if (rest.size() != 4) return Fail("usage: storefile <stored> <data-root> <epochs> <price>");
+        auto file = ReadStored(rest[0], rest[1]);
+        if (!file) return Fail(file.error().message);
+        auto path = FileOption("keyfile");
+        if (!path) return Fail(path.error().message);
+        auto client = ReadKeyFilePubKey(*path);
+        if (!client) return Fail(client.error().message);
+        auto agent = ConnectAgent();
+        if (!agent) return Fail(agent.error().message);
+        auto info = AskAgentInfo(*agent, params);
+        if (!info) return Fail(info.error().message);
+        auto terms = DealTerms(*file, rest, *info);
+        if (!terms) return Fail(terms.error().message);
+        if (Status st = UploadChunks(*agent, *file); !st) return Fail(st.error().message);
+        uint64_t nonce = 0;
+        if (int rc = NextNonce(*client, nonce)) return rc;
+        auto key = UnlockKeyFile(args, *path, "passphrasefile");
+        if (!key) return Fail(key.error().message);
+        if (key->PubKey() != *client) return Fail("key file " + *path + " changed meanwhile");
+        const Transaction deal = UnsignedStorageDeal(params.chain_id, *client, info->device, *terms,
+                                                     params.min_tx_fee, nonce)
+                                     .Sign(0, *key);
+        auto signed_deal = CoSignDeal(*agent, deal);
+        if (!signed_deal) return Fail(signed_deal.error().message);
+        return SendSigned(*signed_deal);
+    }
+
+    // fetchfile <data-root> <output>: every chunk back, checked against the root.
+    int FetchFileCommand(const Words& rest) const {
+        if (rest.size() != 2) return Fail("usage: fetchfile <data-root> <output>");
+        auto root = ParseHashArg("data root", rest[0]);
+        if (!root) return Fail(root.error().message);
+        auto agent = ConnectAgent();
+        if (!agent) return Fail(agent.error().message);
+        if (auto info = AskAgentInfo(*agent, params); !info) return Fail(info.error().message);
+        auto stored = FetchStoredBytes(*agent, *root);
+        if (!stored) return Fail(stored.error().message);
+        Status st = WriteFileAtomically(
+            rest[1],
+            std::string_view(reinterpret_cast<const char*>(stored->data()), stored->size()),
+            FileReplace::kNever);
+        if (!st) return Fail(rest[1] + ": " + st.error().message);
+        std::cout << "{\n  \"data_root\": \"" << HexStr(*root)
+                  << "\",\n  \"size\": " << stored->size() << "\n}\n";
+        return 0;
+    }
+
+    // bandwidth <bytes>: a session as the consumer (-keyfile), receipting what arrives.
+    int BandwidthCommand(const Words& rest) const {
+        if (rest.size() != 1) return Fail("usage: bandwidth <bytes>");
+        auto bytes = ParseUIntArg("bytes", rest[0]);
+        if (!bytes) return Fail(bytes.error().message);
+        if (*bytes == 0 || *bytes > kMaxBandwidthBytes)
+            return Fail("bytes must be 1.." + std::to_string(kMaxBandwidthBytes));
+        auto consumer = UnlockKey("keyfile", "passphrasefile");
+        if (!consumer) return Fail(consumer.error().message);
+        rapidjson::Document height;
+        if (int rc = CallRpc("getblockcount", rapidjson::Value(rapidjson::kArrayType), height))
+            return rc;
+        if (!height.IsUint64()) return Fail("the node's getblockcount reply is not a height");
+        auto agent = ConnectAgent();
+        if (!agent) return Fail(agent.error().message);
+        auto info = AskAgentInfo(*agent, params);
+        if (!info) return Fail(info.error().message);
+        Hash256 session;
+        GetRandBytes(session);
+        auto outcome = ConsumeBandwidth(*agent, params, *consumer, info->device, session, *bytes,
+                                        height.GetUint64());
+        if (!outcome) return Fail(outcome.error().message);
+        std::cout << "{\n  \"session\": \"" << HexStr(session) << "\",\n  \"device\": \""
+                  << EncodeAddress(params.hrp, info->device)
+                  << "\",\n  \"bytes\": " << outcome->received
+                  << ",\n  \"receipted\": " << outcome->end.bytes_receipted << ",\n  \"end\": \""
+                  << outcome->end.reason << "\"\n}\n";
+        return 0;
+    }
+
     int WaitTxCommand(const Words& rest) const {
         if (rest.size() != 1) return Fail("usage: waittx <txid>");
         return WaitTx(rest[0]);
@@ -752,6 +904,22 @@ struct Cli {
             {{"openfile", "-datakeyfile=FILE openfile <stored> <output>",
               "check and decrypt stored bytes (as preparefile wrote them) into <output>"},
              &Cli::OpenFileCommand},
+            {{"storefile",
+              "-keyfile=CLIENT [-chunksize=N] [-agent=HOST:PORT] storefile <stored> <data-root> "
+              "<epochs> <price>",
+              "upload stored bytes (as preparefile wrote them, with its -chunksize) to the device\n"
+              "agent, make a storage deal for <epochs> epochs at <price> credits per byte and\n"
+              "epoch, have the agent co-sign it and send it; prints the deal id (its txid)"},
+             &Cli::StoreFileCommand},
+            {{"fetchfile", "[-agent=HOST:PORT] fetchfile <data-root> <output>",
+              "read every chunk of <data-root> back from the device agent into <output>,\n"
+              "checked against the root (openfile decrypts it)"},
+             &Cli::FetchFileCommand},
+            {{"bandwidth", "-keyfile=CONSUMER [-agent=HOST:PORT] bandwidth <bytes>",
+              "receive <bytes> from the device agent in a bandwidth session with a new session\n"
+              "id, signing a receipt of the running total for each part (at the node's tip\n"
+              "height); the device settles the last one. Prints the session and the bytes"},
+             &Cli::BandwidthCommand},
             {{"help", "help [command]",
               "list these commands and the node's RPC methods, or describe one of either"},
              &Cli::Help},

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds Maillon and runs a one-validator dev chain with one device agent next
-# to it: maillon-agent registers its device (owner: the funded dev key) and
-# sends its heartbeats. Both print to this terminal; Ctrl-C stops both cleanly
+# to it: maillon-agent registers its device (owner: the funded dev key; kinds
+# uptime, bandwidth and storage), sends its heartbeats and serves storage and
+# bandwidth on 127.0.0.1:27332 (maillon-cli storefile, fetchfile, bandwidth). Both print to this terminal; Ctrl-C stops both cleanly
 # (so do SIGTERM and the node's stop RPC). Data lives in ./devnet-data unless
 # DATADIR is set; extra arguments go to maillond.
 set -euo pipefail
@@ -30,13 +31,15 @@ DEVICE_KEY=$AGENTDIR/dev/device.key
 [ -e "$DEVICE_KEY" ] || $CLI -keyfile="$DEVICE_KEY" -passphrasefile="$PASSFILE" keygen > /dev/null
 DEVICE=$($CLI -keyfile="$DEVICE_KEY" address)
 build/maillon-agent -datadir="$AGENTDIR" -dev -rpccookiefile="$DATADIR/dev/.cookie" -devicepassphrasefile="$PASSFILE" \
-    -register -ownerkeyfile="$DATADIR/dev/dev.key" -ownerpassphrasefile="$PASSFILE" &
+    -register -ownerkeyfile="$DATADIR/dev/dev.key" -ownerpassphrasefile="$PASSFILE" \
+    -kinds=uptime,bandwidth,storage &
 AGENT=$!
 cat <<TXT
 
 Dev chain data: $DATADIR/dev   (funded key: dev.key, passphrase 'maillon-dev')
 Device agent:   $AGENTDIR/dev  (device $DEVICE; key device.key, log debug.log,
-                last heartbeat heartbeat.json)
+                last heartbeat heartbeat.json, deals deals.json; services on
+                127.0.0.1:27332)
 Try, in another terminal:
   $CLI getblockchaininfo
   $CLI getdevicecontributions $DEVICE      # uptime_intervals: one per 10 blocks
@@ -44,6 +47,9 @@ Try, in another terminal:
   $CLI -keyfile=/tmp/alice.key keygen
   echo maillon-dev | $CLI -keyfile=$DATADIR/dev/dev.key transfer \$($CLI -keyfile=/tmp/alice.key address) 12.5 -wait
   $CLI getbalance \$($CLI -keyfile=/tmp/alice.key address)
+  $CLI -keyfile=/tmp/alice.key buycredits 1 -wait
+  $CLI -keyfile=/tmp/alice.key bandwidth 1000000     # served by the agent, paid in credits
+  (storefile, fetchfile: see doc/agent.md, "On the dev chain")
 
 TXT
 # Until the node exits (Ctrl-C, SIGTERM, the stop RPC, an error); a signal

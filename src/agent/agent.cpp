@@ -14,10 +14,6 @@ namespace maillon {
 
 namespace {
 
-bool IsAlreadyKnown(const std::string& reason) {
-    return reason == "already-in-mempool" || reason == "already-in-chain";
-}
-
 std::string Describe(const HeartbeatRecord& r) {
     return "heartbeat for interval " + std::to_string(r.interval) + " (block " +
            std::to_string(r.ref_height) + ")";
@@ -39,7 +35,7 @@ Result<std::optional<HeartbeatRecord>> LoadDeviceRecord(const AgentConfig& confi
 
 Agent::Agent(const ChainParams& params, const AgentConfig& config, NodeLink& link,
              const StopSignal& stop, PrivKey device, std::optional<PrivKey> owner,
-             std::optional<HeartbeatRecord> record)
+             std::optional<HeartbeatRecord> record, DeviceServices* services)
     : m_params(params),
       m_config(config),
       m_link(link),
@@ -47,7 +43,12 @@ Agent::Agent(const ChainParams& params, const AgentConfig& config, NodeLink& lin
       m_device(std::move(device)),
       m_owner(std::move(owner)),
       m_address(EncodeAddress(params.hrp, m_device.PubKey())),
-      m_loaded(std::move(record)) {}
+      m_loaded(std::move(record)),
+      m_services(services) {
+    if (m_services == nullptr) return;
+    m_prover.emplace(params, m_device, link, m_services->Deals(), m_services->Chunks());
+    m_settler.emplace(params, link, m_services->Receipts());
+}
 
 Status Agent::Run() {
     auto device = WaitForDevice();
@@ -58,22 +59,29 @@ Status Agent::Run() {
                              std::to_string(*device->retired_height) +
                              " and earns nothing since; register a new device key");
     }
-    if ((device->kinds & kDeviceUptime) == 0) {
-        LogPrint("agent", "device " + m_address +
-                              " does not offer uptime: it has no heartbeats to send; idle");
-        while (!m_stop.WaitFor(std::chrono::hours(1))) {
-        }
-        return Status::Ok();
+    if (m_services) m_services->Chain().SetKinds(device->kinds);
+    if ((device->kinds & kDeviceUptime) != 0) {
+        StartSchedule();
+    } else {
+        LogPrint("agent",
+                 "device " + m_address + " does not offer uptime: it has no heartbeats to send");
     }
-    StartSchedule();
     while (!m_stop.Requested()) {
         if (auto tip = ReadTip()) {
-            Heartbeat(*tip);
+            if (m_schedule) Heartbeat(*tip);
+            StepServices(*tip);
             LogEpoch(*tip);
         }
         if (m_stop.WaitFor(m_config.poll_interval)) break;
     }
     return Status::Ok();
+}
+
+void Agent::StepServices(const TipInfo& tip) {
+    if (m_services == nullptr) return;
+    m_services->Chain().SetTip(tip.height);
+    m_prover->Step(tip);
+    m_settler->Step();
 }
 
 std::optional<DeviceInfo> Agent::WaitForDevice() {
@@ -160,27 +168,23 @@ void Agent::Heartbeat(const TipInfo& tip) {
 
 void Agent::Send() {
     const HeartbeatRecord& record = *m_schedule->Last();
-    auto answer = m_link.Call("submitattestation", record.tx_hex);
-    if (!answer) return;
+    auto outcome = SubmitAttestation(m_link, record.tx_hex);
+    if (!outcome) return;
     // An outage during the call ended with this answer: nothing is lost.
     m_outages_seen = m_link.Outages();
-    if (answer->error) {
-        LogPrint("agent", "error: submitattestation: " + answer->error->message);
+    if (!*outcome) {
+        LogPrint("agent", "error: " + outcome->error().message);
         return;  // sent again at the next look
     }
-    auto outcome = ParseSubmitOutcome(answer->result);
-    if (!outcome) {
-        LogPrint("agent", "error: " + outcome.error().message);
-        return;
-    }
     m_schedule->Answered();
-    if (outcome->accepted) {
-        LogPrint("agent", Describe(record) + " accepted: " + outcome->txid);
-    } else if (IsAlreadyKnown(outcome->reason)) {
-        LogPrint("agent", Describe(record) + " is known to the node already (" + outcome->reason +
-                              "): " + outcome->txid);
+    const SubmitOutcome& o = **outcome;
+    if (o.accepted) {
+        LogPrint("agent", Describe(record) + " accepted: " + o.txid);
+    } else if (IsAlreadyKnown(o.reason)) {
+        LogPrint("agent",
+                 Describe(record) + " is known to the node already (" + o.reason + "): " + o.txid);
     } else {
-        LogRefusal(outcome->reason, outcome->message);
+        LogRefusal(o.reason, o.message);
     }
 }
 

@@ -77,4 +77,18 @@ void NodeLink::NoteSuccess() {
     m_backoff.Reset();
 }
 
+bool IsAlreadyKnown(const std::string& reason) {
+    return reason == "already-in-mempool" || reason == "already-in-chain";
+}
+
+std::optional<Result<SubmitOutcome>> SubmitAttestation(NodeLink& link, const std::string& tx_hex) {
+    auto answer = link.Call("submitattestation", tx_hex);
+    if (!answer) return std::nullopt;
+    if (answer->error) {
+        return Result<SubmitOutcome>(
+            MakeError("rpc-error", "submitattestation: " + answer->error->message));
+    }
+    return ParseSubmitOutcome(answer->result);
+}
+
 }  // namespace maillon

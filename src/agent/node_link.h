@@ -18,6 +18,7 @@
 #include <string>
 
 #include "agent/backoff.h"
+#include "agent/node_reply.h"
 #include "agent/stop_signal.h"
 #include "client/rpc_client.h"
 #include "common/args.h"
@@ -57,5 +58,14 @@ private:
     uint64_t m_outages = 0;
     int64_t m_outage_start_ms = 0;
 };
+
+// A reason submitattestation gives for an attestation the node has already:
+// sending the same bytes again is how the agent makes sure they arrived.
+bool IsAlreadyKnown(const std::string& reason);
+
+// submitattestation of one attestation: the node's answer to it, an error
+// (the node's JSON-RPC error, "rpc-error", or a reply without the answer,
+// "bad-reply"; the message says which), or nullopt when stop was requested.
+std::optional<Result<SubmitOutcome>> SubmitAttestation(NodeLink& link, const std::string& tx_hex);
 
 }  // namespace maillon

@@ -1,6 +1,7 @@
 #include "agent/node_reply.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "util/strencodings.h"
 
@@ -42,6 +43,16 @@ Result<std::string> String(const rapidjson::Value& obj, const char* method, cons
     return std::string(v->GetString(), v->GetStringLength());
 }
 
+// 64 hex digits, as a hash; `what` names the field in the error.
+Result<Hash256> HashOf(const std::string& hex, const char* method, const char* what) {
+    const auto bytes = ParseHex(hex);
+    Hash256 hash{};
+    if (!bytes || bytes->size() != hash.size())
+        return BadReply(method, std::string("has ") + what + " that is not 32 bytes of hex");
+    std::copy(bytes->begin(), bytes->end(), hash.begin());
+    return hash;
+}
+
 // "name=N" for each unit of a contribution object.
 Result<std::string> Units(const rapidjson::Value& obj, const char* method) {
     std::string out;
@@ -62,13 +73,28 @@ Result<TipInfo> ParseTipInfo(const rapidjson::Value& reply) {
     if (!height) return height.error();
     auto hash_hex = String(reply, kMethod, "bestblockhash");
     if (!hash_hex) return hash_hex.error();
-    const auto bytes = ParseHex(*hash_hex);
-    TipInfo tip;
-    if (!bytes || bytes->size() != tip.hash.size())
-        return BadReply(kMethod, "has a \"bestblockhash\" that is not 32 bytes of hex");
-    std::copy(bytes->begin(), bytes->end(), tip.hash.begin());
-    tip.height = *height;
-    return tip;
+    auto hash = HashOf(*hash_hex, kMethod, "a \"bestblockhash\"");
+    if (!hash) return hash.error();
+    return TipInfo{*height, *hash};
+}
+
+Result<Hash256> ParseBlockHash(const rapidjson::Value& reply) {
+    if (!reply.IsString()) return BadReply("getblockhash", "is not a string");
+    return HashOf(std::string(reply.GetString(), reply.GetStringLength()), "getblockhash",
+                  "a hash");
+}
+
+Result<DealInfo> ParseDealInfo(const rapidjson::Value& reply) {
+    DealInfo d;
+    const std::pair<const char*, uint64_t*> fields[] = {{"start_epoch", &d.start_epoch},
+                                                        {"end_epoch", &d.end_epoch},
+                                                        {"proven_epochs", &d.proven_epochs}};
+    for (const auto& [name, field] : fields) {
+        auto n = UInt(reply, "getdeal", name);
+        if (!n) return n.error();
+        *field = *n;
+    }
+    return d;
 }
 
 Result<DeviceInfo> ParseDeviceInfo(const rapidjson::Value& reply) {

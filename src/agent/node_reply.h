@@ -21,6 +21,17 @@ struct TipInfo {
 };
 Result<TipInfo> ParseTipInfo(const rapidjson::Value& reply);
 
+// getblockhash: a block's hash.
+Result<Hash256> ParseBlockHash(const rapidjson::Value& reply);
+
+// getdeal: the epochs a deal's proofs are due in.
+struct DealInfo {
+    uint64_t start_epoch = 0;
+    uint64_t end_epoch = 0;  // the last one
+    uint64_t proven_epochs = 0;
+};
+Result<DealInfo> ParseDealInfo(const rapidjson::Value& reply);
+
 // getdevice.
 struct DeviceInfo {
     std::string owner;

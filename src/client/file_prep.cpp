@@ -144,6 +144,18 @@ Result<PreparedFile> PrepareFile(std::span<const uint8_t> plaintext, const DataK
     stored.assign(nonce.begin(), nonce.end());
     if (Status s = SealInto(key, nonce, FileAad(), plaintext, stored); !s) return s.error();
 
+    return ChunkStoredBytes(stored, chunk_size);
+}
+
+Result<PreparedFile> ChunkStoredBytes(std::span<const uint8_t> stored, uint32_t chunk_size) {
+    if (Status s = CheckChunkSize(chunk_size); !s) return s.error();
+    if (stored.empty()) return MakeError("file-too-short", "there are no stored bytes");
+    if (ChunkCount(stored.size(), chunk_size) > kMaxDealChunks) {
+        return MakeError("file-too-large",
+                         std::to_string(stored.size()) + " stored bytes are more than a deal's " +
+                             std::to_string(kMaxDealChunks) + " chunks at chunk size " +
+                             std::to_string(chunk_size));
+    }
     PreparedFile file{Split(stored, chunk_size), Hash256{}, stored.size(), chunk_size};
     file.root = ChunkRoot(ChunkLeaves(file));
     return file;

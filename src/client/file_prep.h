@@ -57,6 +57,13 @@ Result<DataKey> NewDataKey();
 Result<PreparedFile> PrepareFile(std::span<const uint8_t> plaintext, const DataKey& key,
                                  uint32_t chunk_size);
 
+// Stored bytes (as PrepareFile made them, joined) cut into chunk_size pieces
+// again, with their root: what a client uploads to a device; the root is the
+// one PrepareFile gave when the chunk size is the same. Codes:
+// "file-chunk-size", "file-too-short" (no bytes), "file-too-large" (more
+// than kMaxDealChunks chunks).
+Result<PreparedFile> ChunkStoredBytes(std::span<const uint8_t> stored, uint32_t chunk_size);
+
 // The plaintext of stored bytes (the chunks joined). Codes: "file-too-short"
 // below kFileOverhead bytes; "file-decrypt" when the tag does not verify (a
 // wrong key and altered bytes are indistinguishable); "cipher-failure".

@@ -23,9 +23,12 @@ struct HostAndPort {
     std::optional<uint16_t> port;
 };
 
-// Parses a -rpcconnect value: HOST, HOST:PORT, an IPv6 address (two or more
-// ':'), [IPV6] or [IPV6]:PORT. Errors name the value and what is wrong.
-Result<HostAndPort> ParseHostPort(const std::string& spec);
+// Parses a -rpcconnect value (or another option's, `option_name`, of the same
+// form): HOST, HOST:PORT, an IPv6 address (two or more ':'), [IPV6] or
+// [IPV6]:PORT. Errors ("bad-option") name the option, the value and what is
+// wrong.
+Result<HostAndPort> ParseHostPort(const std::string& spec,
+                                  const std::string& option_name = "rpcconnect");
 
 struct RpcCallError {
     int code;  // JSON-RPC error code, or 0 for a transport/HTTP failure

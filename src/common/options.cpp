@@ -94,11 +94,13 @@ po::options_description CliOptions() {
         ("devicepassphrasefile", po::value<std::string>(), "Read the device key's passphrase from this file's first line")
         ("datakeyfile", po::value<std::string>(),
          "preparefile, openfile: the file holding the client's 32-byte data key (hex); preparefile creates it (mode 0600) when absent")
-        ("chunksize", po::value<int64_t>(), "preparefile: bytes per chunk, 1..2048 (default 1024)")
+        ("chunksize", po::value<int64_t>(), "preparefile, storefile: bytes per chunk, 1..2048 (default 1024)")
         ("maxfee", po::value<std::string>(),
          "Largest fee, in MLN, that a transaction command pays (default 10 times the network's minimum fee)")
         ("wait", po::value<bool>()->implicit_value(true), "transaction commands: wait until the transaction is in a block")
-        ("timeout", po::value<int64_t>(), "Seconds to wait with -wait / waittx (default 60)")
+        ("timeout", po::value<int64_t>(), "Seconds to wait with -wait / waittx, and for each reply of a device agent (default 60)")
+        ("agent", po::value<std::string>(),
+         "storefile, fetchfile, bandwidth: the device agent's service address, HOST[:PORT] (default 127.0.0.1 and port 7332, testnet 17332, dev 27332)")
         ("maxage", po::value<int64_t>(),
          "verifyproof without a height: refuse a proof whose block is older than this many seconds (default 300)");
     // clang-format on
@@ -119,6 +121,11 @@ po::options_description AgentOptions() {
         ("ownerpassphrasefile", po::value<std::string>(), "-register: read the owner key's passphrase from this file's first line (default: ask on the terminal)")
         ("kinds", po::value<std::string>(), "-register: uptime, bandwidth, storage, comma-separated, or a bit mask 1..7 (default uptime)")
         ("pollinterval", po::value<int64_t>(), "Milliseconds between looks at the node's tip (default: the block interval, 5000; dev 1000)")
+        ("serviceport", po::value<int64_t>(), "Port of the device services (storage, bandwidth) for clients; 0 turns them off (default 7332, testnet 17332, dev 27332)")
+        ("servicebind", po::value<std::string>(), "Numeric address the service port listens on; open it to the network only on purpose (default 127.0.0.1)")
+        ("maxstorage", po::value<int64_t>(), "MiB the device stores for clients' deals at most, uploads in progress included (default 1024)")
+        ("minprice", po::value<int64_t>(), "Lowest price, in credits per byte and epoch, of a storage deal the device signs (default 1)")
+        ("maxdealepochs", po::value<int64_t>(), "Longest storage deal, in epochs, the device signs (default 365)")
         ("printtoconsole", po::value<bool>()->implicit_value(true), "Also log to the console (default 1)")
         ("debuglog", po::value<std::string>(), "Log file; a relative path is in the network's data directory (default debug.log)");
     // clang-format on

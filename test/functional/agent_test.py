@@ -42,6 +42,8 @@ class Agent:
                 f"-devicekeyfile={self.key_path}",
                 f"-devicepassphrasefile={self.passphrase_path}", "-printtoconsole=0",
                 "-pollinterval=100"] + list(extra)
+        if not any(a.startswith("-serviceport=") for a in extra):
+            argv.append("-serviceport=0")  # the network's default port may be another's
         log(f"{self.name}: starting {' '.join(argv[1:])}")
         with open(os.path.join(self.datadir, "stderr.txt"), "ab") as err:
             self.process = spawn(argv, stdin=subprocess.DEVNULL, stdout=err, stderr=err)
@@ -113,11 +115,13 @@ def check_help(t):
     for option in ("datadir", "conf", "dev", "testnet", "rpcconnect", "rpcport", "rpccookiefile",
                    "rpcuser", "rpcpassword", "rpcclienttimeout", "devicekeyfile",
                    "devicepassphrasefile", "register", "ownerkeyfile", "ownerpassphrasefile",
-                   "kinds", "pollinterval", "printtoconsole", "debuglog"):
+                   "kinds", "pollinterval", "serviceport", "servicebind", "maxstorage", "minprice",
+                   "maxdealepochs", "printtoconsole", "debuglog"):
         assert f"  -{option} " in out, f"-{option} missing from -help:\n{out}"
     flat = " ".join(out.split())  # Boost wraps the descriptions
     for default in ("~/.maillon-agent", "maillon-agent.con", "device.key", "(default 30)",
-                    "(default uptime)", "(default debug.log)", ".cookie", "(default 0)"):
+                    "(default uptime)", "(default debug.log)", ".cookie", "(default 0)",
+                    "dev 27332)", "(default 127.0.0.1)", "(default 1024)", "(default 365)"):
         assert default in flat, f"{default!r} missing from -help:\n{out}"
 
 

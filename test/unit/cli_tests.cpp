@@ -74,6 +74,10 @@ BOOST_AUTO_TEST_CASE(rpcconnect_host_and_port) {
             !r.ok() && test::ErrorText(r).find("-rpcconnect='" + bad + "'") != std::string::npos,
             bad + ": " + test::ErrorText(r));
     }
+    // -agent takes the same form; its errors name it.
+    BOOST_CHECK(ParseHostPort("127.0.0.1:27332", "agent")->port == 27332);
+    BOOST_CHECK_EQUAL(test::ErrorText(ParseHostPort("host:x", "agent")),
+                      "invalid port 'x' in -agent='host:x': the port must be 1..65535");
     BOOST_CHECK_EQUAL(FormatHostPort("::1", 5), "[::1]:5");
     BOOST_CHECK_EQUAL(FormatHostPort("example.org", 5), "example.org:5");
 }

@@ -62,6 +62,7 @@ using maillon::test::Code;
 using maillon::test::Dev;
 using maillon::test::MapState;
 using maillon::test::TestBlockContext;
+using maillon::test::TestFile;
 using maillon::test::TestKey;
 
 constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
@@ -117,38 +118,6 @@ Hash256 Session(uint64_t n) {
     w.U64(n);
     return TaggedHash("DeviceServicesTestSession", w.Data());
 }
-
-// A small file in chunks, its chunk tree and the terms of a deal for it.
-struct TestFile {
-    TestFile(uint64_t size_, uint32_t chunk_size_, uint8_t salt)
-        : size(size_), chunk_size(chunk_size_) {
-        for (uint64_t at = 0; at < size; at += chunk_size) {
-            Bytes chunk;
-            for (uint64_t b = at; b < std::min(size, at + chunk_size); ++b)
-                chunk.push_back(static_cast<uint8_t>(b * 31 + salt));
-            leaves.push_back(ChunkLeafHash(chunks.size(), chunk));
-            chunks.push_back(std::move(chunk));
-        }
-        root = ChunkRoot(leaves);
-    }
-    uint64_t Count() const { return chunks.size(); }
-    std::vector<Hash256> Path(uint64_t i) const { return ChunkPath(leaves, i); }
-    StorageDealPayload Terms(uint32_t duration_epochs, uint64_t price) const {
-        StorageDealPayload t;
-        t.data_root = root;
-        t.size = size;
-        t.chunk_size = chunk_size;
-        t.duration_epochs = duration_epochs;
-        t.price = price;
-        return t;
-    }
-
-    uint64_t size;
-    uint32_t chunk_size;
-    std::vector<Bytes> chunks;
-    std::vector<Hash256> leaves;
-    Hash256 root{};
-};
 
 // The chunk the chain challenges `deal` for in `epoch` (from the hash of the
 // epoch's first block).

@@ -201,6 +201,22 @@ BOOST_AUTO_TEST_CASE(chunk_sizes_and_file_sizes_are_bounded) {
     BOOST_CHECK_EQUAL(Code(PrepareFile(too_large, key, 2)), "ok");
 }
 
+// What a client uploads: the stored bytes cut again, to the same root.
+BOOST_AUTO_TEST_CASE(stored_bytes_chunk_again_to_the_same_root) {
+    const PreparedFile file = Prepare(TestPlaintext(3000), TestKey(9), 256);
+    const std::vector<uint8_t> stored = StoredBytes(file);
+    auto again = ChunkStoredBytes(stored, 256);
+    BOOST_REQUIRE_MESSAGE(again, test::ErrorText(again));
+    BOOST_CHECK(again->root == file.root);
+    BOOST_CHECK(again->chunks == file.chunks);
+    BOOST_CHECK_EQUAL(again->size, file.size);
+    BOOST_CHECK(ChunkStoredBytes(stored, 512)->root != file.root);
+    BOOST_CHECK_EQUAL(Code(ChunkStoredBytes(stored, 0)), "file-chunk-size");
+    BOOST_CHECK_EQUAL(Code(ChunkStoredBytes({}, 256)), "file-too-short");
+    const std::vector<uint8_t> big(kMaxDealChunks + 1, 7);
+    BOOST_CHECK_EQUAL(Code(ChunkStoredBytes(big, 1)), "file-too-large");
+}
+
 BOOST_AUTO_TEST_CASE(new_data_keys_are_random) {
     const Result<DataKey> a = NewDataKey();
     const Result<DataKey> b = NewDataKey();

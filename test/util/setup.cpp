@@ -22,8 +22,10 @@
 #include <rapidjson/writer.h>
 
 #include "consensus/genesis.h"
+#include "consensus/tx/buy_credits.h"
 #include "consensus/tx/register_device.h"
 #include "consensus/tx/transfer.h"
+#include "consensus/tx_verify.h"
 #include "crypto/hash.h"
 
 namespace maillon::test {
@@ -129,6 +131,30 @@ TestBlockContext::TestBlockContext(uint64_t height, uint64_t time_ms)
             seed[i] = static_cast<uint8_t>(h >> (8 * i));
         recent.Push(h, TaggedHash("MaillonTestBlock", seed), keep);
     }
+}
+
+std::string ApplyInBlock(MapState& state, const Transaction& tx, uint64_t height) {
+    const TestBlockContext tc(height);
+    StateOverlay overlay(state);
+    const Status st = ApplyTransaction(tc.ctx, tx, overlay);
+    if (!st) return st.error().code;
+    state.Apply(std::move(overlay).TakeChanges());
+    return "ok";
+}
+
+MapState StateWithDevice(const PrivKey& owner, const PrivKey& device, uint8_t kinds,
+                         const PrivKey& payer, uint64_t credits) {
+    MapState state = DevGenesisState();
+    state.SetAccount(owner.PubKey(), Account{1'000 * kCoin, 0, 0});
+    state.SetAccount(payer.PubKey(), Account{1'000 * kCoin, 0, 0});
+    const Transaction buy =
+        UnsignedBuyCredits(Dev().chain_id, payer.PubKey(), credits, Dev().min_tx_fee, 0)
+            .Sign(0, payer);
+    if (ApplyInBlock(state, MakeRegisterDevice(owner, device, kinds), 1) != "ok" ||
+        ApplyInBlock(state, buy, 2) != "ok") {
+        std::abort();
+    }
+    return state;
 }
 
 std::string ReadFile(const std::filesystem::path& path) {

@@ -1,13 +1,14 @@
 // Helpers shared by the unit tests (test/unit) and bench_maillon: the dev
 // network's parameters, deterministic keys, transfer and block builders, an
-// in-memory StateReader, a temporary directory, the path of the shared test
-// vectors, JSON comparison, the JSON-RPC 2.0 specification's example methods
-// and raw HTTP over loopback sockets. No Boost.Test here (the benchmark links
-// this library too): helpers that cannot fail in practice abort, as DevKey()
-// does; those that can throw std::runtime_error, which Boost.Test reports as a
-// failure of the test case.
+// in-memory StateReader (with a device and a funded payer, if asked) and
+// transactions applied to it, a small chunked file, a temporary directory, the path of the shared
+// test vectors, JSON comparison, the JSON-RPC 2.0 specification's example methods and raw HTTP over
+// loopback sockets. No Boost.Test here (the benchmark links this library too): helpers that cannot
+// fail in practice abort, as DevKey() does; those that can throw std::runtime_error, which
+// Boost.Test reports as a failure of the test case.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -20,10 +21,12 @@
 
 #include "chain/chain.h"
 #include "consensus/block.h"
+#include "consensus/chunk_tree.h"
 #include "consensus/params.h"
 #include "consensus/records.h"
 #include "consensus/state.h"
 #include "consensus/transaction.h"
+#include "consensus/tx/storage_deal.h"
 #include "crypto/key.h"
 #include "primitives/amount.h"
 #include "rpc/json_rpc.h"
@@ -89,6 +92,51 @@ struct TestBlockContext {
     explicit TestBlockContext(uint64_t height, uint64_t time_ms = Dev().genesis_time_ms + 1000);
     RecentBlockHashes recent;
     BlockContext ctx;
+};
+
+// Applies tx alone in block `height` (a TestBlockContext) to `state`, keeping
+// its changes when it applies: "ok", else its reason code (and `state` is
+// unchanged).
+std::string ApplyInBlock(MapState& state, const Transaction& tx, uint64_t height);
+
+// The dev genesis state with `owner` and `payer` funded (1,000 MLN each),
+// `device` registered by `owner` with `kinds` in block 1, and `credits` data
+// credits bought by `payer` in block 2 (its nonce is then 1). Aborts if any of
+// it does not apply.
+MapState StateWithDevice(const PrivKey& owner, const PrivKey& device, uint8_t kinds,
+                         const PrivKey& payer, uint64_t credits);
+
+// A small file of made-up bytes (byte b is b * 31 + salt) in chunks, its
+// chunk tree and the terms of a deal for it.
+struct TestFile {
+    TestFile(uint64_t size_, uint32_t chunk_size_, uint8_t salt)
+        : size(size_), chunk_size(chunk_size_) {
+        for (uint64_t at = 0; at < size; at += chunk_size) {
+            std::vector<uint8_t> chunk;
+            for (uint64_t b = at; b < std::min(size, at + chunk_size); ++b)
+                chunk.push_back(static_cast<uint8_t>(b * 31 + salt));
+            leaves.push_back(ChunkLeafHash(chunks.size(), chunk));
+            chunks.push_back(std::move(chunk));
+        }
+        root = ChunkRoot(leaves);
+    }
+    uint64_t Count() const { return chunks.size(); }
+    std::vector<Hash256> Path(uint64_t i) const { return ChunkPath(leaves, i); }
+    StorageDealPayload Terms(uint32_t duration_epochs, uint64_t price) const {
+        StorageDealPayload t;
+        t.data_root = root;
+        t.size = size;
+        t.chunk_size = chunk_size;
+        t.duration_epochs = duration_epochs;
+        t.price = price;
+        return t;
+    }
+
+    uint64_t size;
+    uint32_t chunk_size;
+    std::vector<std::vector<uint8_t>> chunks;
+    std::vector<Hash256> leaves;
+    Hash256 root{};
 };
 
 // "ok" for a successful Result or Status, else its error code: lets a test
