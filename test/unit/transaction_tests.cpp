@@ -226,10 +226,12 @@ BOOST_AUTO_TEST_CASE(decode_rejects_unknown_version_and_type) {
         auto r = DecodeTransaction(bytes);
         BOOST_REQUIRE(!r);
         // The offset is the type byte's own, not the one after it.
-        BOOST_CHECK_EQUAL(r.error().message,
-                          "tx.type: unknown transaction type " + std::to_string(type) +
-                              " (known: 1 = transfer, 2 = register_device, 3 = "
-                              "buy_credits, 4 = retire_device, 5 = heartbeat, 6 = bandwidth_receipt, 7 = storage_deal, 8 = storage_proof) (at byte 1)");
+        BOOST_CHECK_EQUAL(
+            r.error().message,
+            "tx.type: unknown transaction type " + std::to_string(type) +
+                " (known: 1 = transfer, 2 = register_device, 3 = "
+                "buy_credits, 4 = retire_device, 5 = heartbeat, 6 = bandwidth_receipt, 7 = "
+                "storage_deal, 8 = storage_proof) (at byte 1)");
     }
     for (uint8_t version : {0, 2}) {
         auto bytes = MakeTransfer(TestKey(1), TestKey(2).PubKey(), 10, 1000, 0).Serialize();
