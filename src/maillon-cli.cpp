@@ -29,6 +29,7 @@
 #include "consensus/tx/register_device.h"
 #include "consensus/tx/retire_device.h"
 #include "consensus/tx/storage_deal.h"
+#include "consensus/tx/storage_proof.h"
 #include "consensus/tx/transfer.h"
 #include "consensus/tx_type.h"
 #include "primitives/address.h"
@@ -779,6 +780,33 @@ struct Cli {
         return SendSigned(*signed_deal);
     }
 
+    // signstorageproof <stored> <data-root> <deal> <epoch> <challenge-hash>:
+    // the device's proof from its own copy of the stored bytes, offline.
+    int SignStorageProof(const Words& rest) const {
+        if (rest.size() != 5) {
+            return Fail(
+                "usage: signstorageproof <stored> <data-root> <deal> <epoch> <challenge-hash>");
+        }
+        auto file = ReadStored(rest[0], rest[1]);
+        if (!file) return Fail(file.error().message);
+        auto deal = ParseHashArg("deal", rest[2]);
+        if (!deal) return Fail(deal.error().message);
+        auto epoch = ParseUIntArg("epoch", rest[3]);
+        if (!epoch) return Fail(epoch.error().message);
+        auto challenge = ParseHashArg("challenge hash", rest[4]);
+        if (!challenge) return Fail(challenge.error().message);
+        auto device = UnlockKey("devicekeyfile", "devicepassphrasefile");
+        if (!device) return Fail(device.error().message);
+        const std::vector<Hash256> leaves = ChunkLeaves(*file);
+        const uint64_t index = ChallengedChunk(*deal, *challenge, leaves.size());
+        const Transaction tx =
+            UnsignedStorageProof(params.chain_id, device->PubKey(), *deal, *epoch,
+                                 std::move(file->chunks[index]), ChunkPath(leaves, index))
+                .Sign(0, *device);
+        std::cout << HexStr(tx.Serialize()) << "\n";
+        return 0;
+    }
+
     // fetchfile <data-root> <output>: every chunk back, checked against the root.
     int FetchFileCommand(const Words& rest) const {
         if (rest.size() != 2) return Fail("usage: fetchfile <data-root> <output>");
@@ -911,6 +939,14 @@ struct Cli {
               "agent, make a storage deal for <epochs> epochs at <price> credits per byte and\n"
               "epoch, have the agent co-sign it and send it; prints the deal id (its txid)"},
              &Cli::StoreFileCommand},
+            {{"signstorageproof",
+              "-devicekeyfile=DEVICE [-chunksize=N] signstorageproof <stored> <data-root> <deal> "
+              "<epoch> <challenge-hash>",
+              "the device proves it holds <stored> (the deal's bytes, in the deal's chunk size)\n"
+              "for <epoch> of deal <deal> (its txid): <challenge-hash> is the hash of block\n"
+              "<epoch> x epoch_blocks (getblockhash), which picks the chunk. Prints the raw hex\n"
+              "(submit it with submitattestation in the epoch's proof window)"},
+             &Cli::SignStorageProof},
             {{"fetchfile", "[-agent=HOST:PORT] fetchfile <data-root> <output>",
               "read every chunk of <data-root> back from the device agent into <output>,\n"
               "checked against the root (openfile decrypts it)"},

@@ -3,7 +3,8 @@
 one at a time and in a batch (each entry answered, refusals counted by reason in
 getdevicerejections), listdevices a page at a time, a bandwidth session settled by one receipt
 the consumer signed, a storage deal over a file prepared (encrypted, chunked) by the CLI and read
-back byte-identical, and attestations kept across a restart in mempool.dat."""
+back byte-identical and proven for an epoch by a proof the CLI signed offline, and attestations
+kept across a restart in mempool.dat."""
 import json
 import os
 
@@ -119,6 +120,21 @@ def run(t):
                  (prepared["data_root"], 3028, 12, 3028 * 3 * 2))
     assert_equal(got["start_epoch"], node.rpc("getblockchaininfo")["epoch"] + 1)
     assert_equal(node.rpc("getcredits", consumer)["credits"], 100_000 - 20 - 3028 * 6)
+
+    # The device proves the deal's first epoch from its copy, signed offline by the CLI: the
+    # challenge is the hash of the epoch's first block, the proof goes in its window.
+    epoch = got["start_epoch"]
+    while node.rpc("getblockcount") < epoch * 60:
+        node.rpc("generateblock")
+    challenge = node.rpc("getblockhash", epoch * 60)
+    prove = ("signstorageproof", stored, prepared["data_root"], deal, str(epoch), challenge)
+    rc, _, err = node.cli(f"-devicekeyfile={d0_key}", *prove, input="d\n")
+    assert rc != 0 and "pass the -chunksize preparefile used" in err, err
+    proof = node.cli_ok(f"-devicekeyfile={d0_key}", "-chunksize=256", *prove, input="d\n")
+    assert_equal(node.rpc("submitattestation", proof)[0]["accepted"], True)
+    node.rpc("generateblock")
+    assert_equal(node.rpc("getdeal", deal)["proven_epochs"], 1)
+    assert_equal(node.rpc("getdevicecontributions", d0, epoch)["storage_byte_epochs"], 3028)
 
     # A pending attestation survives a restart (mempool.dat).
     for _ in range(10):  # one heartbeat interval later
