@@ -125,7 +125,7 @@ int main(int argc, char* argv[]) {
     const XOnlyPubKey device = keys->device->PubKey();
     auto record = LoadDeviceRecord(*config, args.Params(), device);
     if (!record) return Fail(record.error().message);
-    auto services = DeviceServices::Open(args.Params(), *config, *keys->device);
+    auto services = DeviceServices::Open(args, *config, *keys->device);
     if (!services) return Fail(services.error().message);
     // Signals are blocked before the first thread starts, so that only
     // WaitForStopSignal receives them.

@@ -355,4 +355,22 @@ uint64_t ChunkStore::Free() const {
     return m_max_bytes > m_used ? m_max_bytes - m_used : 0;
 }
 
+std::vector<Hash256> ChunkStore::Roots() const {
+    std::lock_guard lock(m_mutex);
+    std::vector<Hash256> roots;
+    for (const auto& [root, file] : m_files)
+        roots.push_back(root);
+    return roots;
+}
+
+void ChunkStore::Remove(const Hash256& root) {
+    std::lock_guard lock(m_mutex);
+    auto it = m_files.find(root);
+    if (it == m_files.end()) return;
+    m_used -= it->second.size;
+    m_files.erase(it);
+    std::error_code ec;
+    fs::remove_all(DirOf(root), ec);
+}
+
 }  // namespace maillon

@@ -17,8 +17,9 @@
 // kMaxUploads uploads run at once, each holding the leaf hashes of its
 // chunks in memory (32 bytes a chunk).
 //
-// Thread-safe: the service loop puts and reads, the prover reads. Complete
-// files never change, so reading them takes no lock.
+// Thread-safe: the service loop puts and reads, the prover reads and
+// removes. Complete files never change until removed, so reading them takes
+// no lock.
 #pragma once
 
 #include <cstdint>
@@ -72,6 +73,11 @@ public:
     Result<std::vector<Hash256>> Leaves(const Hash256& root) const;
     // Bytes that may still be taken.
     uint64_t Free() const;
+    // The roots of the complete files, in order.
+    std::vector<Hash256> Roots() const;
+    // Deletes a complete file, whose deals are over: its bytes may be taken
+    // again. A read already under way may then fail ("file-io").
+    void Remove(const Hash256& root);
 
 private:
     struct Upload;

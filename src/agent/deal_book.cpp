@@ -3,11 +3,13 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "agent/state_file.h"
 #include "consensus/chunk_tree.h"
 #include "consensus/transaction.h"
+#include "consensus/tx/storage_deal.h"
 #include "consensus/tx/storage_proof.h"
 #include "util/strencodings.h"
 
@@ -37,6 +39,14 @@ std::string Encode(const std::map<Hash256, DealRecord>& deals) {
         w.Uint64(d.size);
         w.Key("chunk_size");
         w.Uint64(d.chunk_size);
+        if (!d.tx_hex.empty()) {
+            w.Key("tx");
+            w.String(d.tx_hex.c_str());
+        }
+        if (d.signed_height) {
+            w.Key("signed_height");
+            w.Uint64(*d.signed_height);
+        }
         if (d.proof) {
             w.Key("proof");
             w.StartObject();
@@ -70,6 +80,30 @@ Status CheckProof(const ProofRecord& p, const Hash256& deal, const ChainParams& 
     return Status::Ok();
 }
 
+// The deal's signed transaction, when known.
+std::optional<Transaction> SignedDealOf(const DealRecord& d) {
+    if (d.tx_hex.empty()) return std::nullopt;
+    auto bytes = ParseHex(d.tx_hex);
+    if (!bytes) return std::nullopt;
+    auto tx = DecodeTransaction(*bytes);
+    return tx ? std::optional<Transaction>(std::move(*tx)) : std::nullopt;
+}
+
+// The signed deal must be this device's storage_deal with the record's id and terms.
+Status CheckSignedDeal(const DealRecord& d, const ChainParams& params, const XOnlyPubKey& device) {
+    const auto tx = SignedDealOf(d);
+    const StorageDealPayload* terms = tx ? StorageDealOf(*tx) : nullptr;
+    if (terms == nullptr || tx->ChainId() != params.chain_id || tx->Signers()[1] != device ||
+        tx->Id() != d.deal || terms->data_root != d.data_root || terms->size != d.size ||
+        terms->chunk_size != d.chunk_size) {
+        return StateCorrupt(
+            "the \"tx\" of deal " + HexStr(d.deal) +
+            " is not this device's storage_deal of that id and those terms on the " + params.name +
+            " network");
+    }
+    return Status::Ok();
+}
+
 // The deal's own fields.
 Status DecodeTerms(const rapidjson::Value& v, DealRecord& d) {
     for (const auto& [name, field] : {std::pair{"deal", &d.deal}, {"data_root", &d.data_root}}) {
@@ -85,6 +119,11 @@ Status DecodeTerms(const rapidjson::Value& v, DealRecord& d) {
         return StateCorrupt("deal " + HexStr(d.deal) + " has no valid size and chunk size");
     d.size = *size;
     d.chunk_size = static_cast<uint32_t>(*chunk_size);
+    if (v.HasMember("signed_height")) {
+        auto height = StateUInt(v, "signed_height");
+        if (!height) return height.error();
+        d.signed_height = *height;
+    }
     return Status::Ok();
 }
 
@@ -93,6 +132,12 @@ Result<DealRecord> DecodeDeal(const rapidjson::Value& v, const ChainParams& para
     if (!v.IsObject()) return StateCorrupt("a deal is not an object");
     DealRecord d;
     if (Status st = DecodeTerms(v, d); !st) return st.error();
+    if (v.HasMember("tx")) {
+        auto tx = StateString(v, "tx");
+        if (!tx) return tx.error();
+        d.tx_hex = std::move(*tx);
+        if (Status st = CheckSignedDeal(d, params, device); !st) return st.error();
+    }
     auto proof = v.FindMember("proof");
     if (proof == v.MemberEnd()) return d;
     if (!proof->value.IsObject()) return StateCorrupt("\"proof\" is not an object");
@@ -122,6 +167,24 @@ Result<std::map<Hash256, DealRecord>> Decode(const std::string& text, const Chai
 }
 
 }  // namespace
+
+DealRecord RecordSignedDeal(const Transaction& signed_deal, uint64_t height) {
+    const StorageDealPayload& terms = *StorageDealOf(signed_deal);
+    return DealRecord{signed_deal.Id(),
+                      terms.data_root,
+                      terms.size,
+                      terms.chunk_size,
+                      HexStr(signed_deal.Serialize()),
+                      height,
+                      std::nullopt};
+}
+
+DealBook::DealBook(std::string path, std::map<Hash256, DealRecord> deals)
+    : m_path(std::move(path)), m_deals(std::move(deals)) {
+    for (const auto& [id, d] : m_deals) {
+        if (auto tx = SignedDealOf(d)) m_by_sighash[tx->SigHash()] = id;
+    }
+}
 
 Result<std::unique_ptr<DealBook>> DealBook::Load(const std::string& path, const ChainParams& params,
                                                  const XOnlyPubKey& device) {
@@ -160,7 +223,9 @@ Status DealBook::Add(const DealRecord& deal) {
         return MakeError(ErrorKind::kPolicy, "too-many-deals",
                          "the agent keeps " + std::to_string(kMaxDeals) + " deals at most");
     }
-    return Update([&](auto& deals) { deals[deal.deal] = deal; });
+    if (Status st = Update([&](auto& deals) { deals[deal.deal] = deal; }); !st) return st;
+    if (auto tx = SignedDealOf(deal)) m_by_sighash[tx->SigHash()] = deal.deal;
+    return Status::Ok();
 }
 
 Status DealBook::SetProof(const Hash256& deal, const ProofRecord& proof) {
@@ -172,7 +237,22 @@ Status DealBook::SetProof(const Hash256& deal, const ProofRecord& proof) {
 Status DealBook::Remove(const Hash256& deal) {
     std::lock_guard lock(m_mutex);
     if (!m_deals.count(deal)) return Status::Ok();
-    return Update([&](auto& deals) { deals.erase(deal); });
+    if (Status st = Update([&](auto& deals) { deals.erase(deal); }); !st) return st;
+    std::erase_if(m_by_sighash, [&](const auto& entry) { return entry.second == deal; });
+    return Status::Ok();
+}
+
+std::optional<DealRecord> DealBook::FindBySigHash(const Hash256& sighash) const {
+    std::lock_guard lock(m_mutex);
+    auto it = m_by_sighash.find(sighash);
+    if (it == m_by_sighash.end()) return std::nullopt;
+    return m_deals.at(it->second);
+}
+
+bool DealBook::HasRoot(const Hash256& data_root) const {
+    std::lock_guard lock(m_mutex);
+    return std::any_of(m_deals.begin(), m_deals.end(),
+                       [&](const auto& entry) { return entry.second.data_root == data_root; });
 }
 
 std::vector<DealRecord> DealBook::Deals() const {

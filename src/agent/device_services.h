@@ -18,6 +18,7 @@
 #include "agent/receipt_settler.h"
 #include "agent/service_handler.h"
 #include "agent/service_server.h"
+#include "common/args.h"
 #include "consensus/params.h"
 #include "crypto/key.h"
 #include "util/result.h"
@@ -26,15 +27,17 @@ namespace maillon {
 
 class DeviceServices {
 public:
-    // Opens the stores in the network's directory. Errors: the stores'
-    // ("state-corrupt", "file-io", ...), each naming its file.
-    static Result<std::unique_ptr<DeviceServices>> Open(const ChainParams& params,
-                                                        const AgentConfig& config,
+    // Opens the stores in the network's directory; the node (`args`' RPC
+    // options) is asked for consumers' credits. `args` and `config` must
+    // outlive the services. Errors: the stores' ("state-corrupt",
+    // "file-io", ...), each naming its file.
+    static Result<std::unique_ptr<DeviceServices>> Open(const Args& args, const AgentConfig& config,
                                                         const PrivKey& device);
     ~DeviceServices();
 
-    // Listens on -servicebind:-serviceport, unless -serviceport=0 (logged
-    // either way). Errors: ServiceServer::Start's.
+    // Deletes the stored files no signed deal holds (uploads whose deal was
+    // never asked for), then listens on -servicebind:-serviceport, unless
+    // -serviceport=0 (logged either way). Errors: ServiceServer::Start's.
     Status Start();
     // Ends the sessions in progress (settling their receipts) and closes the port.
     void Stop();
@@ -49,6 +52,7 @@ public:
 private:
     DeviceServices(const AgentConfig& config, const PrivKey& device)
         : m_config(config), m_device(device) {}
+    void DeleteUnclaimed();
 
     const AgentConfig& m_config;
     const PrivKey m_device;

@@ -119,6 +119,10 @@ Result<uint64_t> ParseNextNonce(const rapidjson::Value& reply) {
     return UInt(reply, "getaccount", "next_nonce");
 }
 
+Result<uint64_t> ParseCredits(const rapidjson::Value& reply) {
+    return UInt(reply, "getcredits", "credits");
+}
+
 Result<SubmitOutcome> ParseSubmitOutcome(const rapidjson::Value& reply) {
     constexpr const char* kMethod = "submitattestation";
     if (!reply.IsArray() || reply.Size() != 1 || !reply[0].IsObject())

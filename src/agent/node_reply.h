@@ -43,6 +43,8 @@ Result<DeviceInfo> ParseDeviceInfo(const rapidjson::Value& reply);
 
 // getaccount: the nonce the account's next transaction takes.
 Result<uint64_t> ParseNextNonce(const rapidjson::Value& reply);
+// getcredits: the account's data credits.
+Result<uint64_t> ParseCredits(const rapidjson::Value& reply);
 
 // One entry of submitattestation's reply.
 struct SubmitOutcome {

@@ -5,6 +5,7 @@
 #include "consensus/tx/storage_deal.h"
 #include "primitives/address.h"
 #include "util/log.h"
+#include "util/overflow.h"
 #include "util/strencodings.h"
 
 namespace maillon {
@@ -29,8 +30,13 @@ std::optional<uint8_t> ChainView::Kinds() const {
 
 ServiceHandler::ServiceHandler(const ChainParams& params, const PrivKey& device,
                                const DealPolicy& policy, ServiceStores stores,
-                               const ChainView& chain)
-    : m_params(params), m_device(device), m_policy(policy), m_stores(stores), m_chain(chain) {}
+                               const ChainView& chain, CreditsLookup credits)
+    : m_params(params),
+      m_device(device),
+      m_policy(policy),
+      m_stores(stores),
+      m_chain(chain),
+      m_credits(std::move(credits)) {}
 
 ServiceMessage ServiceHandler::Handle(uint64_t conn, const ServiceMessage& request) {
     if (std::holds_alternative<InfoRequest>(request)) return Info();
@@ -78,12 +84,21 @@ ServiceMessage ServiceHandler::Sign(const SignDeal& request) {
     if (Status st = CheckKind(kDeviceStorage); !st) return Refusal(st.error());
     auto deal = CheckDealToSign(m_params, m_device.PubKey(), m_policy, m_stores.chunks, request.tx);
     if (!deal) return Refusal(deal.error());
+    if (auto known = m_stores.deals.FindBySigHash(deal->SigHash());
+        known && !known->tx_hex.empty()) {
+        LogPrint("agent", "deal " + HexStr(known->deal) + " asked for again: signed already");
+        return SignedDeal{*ParseHex(known->tx_hex)};
+    }
+    const auto tip = m_chain.Tip();
+    if (!tip) {
+        return Refusal(MakeError(ErrorKind::kPolicy, "busy",
+                                 "the agent has not read the chain's tip yet; try again later"));
+    }
     const Transaction signed_tx = deal->Sign(1, m_device);
     const StorageDealPayload& terms = *StorageDealOf(signed_tx);
     // Recorded first: the device must prove every deal it signed.
-    Status st = m_stores.deals.Add(
-        DealRecord{signed_tx.Id(), terms.data_root, terms.size, terms.chunk_size, std::nullopt});
-    if (!st) return Refusal(st.error());
+    if (Status st = m_stores.deals.Add(RecordSignedDeal(signed_tx, *tip)); !st)
+        return Refusal(st.error());
     LogPrint("agent", "signed deal " + HexStr(signed_tx.Id()) + " with client " +
                           EncodeAddress(m_params.hrp, signed_tx.Payer()) + ": " +
                           std::to_string(terms.size) + " bytes with root " +
@@ -106,6 +121,23 @@ Result<BandwidthSession> ServiceHandler::StartSession(const BandwidthRequest& re
     if (m_stores.receipts.Full()) {
         return MakeError(ErrorKind::kPolicy, "busy",
                          "too many sessions wait to be settled; try again later");
+    }
+    // Checked before the first byte: a consumer whose credits cannot pay
+    // the receipts would have the device serve for nothing.
+    auto credits = m_credits(request.consumer);
+    if (!credits) {
+        return MakeError(ErrorKind::kPolicy, "busy",
+                         "the consumer's credits cannot be read from the node (" +
+                             credits.error().message + "); try again later");
+    }
+    const uint64_t covered =
+        CheckedMul(*credits, m_params.bandwidth_bytes_per_credit).value_or(UINT64_MAX);
+    if (covered < request.bytes_wanted) {
+        return MakeError(ErrorKind::kPolicy, "insufficient-credits",
+                         "consumer " + EncodeAddress(m_params.hrp, request.consumer) + " has " +
+                             std::to_string(*credits) + " credits: they pay for " +
+                             std::to_string(covered) + " bytes, fewer than the " +
+                             std::to_string(request.bytes_wanted) + " asked for");
     }
     return BandwidthSession(m_params, m_device.PubKey(), request);
 }

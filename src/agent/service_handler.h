@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -39,6 +40,10 @@ private:
     std::atomic<int> m_kinds{-1};
 };
 
+// The consumer's data credits at the node's tip, or an error when the node
+// cannot say. The service loop waits for the answer.
+using CreditsLookup = std::function<Result<uint64_t>(const XOnlyPubKey& consumer)>;
+
 struct ServiceStores {
     ChunkStore& chunks;
     DealBook& deals;
@@ -49,13 +54,15 @@ class ServiceHandler {
 public:
     // Everything given must outlive the handler.
     ServiceHandler(const ChainParams& params, const PrivKey& device, const DealPolicy& policy,
-                   ServiceStores stores, const ChainView& chain);
+                   ServiceStores stores, const ChainView& chain, CreditsLookup credits);
 
     // INFO, PUT_CHUNKS, SIGN_DEAL or GET_CHUNKS from connection `conn`: the
     // reply, an ERROR when the request cannot be done.
     ServiceMessage Handle(uint64_t conn, const ServiceMessage& request);
     // BANDWIDTH. Errors: "kind-not-offered", "consumer-is-device", "busy"
-    // (too many receipts wait to be settled).
+    // (too many receipts wait to be settled, or the consumer's credits
+    // cannot be read), "insufficient-credits" (they pay for fewer bytes
+    // than asked for).
     Result<BandwidthSession> StartSession(const BandwidthRequest& request) const;
     // A RECEIPT of the session (BandwidthSession::TakeReceipt).
     Status TakeReceipt(BandwidthSession& session, const Receipt& receipt) const;
@@ -78,6 +85,7 @@ private:
     const DealPolicy m_policy;
     ServiceStores m_stores;
     const ChainView& m_chain;
+    const CreditsLookup m_credits;
 };
 
 }  // namespace maillon

@@ -35,7 +35,7 @@ Result<Transaction> BuildStorageProof(const ChainParams& params, const PrivKey& 
 }
 
 StorageProver::StorageProver(const ChainParams& params, const PrivKey& device, NodeLink& link,
-                             DealBook& book, const ChunkStore& store)
+                             DealBook& book, ChunkStore& store)
     : m_params(params), m_device(device), m_link(link), m_book(book), m_store(store) {}
 
 void StorageProver::Step(const TipInfo& tip) {
@@ -47,38 +47,57 @@ void StorageProver::Step(const TipInfo& tip) {
     const auto epoch = ProofEpochAt(tip.height + 1, m_params);
     if (!epoch) return;
     for (const DealRecord& deal : m_book.Deals())
-        StepDeal(deal, *epoch);
+        StepDeal(deal, *epoch, tip.height);
 }
 
-void StorageProver::StepDeal(const DealRecord& deal, uint64_t epoch) {
+void StorageProver::StepDeal(const DealRecord& deal, uint64_t epoch, uint64_t height) {
     if (deal.proof && deal.proof->epoch >= epoch) {
         // Signed already (or for a later epoch of another chain under this
         // name): never a second proof for it.
         if (deal.proof->epoch == epoch && !m_delivered.count(deal.deal)) Send(deal, *deal.proof);
         return;
     }
-    auto info = ReadDeal(deal);
+    bool unknown = false;
+    auto info = ReadDeal(deal, unknown);
+    const uint64_t landing = kDealLandingEpochs * m_params.epoch_blocks;
+    if (unknown && deal.signed_height && height > *deal.signed_height + landing) {
+        Forget(deal, "did not reach the chain within " + std::to_string(landing) +
+                         " blocks of its signing (height " + std::to_string(*deal.signed_height) +
+                         ")");
+        return;
+    }
     if (!info || epoch < info->start_epoch) return;
     if (epoch > info->end_epoch) {
-        LogPrint("agent", "deal " + HexStr(deal.deal) + " ended with epoch " +
-                              std::to_string(info->end_epoch) + ", " +
-                              std::to_string(info->proven_epochs) + " epochs proven");
-        if (Status st = m_book.Remove(deal.deal); !st)
-            LogPrint("agent", "error: " + st.error().message);
-        m_leaves.erase(deal.deal);
+        Forget(deal, "ended with epoch " + std::to_string(info->end_epoch) + ", " +
+                         std::to_string(info->proven_epochs) + " epochs proven");
         return;
     }
     Prove(deal, epoch);
 }
 
-std::optional<DealInfo> StorageProver::ReadDeal(const DealRecord& deal) {
+// Out of the book; its data deleted unless another deal holds the same.
+void StorageProver::Forget(const DealRecord& deal, const std::string& why) {
+    LogPrint("agent", "deal " + HexStr(deal.deal) + " " + why);
+    if (Status st = m_book.Remove(deal.deal); !st) {
+        LogPrint("agent", "error: " + st.error().message);
+        return;
+    }
+    m_leaves.erase(deal.deal);
+    m_noted.erase(deal.deal);
+    if (m_book.HasRoot(deal.data_root)) return;
+    m_store.Remove(deal.data_root);
+    LogPrint("agent", "deleted the " + std::to_string(deal.size) + " stored bytes with root " +
+                          HexStr(deal.data_root) + ": no deal holds them any more");
+}
+
+std::optional<DealInfo> StorageProver::ReadDeal(const DealRecord& deal, bool& unknown) {
     auto answer = m_link.Call("getdeal", HexStr(deal.deal));
     if (!answer) return std::nullopt;
     if (answer->error) {
+        unknown = answer->error->code == kRpcNotFound;
         Note(deal.deal,
-             answer->error->code == kRpcNotFound
-                 ? "deal " + HexStr(deal.deal) + " is not in the chain (yet): nothing to prove"
-                 : "error: getdeal: " + answer->error->message);
+             unknown ? "deal " + HexStr(deal.deal) + " is not in the chain (yet): nothing to prove"
+                     : "error: getdeal: " + answer->error->message);
         return std::nullopt;
     }
     auto info = ParseDealInfo(answer->result);

@@ -11,8 +11,11 @@
 // proof, records it in the deal book and only then sends it
 // (submitattestation). A recorded proof is never replaced by a second one
 // for its epoch: after a restart or a node outage the same bytes are sent
-// again, while the window lasts. A deal whose last epoch has passed is
-// dropped from the book. Each proof's acceptance or refusal is logged.
+// again, while the window lasts. A deal whose last epoch has passed, and a
+// deal the chain does not have kDealLandingEpochs after its signing (the
+// client never sent it), is dropped from the book, and its stored data
+// deleted unless another deal holds it. Each proof's acceptance or refusal,
+// and each deal dropped, is logged.
 #pragma once
 
 #include <cstdint>
@@ -48,13 +51,15 @@ class StorageProver {
 public:
     // Everything given must outlive the prover.
     StorageProver(const ChainParams& params, const PrivKey& device, NodeLink& link, DealBook& book,
-                  const ChunkStore& store);
+                  ChunkStore& store);
 
     void Step(const TipInfo& tip);
 
 private:
-    void StepDeal(const DealRecord& deal, uint64_t epoch);
-    std::optional<DealInfo> ReadDeal(const DealRecord& deal);
+    void StepDeal(const DealRecord& deal, uint64_t epoch, uint64_t height);
+    void Forget(const DealRecord& deal, const std::string& why);
+    // The chain's deal; `unknown` set when the chain has none of this id.
+    std::optional<DealInfo> ReadDeal(const DealRecord& deal, bool& unknown);
     std::optional<Hash256> ReadBlockHash(uint64_t height);
     const std::vector<Hash256>* LeavesOf(const DealRecord& deal);
     void Prove(const DealRecord& deal, uint64_t epoch);
@@ -65,7 +70,7 @@ private:
     const PrivKey& m_device;
     NodeLink& m_link;
     DealBook& m_book;
-    const ChunkStore& m_store;
+    ChunkStore& m_store;
     std::map<Hash256, std::vector<Hash256>> m_leaves;  // per deal, once read
     std::set<Hash256> m_delivered;  // deals whose recorded proof the node answered
     std::map<Hash256, std::string> m_noted;

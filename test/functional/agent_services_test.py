@@ -4,16 +4,17 @@
 ceil(bytes / 1024) credits for exactly the bytes it received; (a) a file prepared, stored with
 `storefile` (upload, a deal the agent co-signs), read back with `fetchfile` byte-identical, then
 proven by the agent once in each epoch of the deal, across a restart of the agent that never signs
-a second proof for an epoch; (c) clients that send garbage, an oversized length, an unknown type,
-a PUT_CHUNKS with a wrong root or no receipts are refused or stopped, and the agent serves on."""
+a second proof for an epoch, and deleted when the deal ends; (c) clients that send garbage, an oversized length, an unknown type,
+a PUT_CHUNKS with a wrong root or no receipts are refused or stopped, and the agent serves on;
+and a second agent on a taken service port stops at start."""
 import json
 import os
 import socket
 import struct
 
 from agent_test import BLOCKS_PER_EPOCH, Agent, registered, write
-from framework import (DEV_KEY_PASSPHRASE, assert_equal, assert_greater_than_or_equal, free_port,
-                       log, main, timeout_factor, wait_until)
+from framework import (DEV_KEY_PASSPHRASE, assert_equal, assert_greater_than_or_equal, forget,
+                       free_port, log, main, timeout_factor, wait_until)
 
 PRICE = 2           # credits per byte and epoch
 EPOCHS = 2
@@ -39,6 +40,7 @@ def run(t):
         node.rpc("generateblock")
         wait_until(lambda: registered(node, device), what="getdevice to find the device")
         assert_equal(node.rpc("getdevice", device)["kinds"], 7)
+        check_port_taken(t, node, port, device_pass)
         client.fund()
         check_bandwidth(node, agent, client, device)
         check_storage(t, node, agent, client, device, start_args)
@@ -72,6 +74,20 @@ class Client:
 
     def credits(self):
         return self.node.rpc("getcredits", self.address)["credits"]
+
+
+def check_port_taken(t, node, port, passphrase):
+    """A second agent on the first one's service port stops at start, saying why."""
+    key = os.path.join(t.tmpdir, "second.key")
+    node.cli_ok(f"-keyfile={key}", f"-passphrasefile={passphrase}", "keygen")
+    second = Agent(t, node, "second", key, passphrase)
+    second.start(f"-serviceport={port}")
+    rc = second.process.wait(timeout=30 * timeout_factor())
+    forget(second.process)
+    assert rc != 0, "a second agent on a taken port kept running"
+    with open(os.path.join(second.datadir, "stderr.txt"), encoding="utf-8") as f:
+        err = f.read()
+    assert f"127.0.0.1:{port}: port already in use (choose another -serviceport)" in err, err
 
 
 def contributions(node, device, epoch):
@@ -147,6 +163,11 @@ def check_storage(t, node, agent, client, device, start_args):
     while node.rpc("getblockcount") < (deal["end_epoch"] + 1) * BLOCKS_PER_EPOCH:
         node.rpc("generateblock")
     agent.wait_for_log(f"deal {deal_id} ended with epoch {deal['end_epoch']}, 2 epochs proven")
+    # ... and deletes its data, which no other deal holds.
+    agent.wait_for_log(f"deleted the {size} stored bytes with root {root}: no deal holds them")
+    assert not os.path.exists(os.path.join(agent.datadir, "dev", "storage", root))
+    rc, _, err = node.cli(f"-agent=127.0.0.1:{client.port}", "fetchfile", root, fetched + "2")
+    assert rc != 0 and "unknown-root" in err, err
 
 
 # --- (c) raw clients --------------------------------------------------------------------

@@ -315,7 +315,7 @@ BOOST_AUTO_TEST_CASE(the_deal_book_keeps_deals_and_their_last_proof) {
     TempDir dir;
     const std::string path = dir.File(kDealsStateFile);
     const TestFile f(1000, 100, 11);
-    const DealRecord deal{Hash256{7}, f.root, f.size, f.chunk_size, std::nullopt};
+    const DealRecord deal{Hash256{7}, f.root, f.size, f.chunk_size, "", std::nullopt, std::nullopt};
     const Transaction proof =
         UnsignedStorageProof(Dev().chain_id, Keys().device.PubKey(), deal.deal, 4, f.chunks[0],
                              ChunkPath(f.leaves, 0))
@@ -347,6 +347,58 @@ BOOST_AUTO_TEST_CASE(the_deal_book_keeps_deals_and_their_last_proof) {
     BOOST_CHECK_EQUAL(damaged.error().code, "state-corrupt");
     BOOST_CHECK(damaged.error().message.find(path + " is damaged: \"deal\" is not 64 hex") !=
                 std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_deal_book_keeps_the_signed_deal_and_checks_it) {
+    TempDir dir;
+    const std::string path = dir.File(kDealsStateFile);
+    const TestFile f(1000, 100, 12);
+    const Transaction signed_deal = ClientSigned(f.Terms(2, 3)).Sign(1, Keys().device);
+    const DealRecord deal = RecordSignedDeal(signed_deal, 77);
+    BOOST_CHECK(deal.deal == signed_deal.Id());
+    BOOST_CHECK_EQUAL(deal.signed_height.value_or(0), 77U);
+    {
+        auto book = DealBook::Load(path, Dev(), Keys().device.PubKey());
+        BOOST_REQUIRE(book);
+        BOOST_REQUIRE((*book)->Add(deal));
+        BOOST_CHECK((*book)->HasRoot(f.root));
+        BOOST_CHECK(!(*book)->HasRoot(Hash256{1}));
+    }
+    auto book = DealBook::Load(path, Dev(), Keys().device.PubKey());
+    BOOST_REQUIRE_MESSAGE(book, ErrorText(book));
+    BOOST_CHECK((*book)->Deals() == std::vector<DealRecord>{deal});
+    const auto found = (*book)->FindBySigHash(signed_deal.SigHash());
+    BOOST_REQUIRE(found);
+    BOOST_CHECK(found->tx_hex == HexStr(signed_deal.Serialize()));
+    BOOST_CHECK(!(*book)->FindBySigHash(signed_deal.Id()));
+    BOOST_REQUIRE((*book)->Remove(deal.deal));
+    BOOST_CHECK(!(*book)->FindBySigHash(signed_deal.SigHash()));
+    // A recorded deal whose bytes are not this device's deal of those terms is refused.
+    DealRecord forged = RecordSignedDeal(ClientSigned(f.Terms(2, 3), Keys().owner), 77);
+    BOOST_REQUIRE((*book)->Add(forged));
+    auto refused = DealBook::Load(path, Dev(), Keys().device.PubKey());
+    BOOST_REQUIRE(!refused);
+    BOOST_CHECK_MESSAGE(
+        refused.error().message.find("is not this device's storage_deal") != std::string::npos,
+        refused.error().message);
+}
+
+BOOST_AUTO_TEST_CASE(a_removed_file_frees_its_bytes) {
+    TempDir dir;
+    auto store = OpenStore(dir, 10'000);
+    const TestFile a(3000, 256, 1), b(2000, 256, 2);
+    BOOST_REQUIRE_EQUAL(Code(Upload(*store, a)), "ok");
+    BOOST_REQUIRE_EQUAL(Code(Upload(*store, b)), "ok");
+    BOOST_CHECK_EQUAL(store->Free(), 5000U);
+    BOOST_CHECK_EQUAL(store->Roots().size(), 2U);
+    store->Remove(a.root);
+    BOOST_CHECK_EQUAL(store->Free(), 8000U);
+    BOOST_CHECK(store->Roots() == std::vector<Hash256>{b.root});
+    BOOST_CHECK_EQUAL(Code(store->Read(a.root, 0, 1)), "unknown-root");
+    BOOST_CHECK(!std::filesystem::exists(dir.File("storage") + "/" + HexStr(a.root)));
+    // Gone after a restart too; the other file stays.
+    auto reopened = OpenStore(dir, 10'000);
+    BOOST_CHECK(reopened->Roots() == std::vector<Hash256>{b.root});
 }
 
 BOOST_AUTO_TEST_CASE(proofs_are_due_in_each_epochs_window) {
@@ -384,7 +436,8 @@ BOOST_AUTO_TEST_CASE(a_built_proof_passes_the_chains_rules) {
     const Transaction deal_tx = checked->Sign(1, Keys().device);
     BOOST_REQUIRE_EQUAL(Code(CheckTransactionSignatures(deal_tx)), "ok");
     BOOST_REQUIRE_EQUAL(apply(deal_tx, 100), "ok");  // epoch 1: the deal runs in epochs 2 and 3
-    const DealRecord deal{deal_tx.Id(), f.root, f.size, f.chunk_size, std::nullopt};
+    const DealRecord deal{deal_tx.Id(), f.root,       f.size,      f.chunk_size,
+                          "",           std::nullopt, std::nullopt};
 
     auto leaves = store->Leaves(f.root);
     BOOST_REQUIRE(leaves);
