@@ -9,10 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "agent/chunk_store.h"
+#include "agent/deal_book.h"
+#include "agent/receipt_settler.h"
+#include "agent/service_handler.h"
+#include "agent/service_server.h"
+#include "agent/storage_prover.h"
 #include "chain/chain.h"
 #include "chain/mempool.h"
 #include "chain/state_tree.h"
 #include "client/http_client.h"
+#include "client/service_client.h"
 #include "consensus/params.h"
 #include "consensus/records.h"
 #include "consensus/transaction.h"
@@ -25,6 +32,7 @@
 #include "node/rpc_methods.h"
 #include "rpc/http_server.h"
 #include "test/util/setup.h"
+#include "util/log.h"
 #include "util/strencodings.h"
 
 namespace {
@@ -383,6 +391,104 @@ void BM_HeartbeatStateCost(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_HeartbeatStateCost)->Arg(10'000)->Arg(1'000'000)->Iterations(2'000);
+
+// The device agent's services. A file of range(0) KiB in 1 KiB chunks.
+maillon::test::TestFile AgentFile(int64_t kib) {
+    return maillon::test::TestFile(static_cast<uint64_t>(kib) * 1024, 1024, 9);
+}
+
+// PUT_CHUNKS of chunks first..first+n-1 of `f` (as many as there are).
+PutChunks PutPart(const maillon::test::TestFile& f, uint64_t first, uint64_t n) {
+    PutChunks put{f.root, f.size, f.chunk_size, first, {}};
+    for (uint64_t i = first; i < std::min<uint64_t>(f.Count(), first + n); ++i)
+        put.chunks.push_back(f.chunks[i]);
+    return put;
+}
+
+// A store in `dir` that holds `f` complete; null if it cannot be made.
+std::unique_ptr<ChunkStore> StoreHolding(const maillon::test::TempDir& dir,
+                                         const maillon::test::TestFile& f) {
+    auto store = ChunkStore::Open(dir.File("storage"), 1 << 30);
+    if (!store) return nullptr;
+    for (uint64_t first = 0; first < f.Count(); first += kMaxChunksPerMessage) {
+        if (!(*store)->Put(1, PutPart(f, first, kMaxChunksPerMessage))) return nullptr;
+    }
+    return std::move(*store);
+}
+
+// Uploads over loopback into the agent's store (ServiceServer, ServiceHandler,
+// ChunkStore: every chunk hashed, written, synced at the end), 256 chunks a
+// message; bytes per second. The file is removed between iterations.
+void BM_AgentUpload(benchmark::State& state) {
+    const maillon::test::TestFile f = AgentFile(state.range(0));
+    maillon::test::TempDir dir;
+    const PrivKey device = TestKey(1);
+    auto chunks = ChunkStore::Open(dir.File("storage"), 1 << 30);
+    auto deals = DealBook::Load(dir.File(kDealsStateFile), Dev(), device.PubKey());
+    auto receipts = ReceiptStore::Open(dir.File("receipts"), Dev(), device.PubKey());
+    if (!chunks || !deals || !receipts) return state.SkipWithError("stores");
+    ChainView chain;
+    ServiceHandler handler(Dev(), device, DealPolicy{},
+                           ServiceStores{**chunks, **deals, **receipts}, chain,
+                           [](const XOnlyPubKey&) -> Result<uint64_t> { return 0; });
+    // The agent logs each stored file: to a file, not amid the figures.
+    if (!LogOpen(dir.File("agent.log"), false)) return state.SkipWithError("log");
+    ServiceServer server(ServiceServerOptions{}, handler);
+    if (!server.Start()) return state.SkipWithError("start");
+    auto client = ServiceClient::Connect("127.0.0.1", server.Port(), 30);
+    if (!client) return state.SkipWithError("connect");
+    for (auto _ : state) {
+        for (uint64_t first = 0; first < f.Count(); first += 256) {
+            if (!client->Call(PutPart(f, first, 256), ServiceMsg::kOk))
+                return state.SkipWithError("put");
+        }
+        state.PauseTiming();
+        (*chunks)->Remove(f.root);
+        state.ResumeTiming();
+    }
+    server.Stop();
+    LogClose();
+    state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(f.size));
+}
+BENCHMARK(BM_AgentUpload)->Arg(1024)->Arg(16 * 1024)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// One epoch's storage proof of a deal over a stored file of range(0) KiB:
+// the leaf hashes read from the disk once (as the agent does per deal), then
+// per proof the challenged chunk read, its path built and the proof signed.
+void BM_AgentStorageProof(benchmark::State& state) {
+    const maillon::test::TestFile f = AgentFile(state.range(0));
+    maillon::test::TempDir dir;
+    const auto store = StoreHolding(dir, f);
+    if (!store) return state.SkipWithError("store");
+    auto leaves = store->Leaves(f.root);
+    if (!leaves) return state.SkipWithError("leaves");
+    const PrivKey device = TestKey(1);
+    const DealRecord deal{Hash256{1}, f.root, f.size, f.chunk_size, "", std::nullopt, std::nullopt};
+    Hash256 challenge{};
+    for (auto _ : state) {
+        ++challenge[0];
+        auto proof = BuildStorageProof(Dev(), device, deal, 1, challenge, *leaves, *store);
+        if (!proof) return state.SkipWithError("proof");
+        benchmark::DoNotOptimize(proof->Id());
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AgentStorageProof)->Arg(1024)->Arg(16 * 1024);
+
+// Reading a stored file's leaf hashes from the disk: once per deal and agent run.
+void BM_AgentFileLeaves(benchmark::State& state) {
+    const maillon::test::TestFile f = AgentFile(state.range(0));
+    maillon::test::TempDir dir;
+    const auto store = StoreHolding(dir, f);
+    if (!store) return state.SkipWithError("store");
+    for (auto _ : state) {
+        auto leaves = store->Leaves(f.root);
+        if (!leaves) return state.SkipWithError("leaves");
+        benchmark::DoNotOptimize(leaves->data());
+    }
+    state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(f.size));
+}
+BENCHMARK(BM_AgentFileLeaves)->Arg(16 * 1024)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
