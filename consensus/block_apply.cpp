@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "consensus/epoch_rewards.h"
 #include "consensus/records.h"
 #include "consensus/tx_verify.h"
 #include "util/strencodings.h"
@@ -26,6 +27,8 @@ Result<BlockExecution> BlockExecution::Begin(const BlockContext& ctx,
         Status st = CheckCommitQuorum(last_commit, *last, ctx.height - 1, *parent);
         if (!st) return st.error();
         AddCommitSignatures(last_commit, *last, ctx.params.chain_id, kCommitSigOwner, sigs);
+        st = CountCommitSigners(state, ctx.Epoch(), last_commit, *last);
+        if (!st) return st.error();
     }
     auto current = GetValidatorSet(state, RecordTag::kValidators);
     if (!current) return current.error();
@@ -49,6 +52,10 @@ Result<std::vector<TxReceipt>> BlockExecution::End() && {
     if (!last) return last.error();
     if (*last != m_signers) {
         Status st = PutValidatorSet(*m_state, RecordTag::kLastValidators, m_signers);
+        if (!st) return st.error();
+    }
+    if (ClosesEpoch(m_ctx.height, m_ctx.params)) {
+        Status st = CloseEpoch(*m_state, m_ctx.params, m_ctx.Epoch());
         if (!st) return st.error();
     }
     return std::move(m_receipts);

@@ -10,8 +10,10 @@
 // transaction i.
 //
 // Pure: all state goes through the overlay. Costs O(what the block touches):
-// begin and end read a fixed number of records; each transaction costs what
-// ApplyTransaction costs.
+// begin and end read a fixed number of records (begin also counts the last
+// commit's signers, and the end of an epoch's last block closes the epoch,
+// consensus/epoch_rewards.h: O(validators) both); each transaction costs
+// what ApplyTransaction costs.
 #pragma once
 
 #include <cstdint>

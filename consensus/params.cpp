@@ -56,6 +56,11 @@ ChainParams MainParams() {
     p.storage_proof_window_blocks = 240;  // 20 minutes
     p.max_proposal_clock_drift_ms = 15'000;
     p.default_block_interval_ms = 5'000;
+    p.rewards.max_supply = 84'000'000 * kCoin;
+    p.rewards.initial_epoch_emission = 20'000 * kCoin;  // a day's
+    p.rewards.halving_epochs = 1'461;                   // four years of days
+    p.rewards.pool_bps = {2'000, 3'000, 3'000, 2'000};
+    p.rewards.owner_cap_bps = 1'000;  // 10% of a pool
     return p;
 }
 
@@ -99,6 +104,9 @@ ChainParams DevParams() {
     p.receipt_window_blocks = 60;
     p.storage_proof_window_blocks = 20;
     p.default_block_interval_ms = 1'000;
+    p.rewards.initial_epoch_emission = 1'000 * kCoin;
+    p.rewards.halving_epochs = 100;
+    p.rewards.owner_cap_bps = 5'000;  // half a pool: a dev chain has few devices
     return p;
 }
 

@@ -3,6 +3,7 @@
 // changes it. Thread-safe: the returned objects are immutable.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,6 +19,21 @@ enum class Network { kMain, kTest, kDev };
 struct GenesisAllocation {
     XOnlyPubKey address;
     Amount amount;
+};
+
+// Emission and its pools (doc/protocol.md §11). Pool indices: 0 validators,
+// 1 bandwidth, 2 storage, 3 uptime (consensus/rewards.h names them).
+struct RewardParams {
+    // Genesis plus everything ever minted (or owed) stays at or below this
+    // (< 2^53, so that every amount is exact in a JSON number).
+    Amount max_supply;
+    Amount initial_epoch_emission;  // epoch 0's, before halvings
+    uint64_t halving_epochs;        // the emission halves every this many epochs (>= 1)
+    // Each pool's part of an epoch's emission, in basis points (sum 10,000).
+    std::array<uint64_t, 4> pool_bps;
+    // The most of one contributor pool an owner's devices get together, in
+    // basis points of the pool.
+    uint64_t owner_cap_bps;
 };
 
 struct ChainParams {
@@ -75,6 +91,7 @@ struct ChainParams {
     // A proposal whose time runs further ahead of the local clock gets no
     // vote (CheckProposalTime). Never applied to committed blocks.
     uint64_t max_proposal_clock_drift_ms;
+    RewardParams rewards;
     uint64_t default_block_interval_ms;  // block production timer
 };
 

@@ -13,6 +13,7 @@
 // | 5   | device              | device key     | not registered                |
 // | 6   | retirement          | device key     | not retiring                  |
 // | 7-11| contributions: consensus/contribution_records.h                       |
+// |12-16| rewards: consensus/reward_records.h                                   |
 //
 // "validators" is the set that must sign the next block; "last validators"
 // the set that signed the latest one (whose certificate the next block
@@ -46,6 +47,11 @@ enum class RecordTag : uint8_t {
     kEpochTotals = 9,
     kSession = 10,
     kDeal = 11,
+    kOwnerContribution = 12,
+    kRewardCursor = 13,
+    kEpochRewards = 14,
+    kEpochSigners = 15,
+    kRewardTotals = 16,
 };
 
 Hash256 StateKey(RecordTag tag, std::span<const uint8_t> id = {});

@@ -91,7 +91,7 @@ public:
             st = PutSettledSession(state, consumer, device, p.session,
                                    SettledSession{device, ctx.height});
         if (!st) return st;
-        return CreditContribution(state, device, ctx.Epoch(), units);
+        return CreditDevice(ctx, state, device, *record, units);
     }
 
     std::span<const JsonField> PayloadFields() const override { return kFields; }

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "consensus/epoch_rewards.h"
 #include "util/strencodings.h"
 
 namespace maillon {
@@ -80,6 +81,18 @@ Status SpendCredits(StateOverlay& state, const XOnlyPubKey& account, uint64_t cr
     }
     acct->credits -= credits;
     return PutAccount(state, account, *acct);
+}
+
+Status CreditDevice(const BlockContext& ctx, StateOverlay& state, const XOnlyPubKey& device,
+                    const Device& record, const ContributionUnits& units) {
+    if (Status st = CreditContribution(state, device, ctx.Epoch(), units); !st) return st;
+    OwnerUnits owner;
+    owner.uptime_intervals = units.uptime_intervals;
+    owner.bandwidth_bytes = units.bandwidth_bytes;
+    owner.storage_byte_epochs = units.storage_byte_epochs;
+    (units.bandwidth_bytes > 0 ? owner.bandwidth_credits : owner.storage_credits) =
+        units.credits_burned;
+    return AccrueOwnerUnits(state, ctx.params, record.owner, ctx.Epoch(), owner);
 }
 
 }  // namespace maillon

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "consensus/block_context.h"
+#include "consensus/contribution_records.h"
 #include "consensus/records.h"
 #include "consensus/state.h"
 #include "util/result.h"
@@ -31,5 +32,13 @@ Status CheckNotSelfDealing(const Device& device, const XOnlyPubKey& payer);
 
 // Takes `credits` data credits from the account ("insufficient-credits").
 Status SpendCredits(StateOverlay& state, const XOnlyPubKey& account, uint64_t credits);
+
+// Credits what an attestation proved for `device` (its record `record`) in
+// the block's epoch: to the device's and the epoch's contribution records,
+// and to its owner's (consensus/epoch_rewards.h), which first settles the
+// owner's reward of an earlier epoch. `units` proves one kind; its
+// credits_burned were burned for that kind.
+Status CreditDevice(const BlockContext& ctx, StateOverlay& state, const XOnlyPubKey& device,
+                    const Device& record, const ContributionUnits& units);
 
 }  // namespace maillon

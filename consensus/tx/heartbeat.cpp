@@ -68,7 +68,7 @@ public:
         if (!st) return st;
         ContributionUnits units;
         units.uptime_intervals = 1;
-        return CreditContribution(state, device, ctx.Epoch(), units);
+        return CreditDevice(ctx, state, device, *record, units);
     }
 
     std::span<const JsonField> PayloadFields() const override { return kFields; }

@@ -109,7 +109,7 @@ public:
         d.escrow -= units.credits_burned;
         st = PutDeal(state, p.deal_id, d);
         if (!st) return st;
-        return CreditContribution(state, d.device, ctx.Epoch(), units);
+        return CreditDevice(ctx, state, d.device, *record, units);
     }
 
     std::span<const JsonField> PayloadFields() const override { return kFields; }

@@ -452,6 +452,9 @@ KIND_STORAGE = 4
 _COMMON = {
     "min_tx_fee": MIN_TX_FEE, "credits_per_unit": 1,
     "bandwidth_bytes_per_credit": BANDWIDTH_BYTES_PER_CREDIT, "max_deal_epochs": MAX_DEAL_EPOCHS,
+    # §11.1: emission and pools (validators, bandwidth, storage, uptime)
+    "max_supply": 84_000_000 * COIN, "pool_bps": (2_000, 3_000, 3_000, 2_000),
+    "initial_epoch_emission": 20_000 * COIN, "halving_epochs": 1_461, "owner_cap_bps": 1_000,
 }
 # Main and test's device-service timings (§4.4), in blocks.
 _PUBLIC_TIMINGS = {
@@ -465,6 +468,7 @@ DEV = {
     "device_bond": 10 * COIN, "device_unbond_blocks": 10, "genesis_time_ms": 1767225600000,
     "epoch_blocks": 60, "heartbeat_interval_blocks": 10, "heartbeat_max_age_blocks": 5,
     "receipt_window_blocks": 60, "storage_proof_window_blocks": 20,
+    "initial_epoch_emission": 1_000 * COIN, "halving_epochs": 100, "owner_cap_bps": 5_000,
     "allocations": [(_DEV_PUB, 1_000_000 * COIN)],
     "validators": [(_DEV_PUB, 10_000 * COIN)],
     "genesis_hash": "d6e8a43be33a010ada51e65c723a8c47728c7a81dd9dca6358ace30407df458d",
@@ -1438,6 +1442,234 @@ def contributions(records, device_pub, epoch) -> dict:
 def epoch_totals(records, epoch) -> dict:
     return decode_contribution(records.get(epoch_totals_key(epoch)))
 
+# ==========================================================================
+# Rewards (§11): records (tags 12-16), emission, pools, shares, settlement
+
+TAG_OWNER_UNITS = 12
+TAG_REWARD_CURSOR = 13
+TAG_EPOCH_REWARDS = 14
+TAG_EPOCH_SIGNERS = 15
+TAG_REWARD_TOTALS = 16
+BASIS_POINTS = 10_000
+POOLS = ("validators", "bandwidth", "storage", "uptime")
+POOL_UNITS = {1: "bandwidth_bytes", 2: "storage_byte_epochs", 3: "uptime_intervals"}
+POOL_CREDITS = {1: "bandwidth_credits", 2: "storage_credits"}
+RECORDS["owner_units"] = (("uptime_intervals", "u64"), ("bandwidth_bytes", "u64"),
+                          ("storage_byte_epochs", "u64"), ("bandwidth_credits", "u64"),
+                          ("storage_credits", "u64"))
+RECORDS["reward_cursor"] = (("epoch", "u64"),)
+RECORDS["reward_totals"] = (("not_minted", "u64"), ("owed", "u64"))
+_EPOCH_REWARD_FIELDS = ("pools", "paid", "pro_rata_settled", "units_settled")
+REWARD_TOTALS_KEY = state_key(TAG_REWARD_TOTALS)
+
+
+def owner_units_key(owner, epoch):
+    return state_key(TAG_OWNER_UNITS, bytes(owner) + u64(epoch))
+
+
+def reward_cursor_key(owner):
+    return state_key(TAG_REWARD_CURSOR, owner)
+
+
+def epoch_rewards_key(epoch):
+    return state_key(TAG_EPOCH_REWARDS, u64(epoch))
+
+
+def epoch_signers_key(epoch):
+    return state_key(TAG_EPOCH_SIGNERS, u64(epoch))
+
+
+def owner_units(records, owner, epoch) -> dict:
+    value = records.get(owner_units_key(owner, epoch))
+    if value is None:
+        return {n: 0 for n, _ in RECORDS["owner_units"]}
+    return decode_record("owner_units", value)
+
+
+def reward_totals(records) -> dict:
+    value = records.get(REWARD_TOTALS_KEY)
+    return {"not_minted": 0, "owed": 0} if value is None else decode_record("reward_totals", value)
+
+
+def encode_epoch_rewards(er: dict) -> bytes:
+    out = u8(1) + u64(er["emission"])
+    for name in _EPOCH_REWARD_FIELDS:
+        out += b"".join(u64(v) for v in er[name])
+    return out + u64(er["not_minted"])
+
+
+def decode_epoch_rewards(value: bytes) -> dict:
+    r = _record_reader(value, "epoch_rewards")
+    er = {"emission": r.u64("epoch_rewards.emission")}
+    for name in _EPOCH_REWARD_FIELDS:
+        er[name] = [r.u64(f"epoch_rewards.{name}") for _ in POOLS]
+    er["not_minted"] = r.u64("epoch_rewards.not_minted")
+    r.end("epoch_rewards")
+    return er
+
+
+def epoch_rewards(records, epoch):
+    """A closed epoch's record (tag 14), None while it is open."""
+    value = records.get(epoch_rewards_key(epoch))
+    return None if value is None else decode_epoch_rewards(value)
+
+
+def encode_epoch_signers(certificates, signers: dict) -> bytes:
+    return (u8(1) + u64(certificates) + enc_varint(len(signers)) +
+            b"".join(k + u64(n) for k, n in sorted(signers.items())))
+
+
+def decode_epoch_signers(value):
+    """(certificates, {validator: certificates signed}); (0, {}) when absent."""
+    if value is None:
+        return 0, {}
+    r = _record_reader(value, "epoch_signers")
+    certificates = r.u64("epoch_signers.certificates")
+    signers = {}
+    for _ in range(r.varint("epoch_signers.count")):
+        key = r.raw(32, "epoch_signers.validator")
+        signers[key] = r.u64("epoch_signers.signed")
+    r.end("epoch_signers")
+    return certificates, signers
+
+
+def scheduled_emission(p, epoch):
+    halvings = epoch // p["halving_epochs"]
+    return 0 if halvings >= 64 else p["initial_epoch_emission"] >> halvings
+
+
+def epoch_emission(p, epoch, issued):
+    """§11.1: the schedule, cut so that issued (genesis + minted + owed) stays <= max_supply."""
+    return min(scheduled_emission(p, epoch), max(0, p["max_supply"] - issued))
+
+
+def split_emission(p, emission):
+    return [emission * bps // BASIS_POINTS for bps in p["pool_bps"]]
+
+
+def compute_share(pool, total_units, units, owner_cap, credit_value=None) -> dict:
+    """§11.2: an owner's share of one pool and the caps that apply to it."""
+    pro_rata = pool * units // total_units if units else 0
+    paid = min(pro_rata, owner_cap)
+    if credit_value is not None:
+        paid = min(paid, credit_value)
+    return {"pro_rata": pro_rata, "owner_cap": owner_cap, "credit_cap": credit_value,
+            "paid": paid}
+
+
+def owner_reward(records, p, owner, epoch, er) -> list:
+    """[(pool index, units, total units, credits or None, share)] for a closed epoch."""
+    mine, totals = owner_units(records, owner, epoch), epoch_totals(records, epoch)
+    out = []
+    for k, unit in POOL_UNITS.items():
+        if not mine[unit]:
+            continue
+        credits = mine[POOL_CREDITS[k]] if k in POOL_CREDITS else None
+        value = None if credits is None else credits // p["credits_per_unit"]
+        pool = er["pools"][k]
+        share = compute_share(pool, totals[unit], mine[unit],
+                              pool * p["owner_cap_bps"] // BASIS_POINTS, value)
+        out.append((k, mine[unit], totals[unit], credits, share))
+    return out
+
+
+def validator_reward(pool, power, total_power, signed, certificates):
+    """§11.3: (power share, paid)."""
+    if not total_power or not certificates:
+        return 0, 0
+    power_share = pool * power // total_power
+    return power_share, power_share * signed // certificates
+
+
+def _mint(records, to, amount):
+    if not amount:
+        return
+    acct = get_account(records, to)
+    acct["balance"] = _add(acct["balance"], amount, "reward")
+    put_account(records, to, acct)
+    sup = decode_supply(records[SUPPLY_KEY])
+    records[SUPPLY_KEY] = encode_supply(sup["genesis"], sup["minted"] + amount, sup["burned"],
+                                        sup["locked"])
+
+
+def count_commit_signers(records, epoch, cert, signed_set):
+    """§11.3, begin-block above height 1."""
+    certificates, signers = decode_epoch_signers(records.get(epoch_signers_key(epoch)))
+    for index, _ in cert.signatures:
+        key = signed_set.validators[index][0]
+        signers[key] = signers.get(key, 0) + 1
+    records[epoch_signers_key(epoch)] = encode_epoch_signers(certificates + 1, signers)
+
+
+def close_epoch(records, p, epoch):
+    """§11.4: the end-block of an epoch's last block."""
+    sup = decode_supply(records[SUPPLY_KEY])
+    totals = reward_totals(records)
+    emission = epoch_emission(p, epoch, sup["genesis"] + sup["minted"] + totals["owed"])
+    pools = split_emission(p, emission)
+    not_minted = emission - sum(pools)
+    validators = decode_validators_record(records[VALIDATORS_KEY])
+    power = dict(validators.validators)
+    certificates, signers = decode_epoch_signers(records.get(epoch_signers_key(epoch)))
+    paid0 = 0
+    for key, signed in sorted(signers.items()):
+        if key in power:
+            _, paid = validator_reward(pools[0], power[key], validators.total_power(), signed,
+                                       certificates)
+            _mint(records, key, paid)
+            paid0 += paid
+    not_minted += pools[0] - paid0
+    units = epoch_totals(records, epoch)
+    for k, unit in POOL_UNITS.items():
+        if units[unit]:
+            totals["owed"] += pools[k]
+        else:
+            not_minted += pools[k]
+    totals["not_minted"] += not_minted
+    records[epoch_rewards_key(epoch)] = encode_epoch_rewards({
+        "emission": emission, "pools": pools, "paid": [paid0, 0, 0, 0],
+        "pro_rata_settled": [0] * 4, "units_settled": [0] * 4, "not_minted": not_minted})
+    records[REWARD_TOTALS_KEY] = encode_record("reward_totals", totals)
+
+
+def settle_owner(records, p, owner, epoch):
+    """§11.4: pays the owner's reward of closed epoch `epoch`; the amount."""
+    er = epoch_rewards(records, epoch)
+    totals = reward_totals(records)
+    paid_total = 0
+    for k, units, total_units, _, share in owner_reward(records, p, owner, epoch, er):
+        er["paid"][k] += share["paid"]
+        er["pro_rata_settled"][k] += share["pro_rata"]
+        er["units_settled"][k] += units
+        withheld = share["pro_rata"] - share["paid"]
+        er["not_minted"] += withheld
+        totals["not_minted"] += withheld
+        totals["owed"] -= share["pro_rata"]
+        if er["units_settled"][k] == total_units:
+            rest = er["pools"][k] - er["pro_rata_settled"][k]
+            er["not_minted"] += rest
+            totals["not_minted"] += rest
+            totals["owed"] -= rest
+        paid_total += share["paid"]
+    _mint(records, owner, paid_total)
+    records[epoch_rewards_key(epoch)] = encode_epoch_rewards(er)
+    records[REWARD_TOTALS_KEY] = encode_record("reward_totals", totals)
+    return paid_total
+
+
+def accrue_owner_units(records, p, owner, epoch, units):
+    """§11.4: an attestation's units for a device of `owner` in `epoch`."""
+    cursor = records.get(reward_cursor_key(owner))
+    pending = None if cursor is None else decode_record("reward_cursor", cursor)["epoch"]
+    if pending is not None and pending < epoch:
+        settle_owner(records, p, owner, pending)
+    if pending != epoch:
+        records[reward_cursor_key(owner)] = encode_record("reward_cursor", {"epoch": epoch})
+    mine = owner_units(records, owner, epoch)
+    for name, n in units.items():
+        mine[name] = _add(mine[name], n, name)
+    records[owner_units_key(owner, epoch)] = encode_record("owner_units", mine)
+
 
 def key_bit(key: bytes, i: int) -> int:
     """Bit i of a key: bit 7 - (i mod 8) of byte i div 8."""
@@ -1787,14 +2019,20 @@ def _device_rules(work, device, service):
     return rec
 
 
-def _add_units(work, device, epoch, units):
-    """Adds an attestation's units to the device's contribution record of epoch (tag 8) and
-    to that epoch's totals (tag 9)."""
-    for key in (contribution_key(device, epoch), epoch_totals_key(epoch)):
+def _add_units(work, device, owner, ctx, units):
+    """Adds an attestation's units to the device's contribution record of the block's epoch
+    (tag 8), to that epoch's totals (tag 9) and to the device owner's record (tag 12, §11.4:
+    which first settles the owner's reward of an earlier epoch)."""
+    for key in (contribution_key(device, ctx.epoch), epoch_totals_key(ctx.epoch)):
         rec = decode_contribution(work.get(key))
         for name, n in units.items():
             rec[name] = _add(rec[name], n, name)
         work[key] = encode_contribution(rec)
+    mine = {name: n for name, n in units.items() if name != "credits_burned"}
+    if "credits_burned" in units:
+        paid = "bandwidth_credits" if "bandwidth_bytes" in units else "storage_credits"
+        mine[paid] = units["credits_burned"]
+    accrue_owner_units(work, ctx.params, owner, ctx.epoch, mine)
 
 
 # Each type's state rules (§4.4): rules(work, tx, ctx) checks them, in order, without changing
@@ -1859,7 +2097,7 @@ def _rules_retire_device(work, tx, ctx):
 
 def _rules_heartbeat(work, tx, ctx):
     device = tx.signers[0]
-    _device_rules(work, device, KIND_UPTIME)
+    rec = _device_rules(work, device, KIND_UPTIME)
     ref = tx.fields["ref_height"]
     if ref >= ctx.height:
         raise BlockError("ref-block-unknown", f"ref_height {ref} is not below {ctx.height}")
@@ -1874,7 +2112,7 @@ def _rules_heartbeat(work, tx, ctx):
 
     def effect():
         work[activity_key(device)] = encode_activity(interval, ctx.height)
-        _add_units(work, device, ctx.epoch, {"uptime_intervals": 1})
+        _add_units(work, device, rec["owner"], ctx, {"uptime_intervals": 1})
     return effect
 
 
@@ -1899,7 +2137,7 @@ def _rules_bandwidth_receipt(work, tx, ctx):
     def effect():
         _put_credits(work, consumer, credits - cost)
         work[skey] = encode_session(device, ctx.height)
-        _add_units(work, device, ctx.epoch,
+        _add_units(work, device, rec["owner"], ctx,
                    {"bandwidth_bytes": tx.fields["bytes"], "credits_burned": cost})
     return effect
 
@@ -1933,7 +2171,7 @@ def _rules_storage_proof(work, tx, ctx):
     deal = decode_deal(value)
     if deal["device"] != tx.signers[0]:
         raise BlockError("not-deal-device")
-    _device_rules(work, deal["device"], KIND_STORAGE)
+    rec = _device_rules(work, deal["device"], KIND_STORAGE)
     e = f["epoch"]
     if not deal["start_epoch"] <= e < deal["start_epoch"] + deal["duration_epochs"]:
         raise BlockError("deal-not-active")
@@ -1954,7 +2192,7 @@ def _rules_storage_proof(work, tx, ctx):
         deal.update(proven_epochs=deal["proven_epochs"] + 1, last_proven=e,
                     escrow=deal["escrow"] - share)
         work[deal_key(f["deal"])] = encode_deal(deal)
-        _add_units(work, deal["device"], ctx.epoch,
+        _add_units(work, deal["device"], rec["owner"], ctx,
                    {"storage_byte_epochs": deal["size"], "credits_burned": share})
     return effect
 
@@ -2072,6 +2310,7 @@ def apply_block(records: dict, block: Block, params, parent: Header = None,
                           check_signatures=verify_signatures)
         except ValueError as e:
             raise BlockError("bad-commit", str(e)) from None
+        count_commit_signers(records, h.height // params["epoch_blocks"], cert, last_validators)
     if h.proposer not in validators.keys():
         raise BlockError("bad-proposer")
     ctx = BlockContext(h.height, h.proposer, params, {**(hashes or {}), h.height - 1: h.parent})
@@ -2083,6 +2322,8 @@ def apply_block(records: dict, block: Block, params, parent: Header = None,
     # end-block
     if records[LAST_VALIDATORS_KEY] != records[VALIDATORS_KEY]:
         records[LAST_VALIDATORS_KEY] = records[VALIDATORS_KEY]
+    if (h.height + 1) % params["epoch_blocks"] == 0:
+        close_epoch(records, params, h.height // params["epoch_blocks"])
     if verify_signatures:
         for i, tx in enumerate(block.txs):
             bad = check_signatures(tx)

@@ -21,6 +21,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "consensus/epoch_rewards.h"
 #include "consensus/genesis.h"
 #include "consensus/tx/buy_credits.h"
 #include "consensus/tx/register_device.h"
@@ -133,7 +134,23 @@ TestBlockContext::TestBlockContext(uint64_t height, uint64_t time_ms)
     }
 }
 
+void CloseEpochsBefore(MapState& state, uint64_t height) {
+    uint64_t epoch = EpochOf(height, Dev());
+    while (epoch > 0) {  // down to the last closed one
+        auto closed = GetEpochRewards(state, epoch - 1);
+        if (!closed) std::abort();
+        if (closed->has_value()) break;
+        --epoch;
+    }
+    for (; epoch < EpochOf(height, Dev()); ++epoch) {
+        StateOverlay ov(state);
+        if (!CloseEpoch(ov, Dev(), epoch)) std::abort();
+        state.Apply(std::move(ov).TakeChanges());
+    }
+}
+
 std::string ApplyInBlock(MapState& state, const Transaction& tx, uint64_t height) {
+    CloseEpochsBefore(state, height);
     const TestBlockContext tc(height);
     StateOverlay overlay(state);
     const Status st = ApplyTransaction(tc.ctx, tx, overlay);

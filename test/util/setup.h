@@ -94,9 +94,14 @@ struct TestBlockContext {
     BlockContext ctx;
 };
 
+// Closes every dev epoch before `height`'s that no end-block closed (tests
+// apply transactions without running whole blocks), as the end-blocks of
+// those epochs' last blocks would have. Aborts if one cannot be closed.
+void CloseEpochsBefore(MapState& state, uint64_t height);
+
 // Applies tx alone in block `height` (a TestBlockContext) to `state`, keeping
 // its changes when it applies: "ok", else its reason code (and `state` is
-// unchanged).
+// unchanged but for CloseEpochsBefore(state, height), done first).
 std::string ApplyInBlock(MapState& state, const Transaction& tx, uint64_t height);
 
 // The dev genesis state with `owner` and `payer` funded (1,000 MLN each),
