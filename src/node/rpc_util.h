@@ -69,6 +69,7 @@ using MethodList = std::vector<RpcMethod>;
 MethodList ChainRpcMethods(const Rpc& rpc);
 MethodList WalletRpcMethods(const Rpc& rpc);
 MethodList DeviceRpcMethods(const Rpc& rpc);
+MethodList RewardRpcMethods(const Rpc& rpc);
 MethodList ControlRpcMethods(const Rpc& rpc);
 
 }  // namespace maillon

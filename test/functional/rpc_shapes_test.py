@@ -51,7 +51,13 @@ def run(t):
 
     # Placeholders computed when their call comes: they need the chain as the
     # calls before them left it.
-    lazy = {"HB": heartbeat, "HB_BATCH": lambda: [heartbeat(), "zz"], "DEAL": deal}
+    def close_epoch_0():
+        while node.rpc("getblockcount") < 59:  # the last block of epoch 0 closes it
+            node.rpc("generateblock")
+        return 0
+
+    lazy = {"HB": heartbeat, "HB_BATCH": lambda: [heartbeat(), "zz"], "DEAL": deal,
+            "CLOSED": close_epoch_0}
 
     # (method, params) in call order; several entries for methods whose
     # result has several shapes. `stop` comes last.
@@ -81,6 +87,10 @@ def run(t):
         ("getdevicerejections", [device]),
         ("listdevices", []), ("listdevices", [1]),
         ("getdeal", ["DEAL"]),
+        ("getsupplyinfo", []), ("getepochinfo", []),
+        ("getsupplyinfo", ["CLOSED"]), ("getepochinfo", [0]),
+        ("getrewardbreakdown", [0, device]), ("getrewardbreakdown", [0, dev]),
+        ("getrewardbreakdown", [0, carol]),
         ("stop", []),
     ]
     missing = listed_methods(node) - {m for m, _ in calls}
