@@ -3,6 +3,7 @@
 
 #include "consensus/tx/bandwidth_receipt.h"
 #include "consensus/tx/buy_credits.h"
+#include "consensus/tx/claim_rewards.h"
 #include "consensus/tx/heartbeat.h"
 #include "consensus/tx/register_device.h"
 #include "consensus/tx/retire_device.h"
@@ -26,6 +27,7 @@ const auto& Registry() {
         &BandwidthReceiptType(),
         &StorageDealType(),
         &StorageProofType(),
+        &ClaimRewardsType(),
     });
     return kTypes;
 }

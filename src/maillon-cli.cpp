@@ -25,6 +25,7 @@
 #include "consensus/chunk_tree.h"
 #include "consensus/tx/bandwidth_receipt.h"
 #include "consensus/tx/buy_credits.h"
+#include "consensus/tx/claim_rewards.h"
 #include "consensus/tx/heartbeat.h"
 #include "consensus/tx/register_device.h"
 #include "consensus/tx/retire_device.h"
@@ -175,6 +176,13 @@ Result<UnsignedTx> BuildRetireDevice(const ChainParams& params, const Words& arg
         });
 }
 
+Result<UnsignedTx> BuildClaimRewards(const ChainParams& params, const Words&, const Signers& s,
+                                     Amount fee) {
+    return UnsignedTx([chain_id = params.chain_id, owner = s.Payer(), fee](uint64_t nonce) {
+        return UnsignedClaimRewards(chain_id, owner, fee, nonce);
+    });
+}
+
 std::span<const uint8_t> Bytes(const std::string& s) {
     return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
@@ -240,6 +248,10 @@ const std::vector<TxCommand>& TxCommands() {
          "from then on; sent again once the network's unbonding delay has passed, it returns\n"
          "the bond",
          BuildRetireDevice},
+        {"claimrewards", "", 0, ClaimRewardsType(),
+         "collect the reward the key's devices earned in their last closed epoch (paid\n"
+         "anyway when they next attest: this is for devices that stopped)",
+         BuildClaimRewards},
         {"storagedeal", "<data-root> <size> <chunk-size> <epochs> <price>", 5, StorageDealType(),
          "have the device store a prepared file (preparefile prints its root, size and chunk\n"
          "size) for <epochs> epochs from the next, at <price> credits per byte and epoch,\n"

@@ -601,6 +601,19 @@ def run(t):
     assert_equal(chain.ref.check(m.heartbeat(3, D, tip, chain.hash(tip)).sign(0, device)),
                  "device-retired")
     chain.mine(heartbeats(chain))
+
+    # --- claim_rewards: into the next epoch with no attestation, the owner collects what its
+    # devices earned in the epoch that closed, once (§11.4); the validator was paid at the close
+    chain.mine_to((chain.tip // EPOCH + 1) * EPOCH)
+    claim = chain.send(m.claim_rewards(3, dp, FEE, dev_nonce).sign(0, dk))
+    chain.mine([claim])
+    dev_nonce += 1
+    chain.send(m.claim_rewards(3, dp, FEE, dev_nonce).sign(0, dk))  # nothing-to-claim
+    closed = chain.tip // EPOCH - 1
+    got = node.rpc("getsupplyinfo", closed)
+    er = m.epoch_rewards(chain.ref.records, closed)
+    assert_equal((got["epoch"]["emission"], got["epoch"]["minted"], got["epoch"]["not_minted"]),
+                 (er["emission"], sum(er["paid"]), er["not_minted"]))
     assert_equal(chain.included, set(m.TX_TYPES))  # every type went through a block
 
     # Every outcome this scenario is about was met, each decided alike by node and reference.
@@ -618,6 +631,7 @@ def run(t):
         "storage_proof": {"accepted", "proof-too-early", "deal-not-active", "bad-proof",
                           "not-deal-device", "unknown-deal", "already-in-mempool",
                           "proof-already-counted", "late-proof", "device-retired"},
+        "claim_rewards": {"accepted", "nothing-to-claim"},
     }
     for name, reasons in required.items():
         missing = reasons - {r for (n, r) in chain.seen if n == name}

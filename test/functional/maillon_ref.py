@@ -17,7 +17,8 @@ Main entry points (see each docstring):
     params (§5.6)        dev_key(), DEV, TEST, MAIN, NETWORKS
     transactions (§4)    transfer(...), register_device(...), buy_credits(...),
                          retire_device(...), heartbeat(...), bandwidth_receipt(...),
-                         storage_deal(...), storage_proof(...) (tables: TX_TYPES, PAYLOADS),
+                         storage_deal(...), storage_proof(...), claim_rewards(...) (tables:
+                         TX_TYPES, PAYLOADS),
                          Tx, decode_transaction(raw), check_stateless(tx, params),
                          check_signatures(tx), tx_to_json(tx, hrp), replay_key(tx, params),
                          RPC_CODES (§8)
@@ -38,6 +39,9 @@ Main entry points (see each docstring):
                          Replay(params) (.apply(raw block), .check(tx, pending): a mempool's
                          verdict), supply_invariant_holds, credits_conserved
     light client (§7)    verify_account_proof(params, pubkey, reply, height=None)
+    rewards (§11)        scheduled_emission, epoch_emission, split_emission, compute_share,
+                         owner_reward, validator_reward, epoch_rewards(records, epoch),
+                         reward_totals, owner_units, decode_epoch_signers
 """
 
 import hashlib
@@ -597,6 +601,7 @@ TX_HEARTBEAT = 5
 TX_BANDWIDTH_RECEIPT = 6
 TX_STORAGE_DEAL = 7
 TX_STORAGE_PROOF = 8
+TX_CLAIM_REWARDS = 9
 # Each type's name and roles, in signer order.
 TX_TYPES = {
     TX_TRANSFER: ("transfer", ("sender",)),
@@ -607,6 +612,7 @@ TX_TYPES = {
     TX_BANDWIDTH_RECEIPT: ("bandwidth_receipt", ("device", "consumer")),
     TX_STORAGE_DEAL: ("storage_deal", ("client", "device")),
     TX_STORAGE_PROOF: ("storage_proof", ("device",)),
+    TX_CLAIM_REWARDS: ("claim_rewards", ("sender",)),
 }
 # Attestations (§4.3): no fee, no nonce, no payer account touched; their own block lane.
 ATTESTATIONS = frozenset({TX_HEARTBEAT, TX_BANDWIDTH_RECEIPT, TX_STORAGE_PROOF})
@@ -629,6 +635,7 @@ PAYLOADS = {
                       ("duration_epochs", "u32"), ("price", "u64")),
     TX_STORAGE_PROOF: (("deal", "hash"), ("epoch", "u64"), ("chunk", "chunk"),
                        ("path", "path")),
+    TX_CLAIM_REWARDS: (),
 }
 # Fields that §4.5's JSON does not show.
 JSON_OMITS = {TX_STORAGE_PROOF: ("chunk", "path")}
@@ -785,6 +792,11 @@ def retire_device(chain_id, owner_pub, device_pub, fee, nonce) -> Tx:
     """An unsigned retire_device (type 4); sign it with .sign(0, owner key)."""
     return _make_tx(TX_RETIRE_DEVICE, chain_id, [owner_pub], {"device": bytes(device_pub)},
                     fee, nonce)
+
+
+def claim_rewards(chain_id, owner_pub, fee, nonce) -> Tx:
+    """An unsigned claim_rewards (type 9); sign it with .sign(0, owner key)."""
+    return _make_tx(TX_CLAIM_REWARDS, chain_id, [owner_pub], {}, fee, nonce)
 
 
 def heartbeat(chain_id, device_pub, ref_height, ref_hash, fee=0, nonce=0) -> Tx:
@@ -1657,6 +1669,20 @@ def settle_owner(records, p, owner, epoch):
     return paid_total
 
 
+def claim_rule(records, p, owner, epoch):
+    """claim_rewards' state rule (§4.4): the owner is owed an epoch before `epoch`; the effect
+    settles it and deletes the cursor."""
+    cursor = records.get(reward_cursor_key(owner))
+    if cursor is None or decode_record("reward_cursor", cursor)["epoch"] >= epoch:
+        raise BlockError("nothing-to-claim")
+    pending = decode_record("reward_cursor", cursor)["epoch"]
+
+    def effect():
+        settle_owner(records, p, owner, pending)
+        del records[reward_cursor_key(owner)]
+    return effect
+
+
 def accrue_owner_units(records, p, owner, epoch, units):
     """§11.4: an attestation's units for a device of `owner` in `epoch`."""
     cursor = records.get(reward_cursor_key(owner))
@@ -1949,7 +1975,7 @@ RPC_CODES = {
         "ref-block-too-old", "heartbeat-already-counted", "receipt-too-old", "self-dealing",
         "session-already-settled", "insufficient-credits", "unknown-deal", "not-deal-device",
         "deal-not-active", "proof-too-early", "late-proof", "proof-already-counted",
-        "bad-proof")},
+        "bad-proof", "nothing-to-claim")},
     **{r: -26 for r in ("nonce-gap", "replacement-fee-too-low", "too-many-pending",
                         "mempool-full", "not-an-attestation")},
     "already-in-mempool": -27, "already-in-chain": -27,
@@ -2206,6 +2232,8 @@ _STATE_RULES = {
     TX_BANDWIDTH_RECEIPT: _rules_bandwidth_receipt,
     TX_STORAGE_DEAL: _rules_storage_deal,
     TX_STORAGE_PROOF: _rules_storage_proof,
+    TX_CLAIM_REWARDS: lambda work, tx, ctx: claim_rule(work, ctx.params, tx.signers[0],
+                                                       ctx.epoch),
 }
 
 

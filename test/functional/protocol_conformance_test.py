@@ -169,9 +169,9 @@ def check_encoding_rules():
         assert_raises(ValueError, r(bad).varint, "v")
     assert_equal(r(b"\xff" * 9 + b"\x01").varint("v"), m.U64_MAX)
     # The documented message for an unknown type, and a nested offset (§1).
-    e = assert_raises(ValueError, m.decode_transaction, b"\x01\x09")
-    assert_equal(str(e), "tx.type: unknown transaction type 9 (known: 1 = transfer, "
-                 "2 = register_device, 3 = buy_credits, 4 = retire_device, 5 = heartbeat, 6 = bandwidth_receipt, 7 = storage_deal, 8 = storage_proof) (at byte 1)")
+    e = assert_raises(ValueError, m.decode_transaction, b"\x01\x0a")
+    assert_equal(str(e), "tx.type: unknown transaction type 10 (known: 1 = transfer, "
+                 "2 = register_device, 3 = buy_credits, 4 = retire_device, 5 = heartbeat, 6 = bandwidth_receipt, 7 = storage_deal, 8 = storage_proof, 9 = claim_rewards) (at byte 1)")
     k = m.PrivateKey(b"\x05" * 32)
     t = m.transfer(3, k.pubkey(), m.dev_key().pubkey(), 1, 1000, 0).sign(0, k).serialize()
     short = t[:55] + b"\x27" + t[56:56 + 39] + t[96:]
@@ -321,7 +321,7 @@ def check_decode_errors(node, good):
         ("version 0", b"\x00", None),
         ("version 2", b"\x02", None),
         ("no type", b"\x01", None),
-        ("unknown type", b"\x01\x09", None),
+        ("unknown type", b"\x01\x0a", None),
         ("chain id truncated", b"\x01\x01\x03", None),
         ("signature truncated", s[:-1], None),
         ("trailing byte", s + b"\x00", None),
@@ -352,8 +352,8 @@ def check_decode_errors(node, good):
         assert_equal(int(theirs.group(1)), int(ours.group(1)),
                      msg=f"{label}: node says {msg!r}, maillon_ref {e!s}")
     # The two messages §1 spells out.
-    assert_equal(reason_of(node, b"\x01\x09")[1], "decode-error: tx.type: unknown transaction "
-                 "type 9 (known: 1 = transfer, 2 = register_device, 3 = buy_credits, 4 = retire_device, 5 = heartbeat, 6 = bandwidth_receipt, 7 = storage_deal, 8 = storage_proof) (at byte 1)")
+    assert_equal(reason_of(node, b"\x01\x0a")[1], "decode-error: tx.type: unknown transaction "
+                 "type 10 (known: 1 = transfer, 2 = register_device, 3 = buy_credits, 4 = retire_device, 5 = heartbeat, 6 = bandwidth_receipt, 7 = storage_deal, 8 = storage_proof, 9 = claim_rewards) (at byte 1)")
     assert_equal(reason_of(node, cases[8][1])[1],
                  "decode-error: transfer.amount: truncated: need 8 bytes, 7 left (at byte 88)")
     code, msg = reason_of(node, bytes(4506))

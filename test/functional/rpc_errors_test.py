@@ -39,8 +39,8 @@ def run(t):
     # Malformed raw transactions get -22 with what is wrong, and where.
     assert_raises_rpc_error(-3, "hex digits", node.rpc, "sendrawtransaction", "zz")
     assert_raises_rpc_error(-22, "tx.version: unknown transaction version 0", node.rpc, "sendrawtransaction", "00")
-    assert_raises_rpc_error(-22, "tx.type: unknown transaction type 9 (known: 1 = transfer, 2 = register_device, 3 = buy_credits, 4 = retire_device, 5 = heartbeat, 6 = bandwidth_receipt, 7 = storage_deal, 8 = storage_proof) (at byte 1)",
-                            node.rpc, "sendrawtransaction", "0109")
+    assert_raises_rpc_error(-22, "tx.type: unknown transaction type 10 (known: 1 = transfer, 2 = register_device, 3 = buy_credits, 4 = retire_device, 5 = heartbeat, 6 = bandwidth_receipt, 7 = storage_deal, 8 = storage_proof, 9 = claim_rewards) (at byte 1)",
+                            node.rpc, "sendrawtransaction", "010a")
     assert_raises_rpc_error(-22, "tx.chain_id: truncated", node.rpc, "sendrawtransaction", "010103")
     # A real transaction with a flipped signature bit, and with a trailing byte.
     rc, dev, _ = node.cli(f"-keyfile={node.dev_key_path}", "address")

@@ -178,7 +178,7 @@ BOOST_AUTO_TEST_CASE(block_decode_rejects_truncated_and_trailing) {
 
     // A bad transaction inside the block fails the block.
     auto bad_tx = MakeBlock(2).Serialize();
-    bad_tx[count_at + 2] = 9;  // first transaction's type
+    bad_tx[count_at + 2] = 10;  // first transaction's type
     r = DecodeBlock(bad_tx, 10);
     BOOST_REQUIRE(!r);
     BOOST_CHECK_MESSAGE(r.error().message.find("unknown transaction type") != std::string::npos,

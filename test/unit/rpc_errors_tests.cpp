@@ -97,7 +97,7 @@ BOOST_AUTO_TEST_CASE(protocol_doc_codes_are_the_code) {
         const int code = std::stoi(m[3]);
         const ErrorKind kind = where.find("policy") != std::string::npos    ? ErrorKind::kPolicy
                                : where.find("storage") != std::string::npos ? ErrorKind::kCorruption
-                               : names == "`not-found`"                     ? ErrorKind::kNotFound
+                               : where.rfind("RPC: ", 0) == 0 && code == -8 ? ErrorKind::kNotFound
                                                                             : ErrorKind::kInvalid;
         for (auto it = std::sregex_iterator(names.begin(), names.end(), name_re);
              it != std::sregex_iterator(); ++it) {

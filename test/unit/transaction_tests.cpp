@@ -16,6 +16,7 @@
 #include "consensus/tx/buy_credits.h"
 #include "consensus/tx/register_device.h"
 #include "consensus/tx/transfer.h"
+#include "consensus/tx/claim_rewards.h"
 #include "consensus/tx_type.h"
 #include "consensus/tx_verify.h"
 #include "crypto/bech32.h"
@@ -220,7 +221,7 @@ BOOST_AUTO_TEST_CASE(decode_rejects_trailing_bytes) {
 }
 
 BOOST_AUTO_TEST_CASE(decode_rejects_unknown_version_and_type) {
-    for (uint8_t type : {0, 9, 0xff}) {
+    for (uint8_t type : {0, 10, 0xff}) {
         auto bytes = MakeTransfer(TestKey(1), TestKey(2).PubKey(), 10, 1000, 0).Serialize();
         bytes[1] = type;
         auto r = DecodeTransaction(bytes);
@@ -231,7 +232,7 @@ BOOST_AUTO_TEST_CASE(decode_rejects_unknown_version_and_type) {
             "tx.type: unknown transaction type " + std::to_string(type) +
                 " (known: 1 = transfer, 2 = register_device, 3 = "
                 "buy_credits, 4 = retire_device, 5 = heartbeat, 6 = bandwidth_receipt, 7 = "
-                "storage_deal, 8 = storage_proof) (at byte 1)");
+                "storage_deal, 8 = storage_proof, 9 = claim_rewards) (at byte 1)");
     }
     for (uint8_t version : {0, 2}) {
         auto bytes = MakeTransfer(TestKey(1), TestKey(2).PubKey(), 10, 1000, 0).Serialize();
@@ -279,7 +280,7 @@ BOOST_AUTO_TEST_CASE(make_rejects_malformed_fields) {
     };
     const auto version = attempt([](TxFields& f) { f.version = 2; });
     BOOST_CHECK_EQUAL(Code(version), "bad-tx-shape");
-    BOOST_CHECK_EQUAL(Code(attempt([](TxFields& f) { f.type = 9; })), "bad-tx-shape");
+    BOOST_CHECK_EQUAL(Code(attempt([](TxFields& f) { f.type = 10; })), "bad-tx-shape");
     BOOST_CHECK_EQUAL(Code(attempt([](TxFields& f) { f.signers.push_back(f.signers[0]); })),
                       "bad-tx-shape");
     BOOST_CHECK_EQUAL(Code(attempt([](TxFields& f) { f.signatures.push_back({}); })),
@@ -398,7 +399,8 @@ BOOST_AUTO_TEST_CASE(signature_commits_to_chain_id) {
 
 BOOST_AUTO_TEST_CASE(registry_is_consistent) {
     // Ids are unique and ascending, names unique, every type has a payer role
-    // and fields to show, and every payload class is its own type's only.
+    // and fields to show (claim_rewards, whose payload is empty, alone has
+    // none), and every payload class is its own type's only.
     std::set<std::string_view> names;
     uint8_t last = 0;
     for (const TxType* t : AllTxTypes()) {
@@ -407,7 +409,7 @@ BOOST_AUTO_TEST_CASE(registry_is_consistent) {
         BOOST_CHECK(names.insert(t->Name()).second);
         BOOST_CHECK(!t->Roles().empty());
         BOOST_CHECK_LE(t->Roles().size(), kMaxTxSigners);
-        BOOST_CHECK(!t->PayloadFields().empty());
+        BOOST_CHECK(t->PayloadFields().empty() == (t->Id() == kClaimRewardsTypeId));
         BOOST_CHECK(FindTxType(t->Id()) == t);
     }
     BOOST_CHECK(FindTxType(0) == nullptr);
