@@ -20,8 +20,11 @@
 #include "chain/state_tree.h"
 #include "client/http_client.h"
 #include "client/service_client.h"
+#include "consensus/block_apply.h"
+#include "consensus/contribution_records.h"
 #include "consensus/params.h"
 #include "consensus/records.h"
+#include "consensus/signature_batch.h"
 #include "consensus/transaction.h"
 #include "consensus/tx/bandwidth_receipt.h"
 #include "consensus/tx/buy_credits.h"
@@ -391,6 +394,59 @@ void BM_HeartbeatStateCost(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_HeartbeatStateCost)->Arg(10'000)->Arg(1'000'000)->Iterations(2'000);
+
+// The block that closes an epoch against an ordinary block, with 1,000,000
+// devices registered (filler records, as in BM_HeartbeatStateCost) and
+// units for all of them in the epoch's totals: range(0) = 0 is block 58 of
+// dev epoch 0, 1 is block 59, whose end-block closes it. Both carry the same
+// 1,000 heartbeats of 1,000 real devices (signatures counted as verified:
+// this measures execution and the state root, not verification). Each
+// iteration runs ApplyBlock and writes its changes to the state tree.
+void BM_EpochCloseBlock(benchmark::State& state) {
+    static MemoryNodeStore* store = nullptr;
+    static Hash256 base{};
+    static std::vector<PrivKey> devices;
+    if (store == nullptr) {
+        store = new MemoryNodeStore;  // shared by both runs, never freed
+        StateChanges init;
+        const test::MapState genesis = test::DevGenesisState();
+        for (const auto& [key, value] : genesis.values)
+            init[key] = value;
+        const Device filler{DevKey().PubKey(), kDeviceUptime, Dev().device_bond, 0};
+        for (uint64_t i = 0; i < 1'000'000; ++i)
+            init[StateKeyN(i)] = filler.Encode();
+        for (uint32_t i = 0; i < 1'000; ++i) {
+            devices.push_back(TestKey(500'000 + i));
+            init[DeviceKey(devices.back().PubKey())] = filler.Encode();
+        }
+        ContributionUnits totals;
+        totals.uptime_intervals = 1'000'000;
+        init[EpochTotalsKey(0)] = totals.Encode();
+        StateTree tree(*store, kEmptyStateHash);
+        if (!tree.Apply(init)) return state.SkipWithError("init");
+        base = tree.Root();
+    }
+    const uint64_t height = state.range(0) == 0 ? 58 : 59;
+    const test::TestBlockContext tc(height);
+    std::vector<Transaction> txs;
+    for (const PrivKey& d : devices)
+        txs.push_back(
+            UnsignedHeartbeat(Dev().chain_id, d.PubKey(), height - 1, *tc.recent.At(height - 1)));
+    const Block block = test::BlockOf(tc, txs);
+    size_t changes = 0;
+    for (auto _ : state) {
+        const StateTreeReader reader(*store, base);
+        StateOverlay overlay(reader);
+        AlreadyVerified sigs;
+        if (!ApplyBlock(tc.ctx, block, overlay, sigs)) return state.SkipWithError("apply");
+        changes = overlay.Changes().size();
+        StateTree tree(*store, base);
+        if (!tree.Apply(overlay.Changes())) return state.SkipWithError("root");
+    }
+    state.counters["state_changes"] = static_cast<double>(changes);
+    state.SetLabel(height == 59 ? "closes epoch 0" : "ordinary");
+}
+BENCHMARK(BM_EpochCloseBlock)->Arg(0)->Arg(1)->MinTime(2)->Unit(benchmark::kMillisecond);
 
 // The device agent's services. A file of range(0) KiB in 1 KiB chunks.
 maillon::test::TestFile AgentFile(int64_t kib) {

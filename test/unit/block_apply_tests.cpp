@@ -60,24 +60,6 @@ MapState FundedState(size_t n, Amount each) {
     return state;
 }
 
-// The certificate block `height` carries for its parent in `tc`.
-CommitCertificate ParentCommit(const TestBlockContext& tc) {
-    if (tc.ctx.height == 1) return GenesisCommit(*tc.recent.At(0));
-    auto set = ValidatorSet::Make(Dev().genesis_validators);
-    const PrivKey keys[] = {DevKey()};
-    return *SignCommit(*set, Dev().chain_id, tc.ctx.height - 1, 0, *tc.recent.At(tc.ctx.height - 1),
-                       keys);
-}
-
-Block BlockOf(const TestBlockContext& tc, std::vector<Transaction> txs) {
-    Block b;
-    b.header.height = tc.ctx.height;
-    b.header.proposer = tc.ctx.proposer;
-    b.last_commit = ParentCommit(tc);
-    b.txs = std::move(txs);
-    return b;
-}
-
 // The sum of every balance in the state (every record that decodes as an
 // account: no other record kind has an account's encoding), plus the locked
 // and burned amounts, minus what was minted: the supply's invariant says

@@ -134,6 +134,23 @@ TestBlockContext::TestBlockContext(uint64_t height, uint64_t time_ms)
     }
 }
 
+CommitCertificate ParentCommit(const TestBlockContext& tc) {
+    if (tc.ctx.height == 1) return GenesisCommit(*tc.recent.At(0));
+    auto set = ValidatorSet::Make(Dev().genesis_validators);
+    const PrivKey keys[] = {DevKey()};
+    return *SignCommit(*set, Dev().chain_id, tc.ctx.height - 1, 0, *tc.recent.At(tc.ctx.height - 1),
+                       keys);
+}
+
+Block BlockOf(const TestBlockContext& tc, std::vector<Transaction> txs) {
+    Block b;
+    b.header.height = tc.ctx.height;
+    b.header.proposer = tc.ctx.proposer;
+    b.last_commit = ParentCommit(tc);
+    b.txs = std::move(txs);
+    return b;
+}
+
 void CloseEpochsBefore(MapState& state, uint64_t height) {
     uint64_t epoch = EpochOf(height, Dev());
     while (epoch > 0) {  // down to the last closed one

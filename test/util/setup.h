@@ -94,6 +94,14 @@ struct TestBlockContext {
     BlockContext ctx;
 };
 
+// The certificate block tc.ctx.height carries for its parent: genesis's for
+// block 1, else the dev validator's precommit of the parent's made-up hash.
+CommitCertificate ParentCommit(const TestBlockContext& tc);
+// A block at tc's height, proposed by tc's proposer, with ParentCommit(tc)
+// and `txs` (the header's roots are not filled in: ApplyBlock does not read
+// them).
+Block BlockOf(const TestBlockContext& tc, std::vector<Transaction> txs);
+
 // Closes every dev epoch before `height`'s that no end-block closed (tests
 // apply transactions without running whole blocks), as the end-blocks of
 // those epochs' last blocks would have. Aborts if one cannot be closed.
