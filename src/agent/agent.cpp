@@ -217,6 +217,24 @@ void Agent::LogEpoch(const TipInfo& tip) {
     LogPrint("agent", contributions ? "epoch " + std::to_string(epoch - 1) +
                                           " ended; the device earned " + contributions->summary
                                     : "error: " + contributions.error().message);
+    LogReward(epoch - 1);
+}
+
+// The closed epoch's reward, pool by pool, with every cap.
+void Agent::LogReward(uint64_t epoch) {
+    rapidjson::Document params(rapidjson::kArrayType);
+    params.PushBack(epoch, params.GetAllocator());
+    params.PushBack(rapidjson::Value(m_address.c_str(), params.GetAllocator()),
+                    params.GetAllocator());
+    auto answer = m_link.Call("getrewardbreakdown", params);
+    if (!answer) return;
+    if (answer->error) {
+        LogPrint("agent", "error: getrewardbreakdown: " + answer->error->message);
+        return;
+    }
+    auto summary = SummarizeRewardBreakdown(answer->result);
+    LogPrint("agent", summary ? "epoch " + std::to_string(epoch) + " reward: " + *summary
+                              : "error: " + summary.error().message);
 }
 
 }  // namespace maillon

@@ -57,6 +57,7 @@ private:
     void Send();
     void LogRefusal(const std::string& reason, const std::string& message);
     void LogEpoch(const TipInfo& tip);
+    void LogReward(uint64_t epoch);
     void StepServices(const TipInfo& tip);
 
     const ChainParams& m_params;

@@ -54,6 +54,14 @@ Result<Hash256> HashOf(const std::string& hex, const char* method, const char* w
 }
 
 // "name=N" for each unit of a contribution object.
+// The first of the results that failed, if one did.
+template <class... R>
+std::optional<Error> FirstError(const R&... results) {
+    std::optional<Error> first;
+    ((first || results.ok() || (first = results.error(), true)), ...);
+    return first;
+}
+
 Result<std::string> Units(const rapidjson::Value& obj, const char* method) {
     std::string out;
     for (const char* name :
@@ -156,6 +164,40 @@ Result<Contributions> ParseContributions(const rapidjson::Value& reply) {
     auto last = NullableUInt(reply, kMethod, "last_heartbeat_height");
     if (!last) return last.error();
     return Contributions{*own + " (every device's: " + *all + ")", *last};
+}
+
+Result<std::string> SummarizeRewardBreakdown(const rapidjson::Value& reply) {
+    constexpr const char* kMethod = "getrewardbreakdown";
+    const rapidjson::Value* pools = Member(reply, "pools");
+    const rapidjson::Value* settled = Member(reply, "settled");
+    if (pools == nullptr || !pools->IsArray()) return BadReply(kMethod, "has no \"pools\"");
+    if (settled == nullptr || !settled->IsBool()) return BadReply(kMethod, "has no \"settled\"");
+    auto total = UInt(reply, kMethod, "total");
+    if (!total) return total.error();
+    std::string out = "owner reward " + std::to_string(*total) + " base units (" +
+                      (settled->GetBool() ? "settled" : "owed") + ")";
+    if (pools->Empty()) return out + ": no units";
+    for (const rapidjson::Value& p : pools->GetArray()) {
+        auto name = String(p, kMethod, "pool");
+        auto units = UInt(p, kMethod, "units");
+        auto all = UInt(p, kMethod, "total_units");
+        auto mine = NullableUInt(p, kMethod, "device_units");
+        auto pro_rata = UInt(p, kMethod, "pro_rata");
+        auto cap = UInt(p, kMethod, "owner_cap");
+        auto credit_cap = NullableUInt(p, kMethod, "credit_cap");
+        auto paid = UInt(p, kMethod, "paid");
+        auto device_paid = NullableUInt(p, kMethod, "device_paid");
+        if (auto e =
+                FirstError(name, units, all, mine, pro_rata, cap, credit_cap, paid, device_paid))
+            return *e;
+        out += "; " + *name + ": " + std::to_string(*units) + " of " + std::to_string(*all) +
+               " units (this device " + std::to_string(mine->value_or(0)) + "), pro rata " +
+               std::to_string(*pro_rata) + ", owner cap " + std::to_string(*cap);
+        if (*credit_cap) out += ", credit cap " + std::to_string(**credit_cap);
+        out += ", paid " + std::to_string(*paid) + " (this device " +
+               std::to_string(device_paid->value_or(0)) + ")";
+    }
+    return out;
 }
 
 Result<std::string> SummarizeRejections(const rapidjson::Value& reply) {

@@ -64,6 +64,11 @@ struct Contributions {
 };
 Result<Contributions> ParseContributions(const rapidjson::Value& reply);
 
+// getrewardbreakdown of a device: one line, e.g. "owner reward 5714285714 (settled):
+// uptime: 2 of 7 units (this device 2), pro rata 5714285714, owner cap 10000000000, paid
+// 5714285714 (this device 5714285714)" ("no units" when it has none).
+Result<std::string> SummarizeRewardBreakdown(const rapidjson::Value& reply);
+
 // getdevicerejections: "reason x count, ..." ("none" when empty).
 Result<std::string> SummarizeRejections(const rapidjson::Value& reply);
 
