@@ -16,16 +16,6 @@ using namespace rpc_result;
 
 const RpcParam kDeviceParam{"device", RpcType::kString, true, "the device's key, as an address"};
 
-// `value`, or JSON null.
-void AddNullable(rapidjson::Value& out, const char* name, std::optional<uint64_t> value,
-                 JsonAllocator& a) {
-    if (value) {
-        out.AddMember(rapidjson::StringRef(name), *value, a);
-    } else {
-        out.AddMember(rapidjson::StringRef(name), rapidjson::Value(rapidjson::kNullType), a);
-    }
-}
-
 std::vector<RpcResult> DeviceShape() {
     return {Member("device", T::kString),
             Member("owner", T::kString, "address"),

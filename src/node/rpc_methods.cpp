@@ -6,8 +6,8 @@ namespace maillon {
 
 void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
     auto rpc = std::make_shared<const RpcContext>(ctx);
-    for (auto* family :
-         {&ChainRpcMethods, &WalletRpcMethods, &DeviceRpcMethods, &RewardRpcMethods, &ControlRpcMethods}) {
+    for (auto* family : {&ChainRpcMethods, &WalletRpcMethods, &DeviceRpcMethods, &RewardRpcMethods,
+                         &ControlRpcMethods}) {
         for (RpcMethod& m : (*family)(rpc))
             table.Register(std::move(m));
     }

@@ -16,15 +16,6 @@ using namespace rpc_result;
 
 const RpcParam kEpochParam{"epoch", RpcType::kUInt64, false, "the epoch; default: the tip's"};
 
-void AddOptional(rapidjson::Value& out, const char* name, std::optional<uint64_t> value,
-                 JsonAllocator& a) {
-    if (value) {
-        out.AddMember(rapidjson::StringRef(name), *value, a);
-    } else {
-        out.AddMember(rapidjson::StringRef(name), rapidjson::Value(rapidjson::kNullType), a);
-    }
-}
-
 // A closed epoch's rewards record, or the RPC error saying it is not closed.
 Result<EpochRewards> ClosedEpoch(const RpcContext& rpc, const TipView& tip, uint64_t epoch) {
     auto rewards = GetEpochRewards(tip.State(), epoch);
@@ -135,15 +126,15 @@ RpcMethod GetEpochInfoMethod(const Rpc& rpc) {
             r.AddMember("first_height", epoch * rpc->params.epoch_blocks, a);
             r.AddMember("last_height", (epoch + 1) * rpc->params.epoch_blocks - 1, a);
             r.AddMember("closed", er.has_value(), a);
-            AddOptional(r, "emission", er ? std::optional(er->emission) : std::nullopt, a);
-            AddOptional(r, "not_minted", er ? std::optional(er->not_minted) : std::nullopt, a);
+            AddNullable(r, "emission", er ? std::optional(er->emission) : std::nullopt, a);
+            AddNullable(r, "not_minted", er ? std::optional(er->not_minted) : std::nullopt, a);
             r.AddMember("certificates", signers->certificates, a);
             rapidjson::Value pools(rapidjson::kArrayType);
             for (size_t k = 0; k < kPoolCount; ++k) {
                 const Pool pool = static_cast<Pool>(k);
                 rapidjson::Value p(rapidjson::kObjectType);
                 p.AddMember("pool", JsonString(std::string(PoolName(pool)), a), a);
-                AddOptional(p, "amount", er ? std::optional(er->pools[k]) : std::nullopt, a);
+                AddNullable(p, "amount", er ? std::optional(er->pools[k]) : std::nullopt, a);
                 p.AddMember("units", PoolUnits(*units, pool), a);
                 p.AddMember("units_settled", er ? er->units_settled[k] : 0, a);
                 p.AddMember("paid", er ? er->paid[k] : 0, a);
@@ -163,11 +154,11 @@ rapidjson::Value PoolShareJson(const PoolShare& ps, std::optional<uint64_t> devi
     p.AddMember("pool_amount", ps.pool_amount, a);
     p.AddMember("total_units", ps.total_units, a);
     p.AddMember("units", ps.units, a);
-    AddOptional(p, "device_units", device_units, a);
-    AddOptional(p, "credits", ps.credits, a);
+    AddNullable(p, "device_units", device_units, a);
+    AddNullable(p, "credits", ps.credits, a);
     p.AddMember("pro_rata", s.pro_rata, a);
     p.AddMember("owner_cap", s.owner_cap, a);
-    AddOptional(p, "credit_cap", s.credit_cap, a);
+    AddNullable(p, "credit_cap", s.credit_cap, a);
     const char* capped = nullptr;
     if (s.paid < s.pro_rata)
         capped = s.credit_cap && s.paid == *s.credit_cap ? "credit_cap" : "owner_cap";
@@ -177,7 +168,7 @@ rapidjson::Value PoolShareJson(const PoolShare& ps, std::optional<uint64_t> devi
         p.AddMember("capped_by", rapidjson::Value(rapidjson::kNullType), a);
     }
     p.AddMember("paid", s.paid, a);
-    AddOptional(p, "device_paid",
+    AddNullable(p, "device_paid",
                 device_units && ps.units ? MulDiv(s.paid, *device_units, ps.units) : std::nullopt,
                 a);
     return p;

@@ -268,4 +268,13 @@ RpcResult TxShape(std::vector<RpcResult> extra) {
     return Object(std::move(m));
 }
 
+void AddNullable(rapidjson::Value& out, const char* name, std::optional<uint64_t> value,
+                 JsonAllocator& a) {
+    if (value) {
+        out.AddMember(rapidjson::StringRef(name), *value, a);
+    } else {
+        out.AddMember(rapidjson::StringRef(name), rapidjson::Value(rapidjson::kNullType), a);
+    }
+}
+
 }  // namespace maillon

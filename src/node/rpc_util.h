@@ -9,6 +9,7 @@
 #include <rapidjson/document.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,9 @@ RpcResult TxShape(std::vector<RpcResult> extra = {});
 
 rapidjson::Value JsonString(const std::string& s, JsonAllocator& a);
 rapidjson::Value JsonHex(std::span<const uint8_t> bytes, JsonAllocator& a);
+// Adds member `name` (a string literal): `value`, or JSON null.
+void AddNullable(rapidjson::Value& out, const char* name, std::optional<uint64_t> value,
+                 JsonAllocator& a);
 // A transaction from its serialization in hex ("not-hex", or DecodeTransaction's errors).
 Result<Transaction> ParseTxHex(const std::string& hex);
 // 64 hex characters; code "bad-hash" otherwise.
