@@ -99,10 +99,15 @@ Status SettleOwner(StateOverlay& state, const ChainParams& params, const XOnlyPu
 Status CountCommitSigners(StateOverlay& state, uint64_t epoch, const CommitCertificate& commit,
                           const ValidatorSet& signed_set) {
     auto signers = GetEpochSigners(state, epoch);
+    auto paid_set = GetValidatorSet(state, RecordTag::kValidators);
     if (!signers) return signers.error();
+    if (!paid_set) return paid_set.error();
     signers->certificates += 1;
     for (const CommitSignature& sig : commit.signatures) {
         const XOnlyPubKey& key = signed_set.Validators()[sig.validator_index].key;
+        // Only the set the close pays is counted: the record stays within
+        // kMaxValidators entries when the set changes at an epoch boundary.
+        if (!paid_set->IndexOf(key)) continue;
         auto& list = signers->signers;
         auto it = std::lower_bound(
             list.begin(), list.end(), key,

@@ -1607,9 +1607,11 @@ def _mint(records, to, amount):
 def count_commit_signers(records, epoch, cert, signed_set):
     """§11.3, begin-block above height 1."""
     certificates, signers = decode_epoch_signers(records.get(epoch_signers_key(epoch)))
+    paid_set = decode_validators_record(records[VALIDATORS_KEY]).keys()
     for index, _ in cert.signatures:
         key = signed_set.validators[index][0]
-        signers[key] = signers.get(key, 0) + 1
+        if key in paid_set:
+            signers[key] = signers.get(key, 0) + 1
     records[epoch_signers_key(epoch)] = encode_epoch_signers(certificates + 1, signers)
 
 

@@ -121,6 +121,8 @@ BOOST_AUTO_TEST_CASE(emission_halves_and_never_passes_the_cap) {
             bps += b;
         BOOST_CHECK_EQUAL(bps, kBasisPoints);
         BOOST_CHECK_LE(p.rewards.owner_cap_bps, kBasisPoints);
+        BOOST_CHECK_GE(p.rewards.halving_epochs, 1U);  // divisors of §11
+        BOOST_CHECK_GE(p.credits_per_unit, 1U);
         BOOST_CHECK_LT(p.rewards.max_supply, uint64_t{1} << 53);
         unsigned __int128 total = 0;
         for (uint64_t h = 0; h < 64; ++h)
@@ -217,6 +219,20 @@ BOOST_AUTO_TEST_CASE(units_of_a_later_epoch_settle_the_earlier_one) {
     l.Close(1);
     BOOST_CHECK_GT(l.Claim(owner, 2), 0U);
     BOOST_CHECK(!*GetRewardCursor(l.state, owner));
+}
+
+BOOST_AUTO_TEST_CASE(only_signers_in_the_paid_set_are_counted) {
+    // A certificate signed by a set that the validators record no longer
+    // holds in full (the set changed at the epoch boundary).
+    Ledger l;
+    auto signed_set = ValidatorSet::Make({{DevKey().PubKey(), 1}, {Key(9), 1}});
+    BOOST_REQUIRE(signed_set);
+    CommitCertificate c;
+    c.signatures = {{0, SchnorrSig{}}, {1, SchnorrSig{}}};
+    l.Step([&](StateOverlay& ov) { return CountCommitSigners(ov, 0, c, *signed_set); });
+    const EpochSigners counted = *GetEpochSigners(l.state, 0);
+    BOOST_CHECK_EQUAL(counted.certificates, 1U);
+    BOOST_CHECK(counted.signers == (std::vector<SignerCount>{{DevKey().PubKey(), 1}}));
 }
 
 BOOST_AUTO_TEST_CASE(random_epochs_keep_every_invariant) {
