@@ -8,13 +8,13 @@ namespace maillon {
 
 namespace {
 
-constexpr std::array<std::string_view, 15> kTagNames = {
+constexpr std::array<std::string_view, 16> kTagNames = {
     "MaillonTxSig",      "MaillonTxId",         "MaillonBlockHash",        "MaillonMerkleLeaf",
     "MaillonMerkleNode", "MaillonStateKey",     "MaillonStateLeaf",        "MaillonStateNode",
     "MaillonVote",       "MaillonValidatorSet", "MaillonCommit",           "MaillonDevKey",
-    "MaillonChunkLeaf",  "MaillonChunkNode",    "MaillonStorageChallenge",
+    "MaillonChunkLeaf",  "MaillonChunkNode",    "MaillonStorageChallenge", "MaillonProposer",
 };
-static_assert(kTagNames.size() == static_cast<size_t>(Tag::kChallenge) + 1);
+static_assert(kTagNames.size() == static_cast<size_t>(Tag::kProposer) + 1);
 
 }  // namespace
 

@@ -31,6 +31,7 @@ enum class Tag : uint8_t {
     kChunkLeaf,     // "MaillonChunkLeaf": a storage chunk's index and bytes
     kChunkNode,     // "MaillonChunkNode": two children in a storage chunk tree
     kChallenge,     // "MaillonStorageChallenge": a deal's id and an epoch's first block hash
+    kProposer,      // "MaillonProposer": a height and round, picking their proposer
 };
 
 // The tag's ASCII name, as hashed.
