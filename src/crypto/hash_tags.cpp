@@ -8,13 +8,14 @@ namespace maillon {
 
 namespace {
 
-constexpr std::array<std::string_view, 16> kTagNames = {
+constexpr std::array<std::string_view, 17> kTagNames = {
     "MaillonTxSig",      "MaillonTxId",         "MaillonBlockHash",        "MaillonMerkleLeaf",
     "MaillonMerkleNode", "MaillonStateKey",     "MaillonStateLeaf",        "MaillonStateNode",
     "MaillonVote",       "MaillonValidatorSet", "MaillonCommit",           "MaillonDevKey",
     "MaillonChunkLeaf",  "MaillonChunkNode",    "MaillonStorageChallenge", "MaillonProposer",
+    "MaillonP2P",
 };
-static_assert(kTagNames.size() == static_cast<size_t>(Tag::kProposer) + 1);
+static_assert(kTagNames.size() == static_cast<size_t>(Tag::kP2P) + 1);
 
 }  // namespace
 

@@ -32,6 +32,7 @@ enum class Tag : uint8_t {
     kChunkNode,     // "MaillonChunkNode": two children in a storage chunk tree
     kChallenge,     // "MaillonStorageChallenge": a deal's id and an epoch's first block hash
     kProposer,      // "MaillonProposer": a height and round, picking their proposer
+    kP2P,           // "MaillonP2P": a P2P message's payload, for its checksum
 };
 
 // The tag's ASCII name, as hashed.
