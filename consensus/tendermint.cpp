@@ -32,7 +32,7 @@ const XOnlyPubKey& ProposerOf(const ValidatorSet& set, uint64_t height, uint32_t
 }
 
 std::vector<Action> Tendermint::StartHeight(uint64_t height, ValidatorSet set,
-                                            const Hash256& own_value) {
+                                            const Hash256& own_value, uint32_t first_round) {
     m_set = std::move(set);
     m_height = height;
     m_own_value = own_value;
@@ -44,7 +44,7 @@ std::vector<Action> Tendermint::StartHeight(uint64_t height, ValidatorSet set,
     m_rounds.clear();
     m_started = true;
     std::vector<Action> out;
-    StartRound(0, out);
+    StartRound(first_round, out);
     Progress(out);
     return out;
 }

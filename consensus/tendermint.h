@@ -101,9 +101,12 @@ public:
     // `self` votes and proposes only when it is in a height's set.
     Tendermint(XOnlyPubKey self, TimeoutConfig timeouts) : m_self(self), m_timeouts(timeouts) {}
 
-    // Begins `height` with `set`; `own_value` is the block this node
-    // proposes when it is a round's proposer and holds no valid value.
-    std::vector<Action> StartHeight(uint64_t height, ValidatorSet set, const Hash256& own_value);
+    // Begins `height` with `set` at `first_round` (after a restart within a
+    // height: a round after every one this node voted in); `own_value` is
+    // the block this node proposes when it is a round's proposer and holds
+    // no valid value.
+    std::vector<Action> StartHeight(uint64_t height, ValidatorSet set, const Hash256& own_value,
+                                    uint32_t first_round = 0);
     std::vector<Action> OnProposal(const Proposal& proposal);
     std::vector<Action> OnVote(const Vote& vote);
     std::vector<Action> OnTimeout(const Timeout& timeout);

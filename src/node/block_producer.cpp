@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "consensus/commit.h"
+#include "consensus/tendermint.h"
 #include "consensus/tx_type.h"
 #include "util/log.h"
 #include "util/strencodings.h"
@@ -15,11 +17,12 @@ uint64_t NowMs() {
 }
 
 BlockProducer::BlockProducer(Chain& chain, Mempool& mempool, RejectionLog* rejections, PrivKey key,
-                             uint64_t interval_ms, FatalHandler on_fatal)
+                             SignGuard& guard, uint64_t interval_ms, FatalHandler on_fatal)
     : m_chain(chain),
       m_mempool(mempool),
       m_rejections(rejections),
       m_key(std::move(key)),
+      m_guard(guard),
       m_interval_ms(interval_ms),
       m_on_fatal(std::move(on_fatal)) {}
 
@@ -77,9 +80,7 @@ Result<Block> BlockProducer::Produce() {
     // built on; only this producer moves the tip, under m_produce_mutex.
     auto set = GetValidatorSet(m_chain, RecordTag::kValidators);
     if (!set) return Fail(set.error());
-    const PrivKey keys[] = {m_key};
-    auto commit = SignCommit(*set, params.chain_id, staged->block.header.height, /*round=*/0,
-                             staged->hash, keys);
+    auto commit = Decide(*staged, *set);
     if (!commit) return Fail(commit.error());
     Status st = m_chain.CommitBlock(*staged, *commit);
     if (!st) return Fail(st.error());
@@ -101,6 +102,48 @@ Result<Block> BlockProducer::Produce() {
                           " hash=" + HexStr(staged->hash) +
                           " txs=" + std::to_string(staged->block.txs.size()));
     return std::move(staged->block);
+}
+
+Result<CommitCertificate> BlockProducer::Decide(const StagedBlock& staged,
+                                                const ValidatorSet& set) {
+    const uint64_t height = staged.block.header.height;
+    const uint32_t chain_id = m_chain.Params().chain_id;
+    if (m_guard.Last() && m_guard.Last()->height > height) {
+        LogPrint("chain", "warning: this validator signed height " +
+                              std::to_string(m_guard.Last()->height) + " but the chain ends at " +
+                              std::to_string(height - 1) +
+                              " (its database lost blocks): as the dev chain's only validator it "
+                              "signs those heights again");
+        if (Status st = m_guard.ForgetForSoleValidator(); !st) return st.error();
+    }
+    const auto& last = m_guard.Last();
+    const uint32_t round = last && last->height == height ? last->round + 1 : 0;
+    Tendermint machine(m_key.PubKey(), TimeoutConfig{});
+    CommitCertificate commit{height, round, staged.hash, {}};
+    std::optional<Hash256> decided;
+    for (const Action& a : machine.StartHeight(height, set, staged.hash, round)) {
+        if (a.kind == Action::Kind::kDecide) {
+            decided = a.decided;
+            commit.round = a.decided_round;
+        }
+        if (a.kind != Action::Kind::kVote) continue;  // a proposal has no peer to go to
+        const Vote& v = a.vote;
+        const bool precommit = v.kind == VoteKind::kPrecommit;
+        const Hash256 message = VoteHash(chain_id, precommit ? kVotePrecommit : kVotePrevote,
+                                         v.height, v.round, v.value.value_or(Hash256{}));
+        auto sig = m_guard.Sign(m_key, v.height, v.round,
+                                precommit ? SignStep::kPrecommit : SignStep::kPrevote, message);
+        if (!sig) return sig.error();
+        if (precommit && v.value == staged.hash)
+            commit.signatures.push_back(CommitSignature{*set.IndexOf(m_key.PubKey()), *sig});
+    }
+    if (decided != staged.hash) {
+        return MakeError("consensus-failed", "the validator set of height " +
+                                                 std::to_string(height) +
+                                                 " is not this validator alone: a dev chain "
+                                                 "cannot decide its blocks by itself");
+    }
+    return commit;
 }
 
 void BlockProducer::DropInvalid(const std::vector<RejectedTx>& invalid) {

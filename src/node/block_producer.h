@@ -1,7 +1,12 @@
 // BlockProducer: the single validator of a dev chain. Assembles a block from
-// the mempool (executing it once), precommits it with the validator key,
-// commits it with that certificate and prunes the mempool — on a timer
-// (interval_ms > 0) and on demand (ProduceBlock, used by `generateblock`).
+// the mempool (executing it once), runs the consensus machine
+// (consensus/tendermint.h) on it — the one-validator case: the validator
+// proposes the block, prevotes and precommits it, each vote signed through
+// its SignGuard (node/sign_guard.h) first, and the machine decides it in that
+// round — then commits it with the precommit as its certificate and prunes
+// the mempool; on a timer (interval_ms > 0) and on demand (ProduceBlock,
+// used by `generateblock`). After a restart in the middle of a height it
+// votes in the round after the last one it signed, never twice in one.
 //
 // A block that cannot be assembled or committed is never retried: the first
 // failure calls on_fatal (the node then stops) and every later ProduceBlock
@@ -23,6 +28,7 @@
 #include "chain/mempool.h"
 #include "crypto/key.h"
 #include "node/rejection_log.h"
+#include "node/sign_guard.h"
 
 namespace maillon {
 
@@ -30,8 +36,9 @@ class BlockProducer {
 public:
     using FatalHandler = std::function<void(const Error&)>;
     // `rejections` (may be null) learns of the attestations assembly drops.
+    // `guard` must outlive the producer.
     BlockProducer(Chain& chain, Mempool& mempool, RejectionLog* rejections, PrivKey key,
-                  uint64_t interval_ms, FatalHandler on_fatal);
+                  SignGuard& guard, uint64_t interval_ms, FatalHandler on_fatal);
     ~BlockProducer();
 
     void Start();
@@ -41,6 +48,7 @@ public:
 private:
     void Run();
     Result<Block> Produce();
+    Result<CommitCertificate> Decide(const StagedBlock& staged, const ValidatorSet& set);
     Error Fail(Error e);
     // Drops what assembly left out for good, noting the attestations'.
     void DropInvalid(const std::vector<RejectedTx>& invalid);
@@ -49,6 +57,7 @@ private:
     Mempool& m_mempool;
     RejectionLog* const m_rejections;
     const PrivKey m_key;
+    SignGuard& m_guard;
     const uint64_t m_interval_ms;
     const FatalHandler m_on_fatal;
 

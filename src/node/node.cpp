@@ -54,6 +54,7 @@ struct Node::Impl {
     std::filesystem::path cookie_path;
     std::unique_ptr<Chain> chain;
     std::unique_ptr<Mempool> mempool;
+    std::unique_ptr<SignGuard> sign_guard;  // before the producer that uses it
     std::unique_ptr<BlockProducer> producer;
     RejectionLog rejections;
     NodeContext ctx;
@@ -130,9 +131,12 @@ struct Node::Impl {
         LogPrint("init", "dev key " + key_path + " (passphrase '" + kDevKeyPassphrase +
                              "'), address " +
                              EncodeAddress(chain->Params().hrp, DevKey().PubKey()));
+        auto guard = SignGuard::Open(datadir + "/sign_state.dat");
+        if (!guard) return guard.error();
+        sign_guard = std::move(*guard);
         producer =
-            std::make_unique<BlockProducer>(*chain, *mempool, &rejections, DevKey(), interval_ms,
-                                            [this](const Error& e) { Fatal(e); });
+            std::make_unique<BlockProducer>(*chain, *mempool, &rejections, DevKey(), *sign_guard,
+                                            interval_ms, [this](const Error& e) { Fatal(e); });
         return Status::Ok();
     }
 

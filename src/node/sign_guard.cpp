@@ -100,4 +100,12 @@ Result<SchnorrSig> SignGuard::Sign(const PrivKey& key, uint64_t height, uint32_t
     return next.signature;
 }
 
+Status SignGuard::ForgetForSoleValidator() {
+    std::error_code ec;
+    std::filesystem::remove(m_path, ec);
+    if (ec) return MakeError(ErrorKind::kIo, "file-io", m_path + ": " + ec.message());
+    m_last.reset();
+    return Status::Ok();
+}
+
 }  // namespace maillon

@@ -55,6 +55,12 @@ public:
 
     const std::optional<SignedRecord>& Last() const { return m_last; }
 
+    // Forgets everything signed (the file is removed). Only for a chain this
+    // validator decides alone — a dev chain whose database lost blocks it
+    // had signed must sign those heights again. On any chain with other
+    // validators, this is how a validator equivocates. Errors: "file-io".
+    Status ForgetForSoleValidator();
+
 private:
     SignGuard(std::string path, std::optional<SignedRecord> last)
         : m_path(std::move(path)), m_last(std::move(last)) {}

@@ -1,5 +1,7 @@
-// The dev block producer: a block is assembled and executed once, committed
-// with the validator's certificate, the mempool pruned; and a block that
+// The dev block producer: a block is assembled and executed once, decided by
+// the consensus machine (each vote recorded by the sign guard first, a
+// restart voting in a later round), committed with the validator's
+// certificate, the mempool pruned; and a block that
 // cannot be stored stops production for good, reported once.
 #include <boost/test/unit_test.hpp>
 
@@ -29,12 +31,20 @@ struct ProducerFixture {
     Mempool mempool{Dev(), MempoolLimits{}};
     std::vector<Error> fatal;
     RejectionLog rejections;
+    std::unique_ptr<SignGuard> guard;
     BlockProducer producer;
 
     ProducerFixture()
         : chain(Open()),
-          producer(*chain, mempool, &rejections, DevKey(), /*interval_ms=*/0,
+          guard(OpenGuard()),
+          producer(*chain, mempool, &rejections, DevKey(), *guard, /*interval_ms=*/0,
                    [this](const Error& e) { fatal.push_back(e); }) {}
+
+    std::unique_ptr<SignGuard> OpenGuard() const {
+        auto g = SignGuard::Open(dir.File("sign_state.dat"));
+        BOOST_REQUIRE_MESSAGE(g, test::ErrorText(g));
+        return std::move(*g);
+    }
 
     std::unique_ptr<Chain> Open() {
         auto c = Chain::Open(dir.File("chain"), Dev(), 1 << 20, &env);
@@ -72,6 +82,28 @@ BOOST_AUTO_TEST_CASE(produces_commits_and_prunes) {
     BOOST_REQUIRE(next);
     BOOST_CHECK(next->last_commit.block_hash == block->header.Hash());
     BOOST_CHECK(fatal.empty());
+}
+
+BOOST_AUTO_TEST_CASE(votes_are_recorded_and_a_restart_votes_in_a_later_round) {
+    auto first = producer.ProduceBlock();
+    BOOST_REQUIRE(first);
+    // The precommit of block 1, round 0, is what the guard recorded last.
+    const auto& last = guard->Last();
+    BOOST_REQUIRE(last);
+    BOOST_CHECK_EQUAL(last->height, 1U);
+    BOOST_CHECK(last->step == SignStep::kPrecommit);
+    BOOST_CHECK(last->message ==
+                VoteHash(Dev().chain_id, kVotePrecommit, 1, 0, first->header.Hash()));
+    // As if the node had crashed after voting at height 2, before committing:
+    // it votes again in round 1, never a second time in round 0.
+    BOOST_REQUIRE(guard->Sign(DevKey(), 2, 0, SignStep::kPrecommit, Hash256{5}));
+    auto second = producer.ProduceBlock();
+    BOOST_REQUIRE_MESSAGE(second, test::ErrorText(second));
+    BOOST_CHECK_EQUAL(chain->TipCommit().round, 1U);
+    auto set = ValidatorSet::Make(Dev().genesis_validators);
+    BOOST_CHECK_EQUAL(
+        Code(VerifyCommit(chain->TipCommit(), *set, Dev().chain_id, 2, second->header.Hash())),
+        "ok");
 }
 
 BOOST_AUTO_TEST_CASE(a_block_that_cannot_be_stored_is_fatal_once) {

@@ -64,6 +64,17 @@ BOOST_AUTO_TEST_CASE(never_signs_two_messages_for_one_step_across_restarts) {
                       "sign-regression");
 }
 
+BOOST_AUTO_TEST_CASE(a_sole_validator_can_forget_what_it_signed) {
+    TempDir dir;
+    const std::string path = dir.File("sign_state.dat");
+    auto g = OpenGuard(path);
+    BOOST_REQUIRE(g->Sign(TestKey(1), 9, 0, SignStep::kPrecommit, Msg(1)));
+    BOOST_REQUIRE(g->ForgetForSoleValidator());
+    BOOST_CHECK(!g->Last());
+    BOOST_CHECK(!OpenGuard(path)->Last());
+    BOOST_CHECK(g->Sign(TestKey(1), 5, 0, SignStep::kPrecommit, Msg(2)));
+}
+
 BOOST_AUTO_TEST_CASE(a_damaged_state_file_stops_the_validator) {
     TempDir dir;
     const std::string path = dir.File("sign_state.dat");
