@@ -28,6 +28,7 @@
 #include <event2/listener.h>
 #include <event2/thread.h>
 
+#include "eventloop/support.h"
 #include "util/strencodings.h"
 #include "util/throttled_log.h"
 
@@ -37,24 +38,6 @@ namespace {
 
 constexpr size_t kMaxHeaderBytes = 64 * 1024;
 constexpr int kEphemeralBindAttempts = 8;
-
-timeval ToTimeval(std::chrono::milliseconds ms) {
-    return timeval{static_cast<time_t>(ms.count() / 1000),
-                   static_cast<suseconds_t>(ms.count() % 1000 * 1000)};
-}
-
-// The address of a peer without its port: what the per-client cap counts.
-std::string AddressText(const sockaddr* sa) {
-    char text[INET6_ADDRSTRLEN] = "(unknown)";
-    if (sa != nullptr && sa->sa_family == AF_INET) {
-        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, text,
-                    sizeof(text));
-    } else if (sa != nullptr && sa->sa_family == AF_INET6) {
-        ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, text,
-                    sizeof(text));
-    }
-    return text;
-}
 
 // The client's address as the server sees it (NAT and proxies change it).
 std::string PeerName(evhttp_request* req) {
@@ -73,14 +56,8 @@ bool Allows(const HttpAuthorizer& authorizer, std::string_view authorization) {
     }
 }
 
-void EnableLibeventThreads() {
-    static std::once_flag once;
-    std::call_once(once, [] { evthread_use_pthreads(); });
-}
-
 Error BindError(const std::string& addr, uint16_t port, const std::string& what, int err) {
-    const std::string where = (addr.find(':') != std::string::npos ? "[" + addr + "]" : addr) +
-                              ":" + std::to_string(port);
+    const std::string where = HostPortText(addr, port);
     if (err == EADDRINUSE) {
         return MakeError("rpc-bind", "cannot listen for RPC on " + where +
                                          ": port already in use (is another maillond running? "

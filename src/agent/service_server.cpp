@@ -19,6 +19,7 @@
 #include <event2/listener.h>
 #include <event2/thread.h>
 
+#include "eventloop/support.h"
 #include "util/log.h"
 #include "util/strencodings.h"
 
@@ -31,50 +32,6 @@ namespace {
 constexpr size_t kOutputHighWater = 256 * 1024;
 constexpr size_t kOutputLowWater = 64 * 1024;
 constexpr std::chrono::milliseconds kAcceptPause{250};
-
-timeval ToTimeval(std::chrono::milliseconds ms) {
-    return timeval{static_cast<time_t>(ms.count() / 1000),
-                   static_cast<suseconds_t>(ms.count() % 1000 * 1000)};
-}
-
-std::string PeerText(const sockaddr* sa) {
-    char text[INET6_ADDRSTRLEN] = "(unknown)";
-    uint16_t port = 0;
-    if (sa != nullptr && sa->sa_family == AF_INET) {
-        const auto* in = reinterpret_cast<const sockaddr_in*>(sa);
-        ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
-        port = ntohs(in->sin_port);
-    } else if (sa != nullptr && sa->sa_family == AF_INET6) {
-        const auto* in6 = reinterpret_cast<const sockaddr_in6*>(sa);
-        ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
-        return "[" + std::string(text) + "]:" + std::to_string(ntohs(in6->sin6_port));
-    }
-    return std::string(text) + ":" + std::to_string(port);
-}
-
-// A numeric address and port as a socket address.
-std::optional<std::pair<sockaddr_storage, socklen_t>> SocketAddress(const std::string& address,
-                                                                    uint16_t port) {
-    sockaddr_storage ss{};
-    auto* in = reinterpret_cast<sockaddr_in*>(&ss);
-    if (::inet_pton(AF_INET, address.c_str(), &in->sin_addr) == 1) {
-        in->sin_family = AF_INET;
-        in->sin_port = htons(port);
-        return std::make_pair(ss, static_cast<socklen_t>(sizeof(sockaddr_in)));
-    }
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    if (::inet_pton(AF_INET6, address.c_str(), &in6->sin6_addr) == 1) {
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons(port);
-        return std::make_pair(ss, static_cast<socklen_t>(sizeof(sockaddr_in6)));
-    }
-    return std::nullopt;
-}
-
-void EnableLibeventThreads() {
-    static std::once_flag once;
-    std::call_once(once, [] { evthread_use_pthreads(); });
-}
 
 }  // namespace
 
@@ -333,10 +290,7 @@ Status ServiceServer::Start() {
 }
 
 Status ServiceServer::Bind() {
-    const std::string where =
-        (m_options.bind_address.find(':') != std::string::npos ? "[" + m_options.bind_address + "]"
-                                                               : m_options.bind_address) +
-        ":" + std::to_string(m_options.port);
+    const std::string where = HostPortText(m_options.bind_address, m_options.port);
     auto address = SocketAddress(m_options.bind_address, m_options.port);
     if (!address) {
         return MakeError("service-config", "-servicebind " + QuoteEcho(m_options.bind_address) +
