@@ -43,7 +43,13 @@ po::options_description NodeOptions() {
     po::options_description desc("maillond options");
     // clang-format off
     desc.add_options()
-        ("port", po::value<int64_t>(), "P2P port (reserved; default 7330, testnet 17330, dev 27330)")
+        ("port", po::value<int64_t>(), "P2P port (default 7330, testnet 17330, dev 27330; 0: any free port)")
+        ("listen", po::value<bool>()->implicit_value(true), "Accept P2P connections (default 1)")
+        ("bind", po::value<std::string>(),
+         "Numeric address to accept P2P connections on (default 0.0.0.0; dev 127.0.0.1)")
+        ("addnode", po::value<std::vector<std::string>>()->composing(),
+         "Connect to this peer, HOST:PORT with a numeric host (repeatable)")
+        ("maxconnections", po::value<int64_t>(), "Most inbound P2P connections (default 32)")
         ("rpcbind", po::value<std::vector<std::string>>()->composing(),
          "Address to bind the RPC server to (repeatable; default 127.0.0.1 and ::1)")
         ("rpcallowip", po::value<std::vector<std::string>>()->composing(),

@@ -15,6 +15,7 @@
 #include "chain/mempool.h"
 #include "chain/mempool_file.h"
 #include "common/key_file.h"
+#include "eventloop/support.h"
 #include "node/block_producer.h"
 #include "node/node_options.h"
 #include "node/rpc_methods.h"
@@ -54,6 +55,7 @@ struct Node::Impl {
     std::filesystem::path cookie_path;
     std::unique_ptr<Chain> chain;
     std::unique_ptr<Mempool> mempool;
+    std::unique_ptr<Connman> connman;
     std::unique_ptr<SignGuard> sign_guard;  // before the producer that uses it
     std::unique_ptr<BlockProducer> producer;
     RejectionLog rejections;
@@ -120,6 +122,24 @@ struct Node::Impl {
         return http->Bind();
     }
 
+    Status StartP2P(const NodeOptions& opts) {
+        LocalNode local;
+        local.chain_id = chain->Params().chain_id;
+        local.genesis = chain->Params().genesis_hash;
+        local.height = [this] { return chain->Tip().height; };
+        local.user_agent = "maillond/0.1";
+        connman = std::make_unique<Connman>(opts.p2p, local);
+        if (Status st = connman->Start(); !st) return st;
+        LogPrint("init", opts.p2p.listen ? "P2P listening on " +
+                                               HostPortText(opts.p2p.bind_address, connman->Port())
+                                         : std::string("P2P not listening (-listen=0)"));
+        for (const HostAndPort& peer : opts.addnodes) {
+            if (Status st = connman->AddNode(peer.host, *peer.port); !st)
+                LogPrint("net", "-addnode " + peer.host + ": " + st.error().message);
+        }
+        return Status::Ok();
+    }
+
     Status StartDevProducer(uint64_t interval_ms) {
         const std::string key_path = datadir + "/dev.key";
         if (!std::filesystem::exists(key_path)) {
@@ -144,6 +164,7 @@ struct Node::Impl {
         // Reverse of start-up: stop taking requests, stop producing, save
         // the mempool, then close the chain (destructors), last the log.
         if (http) http->Stop();
+        if (connman) connman->Stop();
         if (producer) producer->Stop();
         if (!mempool_path.empty()) SaveMempoolFile();
         if (!cookie_path.empty()) (void)DeleteAuthCookie(cookie_path);
@@ -198,6 +219,9 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
     n.ctx.mempool = n.mempool.get();
     n.ctx.producer = n.producer.get();
     n.ctx.rejections = &n.rejections;
+    st = n.StartP2P(*opts);
+    if (!st) return st.error();
+    n.ctx.connman = n.connman.get();
     // The stop RPC raises SIGTERM, so that one wait (WaitForShutdown) ends
     // every shutdown; the flag lets the log say who asked.
     n.ctx.on_storage_failure = [&n](const Error& e) { n.Fatal(e); };

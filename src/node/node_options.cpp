@@ -62,6 +62,10 @@ Result<NodeOptions> ParseNodeOptions(const Args& args) {
          [](NodeOptions& o, int64_t v) { o.rpc_max_reply = static_cast<size_t>(v); }},
         {"maxmempool", 64, 1, 4096, "MiB",
          [](NodeOptions& o, int64_t v) { o.mempool.max_bytes = static_cast<size_t>(v) << 20; }},
+        {"port", params.default_port, 0, 65535, "",
+         [](NodeOptions& o, int64_t v) { o.p2p.port = static_cast<uint16_t>(v); }},
+        {"maxconnections", 32, 0, 1024, "",
+         [](NodeOptions& o, int64_t v) { o.p2p.max_inbound = static_cast<size_t>(v); }},
         {"blockinterval", static_cast<int64_t>(params.default_block_interval_ms), 0, 3'600'000, "ms",
          [](NodeOptions& o, int64_t v) { o.block_interval_ms = static_cast<uint64_t>(v); }},
     };
@@ -72,6 +76,16 @@ Result<NodeOptions> ParseNodeOptions(const Args& args) {
         l.set(out, *v);
     }
     if (args.IsSet("rpcbind")) out.http.bind_addresses = args.GetStrings("rpcbind");
+    out.p2p.listen = args.GetBool("listen", true);
+    // A dev chain has no one to talk to but local nodes.
+    out.p2p.bind_address =
+        args.GetString("bind", params.network == Network::kDev ? "127.0.0.1" : "0.0.0.0");
+    for (const std::string& spec : args.GetStrings("addnode")) {
+        auto where = ParseHostPort(spec, "addnode");
+        if (!where) return where.error();
+        if (!where->port) where->port = params.default_port;
+        out.addnodes.push_back(*where);
+    }
     if (args.IsSet("rpcallowip")) out.http.allow_ips = args.GetStrings("rpcallowip");
 
     out.rpcauth = args.GetStrings("rpcauth");

@@ -10,6 +10,8 @@
 
 #include "chain/mempool.h"
 #include "common/args.h"
+#include "common/host_port.h"
+#include "net/connman.h"
 #include "rpc/http_server.h"
 #include "util/result.h"
 
@@ -17,6 +19,8 @@ namespace maillon {
 
 struct NodeOptions {
     HttpServerOptions http;
+    ConnmanOptions p2p;
+    std::vector<HostAndPort> addnodes;  // -addnode, each with its port
     MempoolLimits mempool;
     size_t rpc_max_batch = 0;
     size_t rpc_max_reply = 0;

@@ -7,7 +7,7 @@ namespace maillon {
 void RegisterNodeRpcMethods(RpcTable& table, const NodeContext& ctx) {
     auto rpc = std::make_shared<const RpcContext>(ctx);
     for (auto* family : {&ChainRpcMethods, &WalletRpcMethods, &DeviceRpcMethods, &RewardRpcMethods,
-                         &ControlRpcMethods}) {
+                         &NetRpcMethods, &ControlRpcMethods}) {
         for (RpcMethod& m : (*family)(rpc))
             table.Register(std::move(m));
     }

@@ -10,6 +10,7 @@
 
 #include "chain/chain.h"
 #include "chain/mempool.h"
+#include "net/connman.h"
 #include "node/block_producer.h"
 #include "rpc/json_rpc.h"
 
@@ -20,6 +21,7 @@ struct NodeContext {
     Mempool* mempool = nullptr;
     BlockProducer* producer = nullptr;   // dev mode only; enables generateblock
     RejectionLog* rejections = nullptr;  // attestations refused, per device
+    Connman* connman = nullptr;          // P2P
     std::function<void()> request_shutdown;
     // Called with each storage failure (corruption, I/O) an RPC call meets:
     // the node stops rather than go on serving what it cannot read.

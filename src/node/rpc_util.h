@@ -74,6 +74,7 @@ MethodList ChainRpcMethods(const Rpc& rpc);
 MethodList WalletRpcMethods(const Rpc& rpc);
 MethodList DeviceRpcMethods(const Rpc& rpc);
 MethodList RewardRpcMethods(const Rpc& rpc);
+MethodList NetRpcMethods(const Rpc& rpc);
 MethodList ControlRpcMethods(const Rpc& rpc);
 
 }  // namespace maillon

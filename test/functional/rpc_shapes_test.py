@@ -6,7 +6,7 @@ apart. A method missing from CALLS fails the test too, so a new method cannot
 go unchecked."""
 import os
 
-from framework import DEV_KEY_PASSPHRASE, assert_equal, main
+from framework import DEV_KEY_PASSPHRASE, assert_equal, main, wait_until
 
 
 def listed_methods(node):
@@ -56,8 +56,17 @@ def run(t):
             node.rpc("generateblock")
         return 0
 
+    peer_node = t.add_node()
+
+    def peer():
+        """The address of a handshaked peer (peer_node, which addnode connected)."""
+        wait_until(lambda: any(p["handshaked"] for p in node.rpc("getpeerinfo")),
+                   what="a handshaked peer")
+        return node.rpc("getpeerinfo")[0]["address"]
+
     lazy = {"HB": heartbeat, "HB_BATCH": lambda: [heartbeat(), "zz"], "DEAL": deal,
-            "CLOSED": close_epoch_0}
+            "CLOSED": close_epoch_0, "PEER_NODE": lambda: f"127.0.0.1:{peer_node.p2pport}",
+            "PEER": peer}
 
     # (method, params) in call order; several entries for methods whose
     # result has several shapes. `stop` comes last.
@@ -91,6 +100,8 @@ def run(t):
         ("getsupplyinfo", ["CLOSED"]), ("getepochinfo", [0]),
         ("getrewardbreakdown", [0, device]), ("getrewardbreakdown", [0, dev]),
         ("getrewardbreakdown", [0, carol]),
+        ("getpeerinfo", []), ("listbanned", []), ("addnode", ["PEER_NODE"]),
+        ("disconnectnode", ["PEER"]),
         ("stop", []),
     ]
     missing = listed_methods(node) - {m for m, _ in calls}

@@ -1,0 +1,129 @@
+// Connman: this node's P2P connections (doc/protocol.md §12), on libevent
+// bufferevents with one event loop on its own thread.
+//
+// Per connection: frames are read header first (net/messages.h), so that no
+// more than a type's bound is ever buffered; the handshake (version, then
+// verack) must come first and complete within handshake_timeout; a
+// handshaked peer is pinged every ping_interval and closed when nothing
+// arrives for idle_timeout. A peer that sends what the protocol forbids is
+// disconnected, and scored (net/peer_score.h): at kBanScore its address is
+// banned, its connections refused until the ban ends; the reason is logged.
+// At most max_inbound accepted and max_outbound made connections are open.
+//
+// Threads: Start and Stop on the owner's thread; AddNode, Disconnect,
+// Peers, Banned and Unban from any thread (they post work to the loop, or
+// read what the loop publishes under a mutex). Lock order: m_mutex only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "crypto/hash.h"
+#include "net/messages.h"
+#include "net/peer_score.h"
+#include "util/result.h"
+
+struct event_base;
+struct evconnlistener;
+struct sockaddr;
+
+namespace maillon {
+
+struct ConnmanOptions {
+    bool listen = true;
+    std::string bind_address = "0.0.0.0";  // numeric IPv4 or IPv6
+    uint16_t port = 0;                     // 0: an ephemeral port (tests)
+    size_t max_inbound = 32;
+    size_t max_outbound = 8;
+    std::chrono::milliseconds handshake_timeout{10'000};
+    std::chrono::milliseconds ping_interval{30'000};
+    std::chrono::milliseconds idle_timeout{90'000};
+    int64_t ban_seconds = kDefaultBanSeconds;
+};
+
+// What this node says of itself in its version message.
+struct LocalNode {
+    uint32_t chain_id = 0;
+    Hash256 genesis{};
+    std::function<uint64_t()> height;  // the tip; called on the loop's thread
+    std::string user_agent = "maillond";
+};
+
+struct PeerInfo {
+    uint64_t id = 0;
+    std::string address;  // host:port as connected
+    bool inbound = false;
+    bool handshaked = false;
+    uint32_t version = 0;
+    std::string user_agent;
+    uint64_t height = 0;  // from its version message
+    uint16_t listen_port = 0;
+    int score = 0;
+    int64_t connected_ms = 0;
+    uint64_t bytes_sent = 0, bytes_received = 0;
+    std::optional<int64_t> ping_ms;  // the last round trip
+};
+
+class Connman {
+public:
+    Connman(ConnmanOptions options, LocalNode local);
+    ~Connman();
+    Connman(const Connman&) = delete;
+    Connman& operator=(const Connman&) = delete;
+
+    // Binds (when listening) and starts the loop. Errors: "p2p-bind" (names
+    // the address and says when the port is taken), "p2p-config",
+    // "p2p-libevent".
+    Status Start();
+    void Stop();
+    uint16_t Port() const { return m_port; }
+
+    // Connects to a numeric host and port. Errors: "p2p-config" (not a
+    // numeric address), "p2p-banned", "p2p-limit" (max_outbound reached).
+    Status AddNode(const std::string& host, uint16_t port);
+    // Closes the connection to `address` (host:port, as Peers shows it).
+    bool Disconnect(const std::string& address);
+    std::vector<PeerInfo> Peers() const;
+    std::vector<BanEntry> Banned();
+    bool Unban(const std::string& host);
+
+private:
+    class Peer;
+    friend class Peer;
+    static void OnAccept(evconnlistener*, int fd, sockaddr* addr, int len, void* arg);
+    void Accept(int fd, const sockaddr* addr);
+    Peer* Add(int fd, const std::string& address, const std::string& host, bool inbound);
+    void Forget(Peer* peer);
+    void Publish();  // the peers' info, for Peers(); on the loop's thread
+    // Runs `fn` on the loop's thread.
+    void Post(std::function<void()> fn);
+    bool IsBanned(const std::string& host);
+    void Ban(const std::string& host, const std::string& reason);
+    // The handshaked peers that listen, for a getaddr.
+    AddrMsg KnownAddrs() const;
+
+    const ConnmanOptions m_options;
+    const LocalNode m_local;
+    const uint64_t m_nonce;
+    event_base* m_base = nullptr;
+    evconnlistener* m_listener = nullptr;
+    std::thread m_thread;
+    uint16_t m_port = 0;
+    uint64_t m_next_id = 1;
+    std::map<Peer*, std::unique_ptr<Peer>> m_peers;  // the loop's thread only
+
+    mutable std::mutex m_mutex;
+    std::vector<PeerInfo> m_published;  // guarded by m_mutex
+    BanList m_bans;                     // guarded by m_mutex
+    size_t m_outbound = 0;              // guarded by m_mutex
+};
+
+}  // namespace maillon
