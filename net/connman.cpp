@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstring>
 #include <random>
+#include <system_error>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -33,6 +34,18 @@ int64_t NowMillis() {
 uint64_t RandomNonce() {
     std::random_device rd;
     return (static_cast<uint64_t>(rd()) << 32) | rd();
+}
+
+// Replies wait in a peer's output up to this much; a peer that lets more
+// pile up does not read, and is disconnected.
+constexpr size_t kMaxPeerOutput = 4 * 1024 * 1024;
+constexpr std::chrono::milliseconds kAcceptPause{250};
+constexpr size_t kMaxScoredHosts = 4096;
+
+int64_t SteadyMillis() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 // The largest frame any type allows: what a connection may buffer.
@@ -162,13 +175,17 @@ private:
         if (const auto* p = std::get_if<PingMsg>(&m)) return Send(PongMsg{p->nonce});
         if (const auto* p = std::get_if<PongMsg>(&m)) {
             if (m_ping_nonce && p->nonce == *m_ping_nonce) {
-                m_info.ping_ms = NowMillis() - m_ping_sent_ms;
+                m_info.ping_ms = SteadyMillis() - m_ping_sent_ms;
                 m_ping_nonce.reset();
                 m_c.Publish();
             }
             return;
         }
-        if (std::holds_alternative<GetAddrMsg>(m)) return Send(m_c.KnownAddrs());
+        if (std::holds_alternative<GetAddrMsg>(m)) {
+            if (m_answered_getaddr) return;  // once per connection
+            m_answered_getaddr = true;
+            return Send(m_c.KnownAddrs());
+        }
         // addr and tx are bounded by their decoders; relaying them comes
         // with transaction gossip.
     }
@@ -181,7 +198,7 @@ private:
                 MakeError("handshake-version", "protocol version " + std::to_string(v.version) +
                                                    ", not " + std::to_string(kP2PVersion)));
         }
-        if (v.genesis != m_c.m_local.genesis)
+        if (v.chain_id != m_c.m_local.chain_id || v.genesis != m_c.m_local.genesis)
             return Misbehaved(MakeError("handshake-genesis", "another genesis block"));
         if (v.nonce == m_c.m_nonce) return Close("a connection to this node itself");
         m_info.version = v.version;
@@ -214,7 +231,8 @@ private:
 
     void Ping() {
         m_ping_nonce = RandomNonce();
-        m_ping_sent_ms = NowMillis();
+        m_ping_sent_ms = SteadyMillis();
+        m_c.Publish();  // its byte counts, at least this often
         Send(PingMsg{*m_ping_nonce});
         const timeval interval = ToTimeval(m_c.m_options.ping_interval);
         evtimer_add(m_ping_timer, &interval);
@@ -233,14 +251,18 @@ private:
     }
 
     void Send(const P2PMessage& m) {
+        if (m_closing) return;
         const std::vector<uint8_t> frame = EncodeP2P(m_c.m_local.chain_id, m);
         bufferevent_write(m_bev, frame.data(), frame.size());
         m_info.bytes_sent += frame.size();
+        if (evbuffer_get_length(bufferevent_get_output(m_bev)) > kMaxPeerOutput)
+            Close("more than 4 MiB of replies wait for it: it does not read");
     }
 
     void Misbehaved(const Error& e) {
-        const bool ban = m_score.Misbehaved(e.code);
-        m_info.score = m_score.Points();
+        PeerScore& score = m_c.ScoreOf(m_host);
+        const bool ban = score.Misbehaved(e.code);
+        m_info.score = score.Points();
         if (ban) m_c.Ban(m_host, e.code);
         Close(e.code + ": " + e.message + (ban ? "; banned" : ""));
     }
@@ -249,10 +271,10 @@ private:
     bufferevent* m_bev;
     const std::string m_address, m_host;
     PeerInfo m_info;
-    PeerScore m_score;
     event* m_handshake_timer = nullptr;
     event* m_ping_timer = nullptr;
     bool m_sent_version = false, m_got_verack = false, m_closing = false;
+    bool m_answered_getaddr = false;
     std::optional<uint64_t> m_ping_nonce;
     int64_t m_ping_sent_ms = 0;
 };
@@ -292,6 +314,8 @@ Status Connman::Start() {
                                  (err == EADDRINUSE ? "port already in use (choose another -port)"
                                                     : std::string(std::strerror(err))));
         }
+        evconnlistener_set_error_cb(m_listener, &Connman::OnAcceptError);
+        m_accept_pause = evtimer_new(m_base, &Connman::OnAcceptPauseEnd, this);
         sockaddr_storage bound{};
         socklen_t len = sizeof(bound);
         ::getsockname(evconnlistener_get_fd(m_listener), reinterpret_cast<sockaddr*>(&bound), &len);
@@ -299,7 +323,12 @@ Status Connman::Start() {
             ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                                               : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
     }
-    m_thread = std::thread([this] { event_base_loop(m_base, EVLOOP_NO_EXIT_ON_EMPTY); });
+    try {
+        m_thread = std::thread([this] { event_base_loop(m_base, EVLOOP_NO_EXIT_ON_EMPTY); });
+    } catch (const std::system_error& e) {
+        Stop();
+        return MakeError("p2p-libevent", std::string("cannot start its thread: ") + e.what());
+    }
     return Status::Ok();
 }
 
@@ -310,10 +339,26 @@ void Connman::Stop() {
         m_thread.join();
     }
     m_peers.clear();
+    if (m_accept_pause != nullptr) event_free(m_accept_pause);
     if (m_listener != nullptr) evconnlistener_free(m_listener);
+    m_accept_pause = nullptr;
     event_base_free(m_base);
     m_listener = nullptr;
     m_base = nullptr;
+}
+
+void Connman::OnAcceptError(evconnlistener* listener, void* arg) {
+    // Out of descriptors, mostly: retrying at once would spin.
+    auto* self = static_cast<Connman*>(arg);
+    LogPrint("net", std::string("cannot accept P2P connections: ") +
+                        std::strerror(EVUTIL_SOCKET_ERROR()) + "; pausing");
+    evconnlistener_disable(listener);
+    const timeval pause = ToTimeval(kAcceptPause);
+    if (self->m_accept_pause) evtimer_add(self->m_accept_pause, &pause);
+}
+
+void Connman::OnAcceptPauseEnd(int, short, void* arg) {
+    evconnlistener_enable(static_cast<Connman*>(arg)->m_listener);
 }
 
 void Connman::OnAccept(evconnlistener*, int fd, sockaddr* addr, int, void* arg) {
@@ -339,6 +384,7 @@ Connman::Peer* Connman::Add(int fd, const std::string& address, const std::strin
     bufferevent* bev = bufferevent_socket_new(m_base, fd, BEV_OPT_CLOSE_ON_FREE);
     if (bev == nullptr) {
         if (fd >= 0) ::close(fd);
+        if (!inbound) ReleaseOutbound();
         return nullptr;
     }
     auto peer = std::make_unique<Peer>(*this, m_next_id++, bev, address, host, inbound);
@@ -355,10 +401,7 @@ Connman::Peer* Connman::Add(int fd, const std::string& address, const std::strin
 void Connman::Forget(Peer* peer) {
     auto it = m_peers.find(peer);
     if (it == m_peers.end()) return;
-    if (!peer->Info().inbound) {
-        std::lock_guard lock(m_mutex);
-        m_outbound -= 1;
-    }
+    if (!peer->Info().inbound) ReleaseOutbound();
     m_peers.erase(it);
     Publish();
 }
@@ -392,7 +435,12 @@ AddrMsg Connman::KnownAddrs() const {
     return out;
 }
 
-void Connman::Post(std::function<void()> fn) {
+void Connman::ReleaseOutbound() {
+    std::lock_guard lock(m_mutex);
+    m_outbound -= 1;
+}
+
+bool Connman::Post(std::function<void()> fn) {
     auto* heap = new std::function<void()>(std::move(fn));
     const timeval now{0, 0};
     const int rc = event_base_once(
@@ -404,6 +452,7 @@ void Connman::Post(std::function<void()> fn) {
         },
         heap, &now);
     if (rc != 0) delete heap;
+    return rc == 0;
 }
 
 bool Connman::IsBanned(const std::string& host) {
@@ -411,7 +460,16 @@ bool Connman::IsBanned(const std::string& host) {
     return m_bans.IsBanned(host, NowMillis() / 1000);
 }
 
+PeerScore& Connman::ScoreOf(const std::string& host) {
+    // Kept per host, across its connections: reconnecting does not wipe a
+    // score. Bounded: the oldest hosts by address order are forgotten.
+    if (m_scores.size() >= kMaxScoredHosts && !m_scores.count(host))
+        m_scores.erase(m_scores.begin());
+    return m_scores[host];
+}
+
 void Connman::Ban(const std::string& host, const std::string& reason) {
+    m_scores.erase(host);
     LogPrint("net", "banned " + host + " for " + std::to_string(m_options.ban_seconds) + " s (" +
                         reason + ")");
     std::lock_guard lock(m_mutex);
@@ -431,15 +489,20 @@ Status Connman::AddNode(const std::string& host, uint16_t port) {
         }
         m_outbound += 1;
     }
-    const std::string text = HostPortText(host, port);
+    const std::string canonical = AddressText(reinterpret_cast<const sockaddr*>(&address->first));
+    const std::string text = HostPortText(canonical, port);
     const auto addr = *address;
-    Post([this, host, text, addr] {
-        Peer* peer = Add(-1, text, host, /*inbound=*/false);
+    const bool posted = Post([this, canonical, text, addr] {
+        Peer* peer = Add(-1, text, canonical, /*inbound=*/false);
         if (peer == nullptr) return;
         if (!peer->Connect(reinterpret_cast<const sockaddr*>(&addr.first),
                            static_cast<int>(addr.second)))
             peer->Close("cannot connect");
     });
+    if (!posted) {
+        ReleaseOutbound();
+        return MakeError("p2p-libevent", "cannot reach the P2P event loop");
+    }
     return Status::Ok();
 }
 

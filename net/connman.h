@@ -10,9 +10,14 @@
 // banned, its connections refused until the ban ends; the reason is logged.
 // At most max_inbound accepted and max_outbound made connections are open.
 //
+// Misbehaviour points are kept per host across its connections, so that
+// reconnecting does not wipe them.
+//
 // Threads: Start and Stop on the owner's thread; AddNode, Disconnect,
-// Peers, Banned and Unban from any thread (they post work to the loop, or
-// read what the loop publishes under a mutex). Lock order: m_mutex only.
+// Peers, Banned and Unban from any thread between them (they post work to
+// the loop, or read what the loop publishes under a mutex): the owner stops
+// its callers (the RPC server) before it calls Stop. Lock order: m_mutex
+// only.
 #pragma once
 
 #include <chrono>
@@ -31,6 +36,7 @@
 #include "net/peer_score.h"
 #include "util/result.h"
 
+struct event;
 struct event_base;
 struct evconnlistener;
 struct sockaddr;
@@ -99,12 +105,16 @@ private:
     class Peer;
     friend class Peer;
     static void OnAccept(evconnlistener*, int fd, sockaddr* addr, int len, void* arg);
+    static void OnAcceptError(evconnlistener* listener, void* arg);
+    static void OnAcceptPauseEnd(int fd, short what, void* arg);
     void Accept(int fd, const sockaddr* addr);
     Peer* Add(int fd, const std::string& address, const std::string& host, bool inbound);
     void Forget(Peer* peer);
     void Publish();  // the peers' info, for Peers(); on the loop's thread
-    // Runs `fn` on the loop's thread.
-    void Post(std::function<void()> fn);
+    // Runs `fn` on the loop's thread; false if it cannot be queued.
+    bool Post(std::function<void()> fn);
+    void ReleaseOutbound();
+    PeerScore& ScoreOf(const std::string& host);  // the loop's thread
     bool IsBanned(const std::string& host);
     void Ban(const std::string& host, const std::string& reason);
     // The handshaked peers that listen, for a getaddr.
@@ -115,10 +125,12 @@ private:
     const uint64_t m_nonce;
     event_base* m_base = nullptr;
     evconnlistener* m_listener = nullptr;
+    event* m_accept_pause = nullptr;
     std::thread m_thread;
     uint16_t m_port = 0;
     uint64_t m_next_id = 1;
     std::map<Peer*, std::unique_ptr<Peer>> m_peers;  // the loop's thread only
+    std::map<std::string, PeerScore> m_scores;       // by host; the loop's thread only
 
     mutable std::mutex m_mutex;
     std::vector<PeerInfo> m_published;  // guarded by m_mutex

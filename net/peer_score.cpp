@@ -13,7 +13,7 @@ struct Offence {
 };
 
 // Garbage and lies about the chain end the peer at once; what an honest but
-// different node could send costs less.
+// different node could send costs less (the connection closes either way).
 constexpr std::array<Offence, 10> kOffences = {{
     {"decode-error", 100},
     {"p2p-wrong-chain", 100},
@@ -22,7 +22,7 @@ constexpr std::array<Offence, 10> kOffences = {{
     {"p2p-unknown-type", 20},
     {"p2p-truncated", 100},
     {"handshake-genesis", 100},
-    {"handshake-version", 100},
+    {"handshake-version", 20},  // perhaps only newer: disconnected, not banned at once
     {"handshake-order", 50},
     {"p2p-bad-tx", 10},
 }};
