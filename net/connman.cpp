@@ -10,7 +10,9 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <deque>
 #include <random>
+#include <set>
 #include <system_error>
 
 #include <event2/buffer.h>
@@ -18,6 +20,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "consensus/tx_verify.h"
 #include "eventloop/support.h"
 #include "util/log.h"
 
@@ -186,10 +189,37 @@ private:
             m_answered_getaddr = true;
             return Send(m_c.KnownAddrs());
         }
-        // addr and tx are bounded by their decoders; relaying them comes
-        // with transaction gossip.
+        if (const auto* t = std::get_if<TxMsg>(&m)) return OnTx(*t);
+        // addr is bounded by its decoder; this node does not dial what it learns yet.
     }
 
+    void OnTx(const TxMsg& m) {
+        auto tx = DecodeTransaction(m.tx);
+        if (!tx) return Misbehaved(tx.error());
+        Knows(tx->Id());
+        if (!m_c.m_local.on_tx || !m_c.m_local.params) return;
+        auto accepted = m_c.m_local.on_tx(*tx, m_info.id);
+        if (accepted) return;
+        const Error& e = accepted.error();
+        // Only what no chain state could make valid is its sender's fault.
+        if (e.code == "bad-signature" || !CheckTransaction(*tx, *m_c.m_local.params).ok())
+            Misbehaved(MakeError("p2p-bad-tx", e.code + ": " + e.message));
+    }
+
+public:
+    // Records that the peer has `id`; false when it had it already.
+    bool Knows(const Hash256& id) {
+        if (!m_known.insert(id).second) return false;
+        m_known_order.push_back(id);
+        if (m_known_order.size() > kMaxKnownTxs) {
+            m_known.erase(m_known_order.front());
+            m_known_order.pop_front();
+        }
+        return true;
+    }
+    void SendTx(const std::vector<uint8_t>& bytes) { Send(TxMsg{bytes}); }
+
+private:
     void OnVersion(const VersionMsg& v) {
         if (m_info.version != 0)
             return Misbehaved(MakeError("handshake-order", "a second version"));
@@ -275,6 +305,8 @@ private:
     event* m_ping_timer = nullptr;
     bool m_sent_version = false, m_got_verack = false, m_closing = false;
     bool m_answered_getaddr = false;
+    std::set<Hash256> m_known;  // transactions it sent or was sent
+    std::deque<Hash256> m_known_order;
     std::optional<uint64_t> m_ping_nonce;
     int64_t m_ping_sent_ms = 0;
 };
@@ -504,6 +536,16 @@ Status Connman::AddNode(const std::string& host, uint16_t port) {
         return MakeError("p2p-libevent", "cannot reach the P2P event loop");
     }
     return Status::Ok();
+}
+
+void Connman::RelayTx(const Transaction& tx, std::optional<uint64_t> except) {
+    if (m_base == nullptr) return;
+    Post([this, id = tx.Id(), bytes = tx.Serialize(), except] {
+        for (const auto& [raw, peer] : m_peers) {
+            if (!peer->Handshaked() || peer->Info().id == except) continue;
+            if (peer->Knows(id)) peer->SendTx(bytes);
+        }
+    });
 }
 
 bool Connman::Disconnect(const std::string& address) {

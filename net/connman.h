@@ -13,6 +13,12 @@
 // Misbehaviour points are kept per host across its connections, so that
 // reconnecting does not wipe them.
 //
+// Transactions are gossiped: one a peer sends goes to LocalNode::on_tx;
+// the node relays what it accepts (RelayTx) to the other peers, never twice
+// to one peer. A transaction that does not decode, fails the stateless rules
+// or a signature costs its sender points ("decode-error", "p2p-bad-tx"); one
+// a stateful rule refuses (it may just be stale) does not.
+//
 // Threads: Start and Stop on the owner's thread; AddNode, Disconnect,
 // Peers, Banned and Unban from any thread between them (they post work to
 // the loop, or read what the loop publishes under a mutex): the owner stops
@@ -31,6 +37,8 @@
 #include <thread>
 #include <vector>
 
+#include "consensus/params.h"
+#include "consensus/transaction.h"
 #include "crypto/hash.h"
 #include "net/messages.h"
 #include "net/peer_score.h"
@@ -42,6 +50,8 @@ struct evconnlistener;
 struct sockaddr;
 
 namespace maillon {
+
+inline constexpr size_t kMaxKnownTxs = 10'000;
 
 struct ConnmanOptions {
     bool listen = true;
@@ -57,10 +67,14 @@ struct ConnmanOptions {
 
 // What this node says of itself in its version message.
 struct LocalNode {
+    const ChainParams* params = nullptr;  // must outlive the manager
     uint32_t chain_id = 0;
     Hash256 genesis{};
     std::function<uint64_t()> height;  // the tip; called on the loop's thread
     std::string user_agent = "maillond";
+    // A transaction a peer sent, with the peer's id: the node's intake (which
+    // relays it on when accepted). Called on the loop's thread.
+    std::function<Result<Hash256>(const Transaction& tx, uint64_t peer)> on_tx;
 };
 
 struct PeerInfo {
@@ -98,6 +112,9 @@ public:
     // Closes the connection to `address` (host:port, as Peers shows it).
     bool Disconnect(const std::string& address);
     std::vector<PeerInfo> Peers() const;
+    // Sends `tx` to every handshaked peer but `except` that has not sent or
+    // been sent it (each peer remembers the last kMaxKnownTxs ids).
+    void RelayTx(const Transaction& tx, std::optional<uint64_t> except);
     std::vector<BanEntry> Banned();
     bool Unban(const std::string& host);
 

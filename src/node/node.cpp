@@ -19,6 +19,7 @@
 #include "node/block_producer.h"
 #include "node/node_options.h"
 #include "node/rpc_methods.h"
+#include "node/tx_intake.h"
 #include "primitives/address.h"
 #include "rpc/auth.h"
 #include "rpc/http_server.h"
@@ -128,6 +129,10 @@ struct Node::Impl {
         local.genesis = chain->Params().genesis_hash;
         local.height = [this] { return chain->Tip().height; };
         local.user_agent = "maillond/0.1";
+        local.params = &chain->Params();
+        local.on_tx = [this](const Transaction& tx, uint64_t peer) {
+            return AcceptTransaction(ctx, tx, peer);
+        };
         connman = std::make_unique<Connman>(opts.p2p, local);
         if (Status st = connman->Start(); !st) return st;
         LogPrint("init", opts.p2p.listen ? "P2P listening on " +

@@ -4,6 +4,7 @@
 #include "consensus/records.h"
 #include "consensus/tx_type.h"
 #include "node/rpc_util.h"
+#include "node/tx_intake.h"
 #include "util/strencodings.h"
 
 namespace maillon {
@@ -201,7 +202,7 @@ rapidjson::Value SubmitOne(const RpcContext& rpc, const rapidjson::Value& entry,
                                 "a " + std::string(tx->Type().Name()) +
                                     " is not an attestation; send it with sendrawtransaction"));
     }
-    auto id = rpc.Submit(*tx);
+    auto id = AcceptTransaction(rpc.node, *tx);
     if (!id) return reject(id.error());
     out.AddMember("accepted", true, a);
     return out;

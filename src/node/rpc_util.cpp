@@ -78,36 +78,6 @@ Result<Transaction> ParseTxHex(const std::string& hex) {
     return DecodeTransaction(*bytes);
 }
 
-namespace {
-
-// Whether a refusal of `tx` belongs in its device's rejection log. Only
-// refusals made after its signatures verified: anyone can send a badly
-// signed or malformed transaction naming any device. A duplicate is no
-// fault of the device (an agent resending after a lost reply), nor is this
-// node's storage failing.
-bool IsDevicesFault(const Transaction& tx, const Error& e, const ChainParams& params) {
-    if (e.IsStorageFailure() || e.code == "already-in-mempool" || e.code == "bad-signature")
-        return false;
-    // The mempool checks these before the signatures: cheap to redo.
-    return CheckTransaction(tx, params).ok();
-}
-
-}  // namespace
-
-Result<Hash256> RpcContext::Submit(const Transaction& tx) const {
-    auto found = node.chain->FindTransaction(tx.Id());
-    if (!found) return found.error();
-    if (found->has_value()) {
-        return MakeError("already-in-chain", "transaction " + HexStr(tx.Id()) + " is in block " +
-                                                 std::to_string((*found)->height));
-    }
-    auto id = node.mempool->Add(tx, *node.chain, NowMs());
-    if (!id && IsAttestation(tx.Type()) && node.rejections &&
-        IsDevicesFault(tx, id.error(), params))
-        node.rejections->Record(tx.Payer(), id.error(), NowMs());
-    return id;
-}
-
 RpcError RpcContext::Fail(const Error& e) const {
     if (e.IsStorageFailure() && node.on_storage_failure) node.on_storage_failure(e);
     return RpcErrorFor(e);

@@ -39,10 +39,6 @@ public:
     // A block hash from a height (JSON number) or a hash (string).
     Result<Hash256> ResolveBlock(const rapidjson::Value& v) const;
 
-    // Adds a decoded transaction to the mempool ("already-in-chain" when a
-    // block has it); an attestation's refusal goes to node.rejections.
-    Result<Hash256> Submit(const Transaction& tx) const;
-
     // The JSON-RPC error for `e` (RpcErrorFor); a storage failure is also
     // reported to node.on_storage_failure. Every method's errors go through it.
     RpcError Fail(const Error& e) const;

@@ -2,6 +2,7 @@
 #include "consensus/records.h"
 #include "consensus/tx_type.h"
 #include "node/rpc_util.h"
+#include "node/tx_intake.h"
 #include "util/strencodings.h"
 
 namespace maillon {
@@ -189,7 +190,7 @@ RpcMethod SendRawTransactionMethod(const Rpc& rpc) {
             [rpc](const RpcRequest& req, Document& r) -> std::optional<RpcError> {
                 auto tx = ParseTxHex(req.GetString(0));
                 if (!tx) return rpc->Fail(tx.error());
-                auto id = rpc->Submit(*tx);
+                auto id = AcceptTransaction(rpc->node, *tx);
                 if (!id) return rpc->Fail(id.error());
                 r.SetString(HexStr(*id).c_str(), r.GetAllocator());
                 return std::nullopt;

@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
 """P2P connections between real maillond processes on loopback (doc/protocol.md §12): a node
 connects to another with addnode, both finish the version/verack handshake and show each other
-in getpeerinfo; disconnectnode drops the connection. Peers that misbehave — a frame with a bad
+in getpeerinfo; disconnectnode drops the connection; a transaction sent to one node reaches the
+other's mempool. Peers that misbehave — a frame with a bad
 checksum, a header announcing more than its type allows, a version of another genesis block, a
 message before the handshake (twice: points add up per address) — are disconnected and banned
 (listbanned names the offence), their next connection refused, while the honest peer stays
 connected. Each misbehaving client speaks from its own loopback address (127.0.0.2, ...) so that
 banning it spares the honest node."""
 import hashlib
+import os
 import socket
 import struct
 
-from framework import assert_equal, main, timeout_factor, wait_until
+from framework import DEV_KEY_PASSPHRASE, assert_equal, main, timeout_factor, wait_until
 
 CHAIN_ID = 3  # dev
 
@@ -80,6 +82,13 @@ def run(t):
     node1.rpc("addnode", f"127.0.0.1:{node0.p2pport}")
     wait_until(lambda: handshaked(node0) and handshaked(node1), what="the second handshake")
 
+    # Transaction gossip: a transfer sent to node1 reaches node0's mempool over P2P.
+    carol = node1.new_key(os.path.join(t.tmpdir, "carol.key"), "c")
+    txid = node1.cli_ok(f"-keyfile={node1.dev_key_path}", "transfer", carol, "2",
+                        input=DEV_KEY_PASSPHRASE + "\n")
+    wait_until(lambda: txid in node0.rpc("getrawmempool"), what="the transfer relayed to node0")
+    assert_equal(node1.rpc("getrawmempool"), [txid])
+
     # Misbehaving clients, each from its own address.
     ping = struct.pack("<Q", 1)
     cases = [
@@ -118,9 +127,20 @@ def run(t):
     wait_until(lambda: "127.0.0.6" in {b["address"] for b in node0.rpc("listbanned")},
                what="127.0.0.6 banned at 100 points")
 
+    # After a proper handshake, a tx frame whose transaction does not decode: banned too.
+    s = connect_from("127.0.0.7", node0.p2pport)
+    s.sendall(frame(1, version_payload(genesis, nonce=8)) + frame(2, b""))
+    wait_until(lambda: any(p["address"].startswith("127.0.0.7:") and p["handshaked"]
+                           for p in node0.rpc("getpeerinfo")), what="the raw client handshaked")
+    s.sendall(frame(5, bytes([3]) + b"\x01\x01\x03"))
+    assert closed_by_peer(s)
+    s.close()
+    wait_until(lambda: "127.0.0.7" in {b["address"] for b in node0.rpc("listbanned")},
+               what="127.0.0.7 banned for an undecodable transaction")
+
     # The honest peer kept its connection through all of it.
     assert handshaked(node0) and handshaked(node1)
-    assert_equal(len(node0.rpc("listbanned")), len(cases) + 1)
+    assert_equal(len(node0.rpc("listbanned")), len(cases) + 2)
 
 
 if __name__ == "__main__":
