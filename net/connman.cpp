@@ -190,7 +190,10 @@ private:
             return Send(m_c.KnownAddrs());
         }
         if (const auto* t = std::get_if<TxMsg>(&m)) return OnTx(*t);
-        // addr is bounded by its decoder; this node does not dial what it learns yet.
+        if (const auto* a = std::get_if<AddrMsg>(&m)) {
+            m_c.Learn(*a);
+            if (m_seed) Close("a seed: its addresses received");
+        }
     }
 
     void OnTx(const TxMsg& m) {
@@ -218,6 +221,11 @@ public:
         return true;
     }
     void SendTx(const std::vector<uint8_t>& bytes) { Send(TxMsg{bytes}); }
+    void SetDialed(uint16_t port, bool seed) {
+        m_port = port;
+        m_seed = seed;
+    }
+    uint16_t DialedPort() const { return m_port; }
 
 private:
     void OnVersion(const VersionMsg& v) {
@@ -230,7 +238,10 @@ private:
         }
         if (v.chain_id != m_c.m_local.chain_id || v.genesis != m_c.m_local.genesis)
             return Misbehaved(MakeError("handshake-genesis", "another genesis block"));
-        if (v.nonce == m_c.m_nonce) return Close("a connection to this node itself");
+        if (v.nonce == m_c.m_nonce) {
+            if (!m_info.inbound) m_c.MarkSelf(m_host, m_port);
+            return Close("a connection to this node itself");
+        }
         m_info.version = v.version;
         m_info.user_agent = v.user_agent;
         m_info.height = v.height;
@@ -256,10 +267,12 @@ private:
         LogPrint("net", "peer " + m_address + " connected (" +
                             (m_info.inbound ? "inbound" : "outbound") + ", " + m_info.user_agent +
                             ", height " + std::to_string(m_info.height) + ")");
+        if (!m_info.inbound) Send(GetAddrMsg{});  // peer exchange
         m_c.Publish();
     }
 
     void Ping() {
+        if (m_ping_nonce) return Close("no pong within a ping interval");
         m_ping_nonce = RandomNonce();
         m_ping_sent_ms = SteadyMillis();
         m_c.Publish();  // its byte counts, at least this often
@@ -305,6 +318,8 @@ private:
     event* m_ping_timer = nullptr;
     bool m_sent_version = false, m_got_verack = false, m_closing = false;
     bool m_answered_getaddr = false;
+    bool m_seed = false;
+    uint16_t m_port = 0;        // outbound: the port dialed
     std::set<Hash256> m_known;  // transactions it sent or was sent
     std::deque<Hash256> m_known_order;
     std::optional<uint64_t> m_ping_nonce;
@@ -355,6 +370,13 @@ Status Connman::Start() {
             ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                                               : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
     }
+    m_dial_timer = evtimer_new(m_base, &Connman::OnDialTimer, this);
+    if (m_dial_timer == nullptr) {
+        Stop();
+        return MakeError("p2p-libevent", "cannot create the dial timer");
+    }
+    const timeval first = ToTimeval(m_options.dial_interval);
+    evtimer_add(m_dial_timer, &first);
     try {
         m_thread = std::thread([this] { event_base_loop(m_base, EVLOOP_NO_EXIT_ON_EMPTY); });
     } catch (const std::system_error& e) {
@@ -372,6 +394,8 @@ void Connman::Stop() {
     }
     m_peers.clear();
     if (m_accept_pause != nullptr) event_free(m_accept_pause);
+    if (m_dial_timer != nullptr) event_free(m_dial_timer);
+    m_dial_timer = nullptr;
     if (m_listener != nullptr) evconnlistener_free(m_listener);
     m_accept_pause = nullptr;
     event_base_free(m_base);
@@ -508,34 +532,101 @@ void Connman::Ban(const std::string& host, const std::string& reason) {
     m_bans.Ban(host, NowMillis() / 1000, m_options.ban_seconds, reason);
 }
 
-Status Connman::AddNode(const std::string& host, uint16_t port) {
+Status Connman::AddNode(const std::string& host, uint16_t port, Dial how) {
     auto address = SocketAddress(host, port);
     if (!address) return MakeError("p2p-config", host + " is not a numeric IPv4 or IPv6 address");
     if (m_base == nullptr) return MakeError("p2p-config", "P2P is not running");
     if (IsBanned(host)) return MakeError("p2p-banned", host + " is banned");
-    {
-        std::lock_guard lock(m_mutex);
-        if (m_outbound >= m_options.max_outbound) {
-            return MakeError("p2p-limit", std::to_string(m_options.max_outbound) +
-                                              " outbound connections are open already");
-        }
-        m_outbound += 1;
-    }
     const std::string canonical = AddressText(reinterpret_cast<const sockaddr*>(&address->first));
-    const std::string text = HostPortText(canonical, port);
-    const auto addr = *address;
-    const bool posted = Post([this, canonical, text, addr] {
-        Peer* peer = Add(-1, text, canonical, /*inbound=*/false);
-        if (peer == nullptr) return;
-        if (!peer->Connect(reinterpret_cast<const sockaddr*>(&addr.first),
-                           static_cast<int>(addr.second)))
-            peer->Close("cannot connect");
-    });
-    if (!posted) {
+    if (how == Dial::kPersistent)
+        Post([this, canonical, port] { m_persistent.emplace(canonical, port); });
+    if (!ReserveOutbound()) {
+        return MakeError("p2p-limit", std::to_string(m_options.max_outbound) +
+                                          " outbound connections are open already");
+    }
+    if (!Post([this, canonical, port, how] { Connect(canonical, port, how == Dial::kSeed); })) {
         ReleaseOutbound();
         return MakeError("p2p-libevent", "cannot reach the P2P event loop");
     }
     return Status::Ok();
+}
+
+bool Connman::ReserveOutbound() {
+    std::lock_guard lock(m_mutex);
+    if (m_outbound >= m_options.max_outbound) return false;
+    m_outbound += 1;
+    return true;
+}
+
+void Connman::Connect(const std::string& host, uint16_t port, bool seed) {
+    auto address = SocketAddress(host, port);
+    Peer* peer = address ? Add(-1, HostPortText(host, port), host, /*inbound=*/false) : nullptr;
+    if (peer == nullptr) {
+        if (!address) ReleaseOutbound();
+        return;
+    }
+    peer->SetDialed(port, seed);
+    if (!peer->Connect(reinterpret_cast<const sockaddr*>(&address->first),
+                       static_cast<int>(address->second)))
+        peer->Close("cannot connect");
+}
+
+bool Connman::ConnectedTo(const std::string& host, uint16_t port) const {
+    for (const auto& [raw, peer] : m_peers) {
+        if (peer->Host() != host) continue;
+        const PeerInfo& info = peer->Info();
+        if ((!info.inbound && peer->DialedPort() == port) || info.listen_port == port) return true;
+    }
+    return false;
+}
+
+void Connman::OnDialTimer(int, short, void* arg) {
+    auto* self = static_cast<Connman*>(arg);
+    self->DialTurn();
+    const timeval next = ToTimeval(self->m_options.dial_interval);
+    evtimer_add(self->m_dial_timer, &next);
+}
+
+// Lost persistent peers first, then one learned address.
+void Connman::DialTurn() {
+    for (const auto& [host, port] : m_persistent) {
+        if (ConnectedTo(host, port) || IsBanned(host)) continue;
+        if (!ReserveOutbound()) return;
+        Connect(host, port, false);
+    }
+    if (m_options.only_added) return;
+    for (auto it = m_learned.begin(); it != m_learned.end(); ++it) {
+        const auto& [host, port] = *it;
+        if (ConnectedTo(host, port) || IsBanned(host) || m_self.count(*it)) continue;
+        if (!ReserveOutbound()) return;
+        Connect(host, port, false);
+        return;
+    }
+}
+
+void Connman::Learn(const AddrMsg& addrs) {
+    for (const PeerAddr& a : addrs.addrs) {
+        if (m_learned.size() >= kMaxAddrs) return;
+        sockaddr_storage ss{};
+        const bool v4 =
+            a.ip[10] == 0xff && a.ip[11] == 0xff &&
+            std::all_of(a.ip.begin(), a.ip.begin() + 10, [](uint8_t b) { return b == 0; });
+        if (v4) {
+            auto* in = reinterpret_cast<sockaddr_in*>(&ss);
+            in->sin_family = AF_INET;
+            std::memcpy(&in->sin_addr, &a.ip[12], 4);
+        } else {
+            auto* in6 = reinterpret_cast<sockaddr_in6*>(&ss);
+            in6->sin6_family = AF_INET6;
+            std::memcpy(&in6->sin6_addr, a.ip.data(), 16);
+        }
+        m_learned.emplace(AddressText(reinterpret_cast<const sockaddr*>(&ss)), a.port);
+    }
+}
+
+void Connman::MarkSelf(const std::string& host, uint16_t port) {
+    m_self.emplace(host, port);
+    m_learned.erase({host, port});
 }
 
 void Connman::RelayTx(const Transaction& tx, std::optional<uint64_t> except) {

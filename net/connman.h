@@ -33,6 +33,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -62,6 +63,11 @@ struct ConnmanOptions {
     std::chrono::milliseconds handshake_timeout{10'000};
     std::chrono::milliseconds ping_interval{30'000};
     std::chrono::milliseconds idle_timeout{90'000};
+    // How often the manager redials lost -addnode/-connect peers and dials
+    // addresses peers told it of (one per turn, up to max_outbound).
+    std::chrono::milliseconds dial_interval{2'000};
+    // -connect: dial only the peers added with AddNode, never learned ones.
+    bool only_added = false;
     int64_t ban_seconds = kDefaultBanSeconds;
 };
 
@@ -106,9 +112,13 @@ public:
     void Stop();
     uint16_t Port() const { return m_port; }
 
-    // Connects to a numeric host and port. Errors: "p2p-config" (not a
-    // numeric address), "p2p-banned", "p2p-limit" (max_outbound reached).
-    Status AddNode(const std::string& host, uint16_t port);
+    // Connects to a numeric host and port, now and again whenever the
+    // connection is lost (`persistent`: -addnode, -connect), or once to
+    // learn addresses and leave (`seed`: -seednode). Errors: "p2p-config"
+    // (not a numeric address), "p2p-banned", "p2p-limit" (max_outbound
+    // reached; a persistent peer is still dialed once a slot frees).
+    enum class Dial { kOnce, kPersistent, kSeed };
+    Status AddNode(const std::string& host, uint16_t port, Dial how = Dial::kOnce);
     // Closes the connection to `address` (host:port, as Peers shows it).
     bool Disconnect(const std::string& address);
     std::vector<PeerInfo> Peers() const;
@@ -124,6 +134,17 @@ private:
     static void OnAccept(evconnlistener*, int fd, sockaddr* addr, int len, void* arg);
     static void OnAcceptError(evconnlistener* listener, void* arg);
     static void OnAcceptPauseEnd(int fd, short what, void* arg);
+    static void OnDialTimer(int fd, short what, void* arg);
+    // On the loop's thread: connects to host:port, its outbound slot taken.
+    void Connect(const std::string& host, uint16_t port, bool seed);
+    bool ReserveOutbound();
+    // Whether a connection to host:port (made, or the peer's listen port) is open.
+    bool ConnectedTo(const std::string& host, uint16_t port) const;
+    void DialTurn();
+    // Addresses a peer sent (addr), kept for dialing; bounded.
+    void Learn(const AddrMsg& addrs);
+    // A connection reached this node itself: never dial that address again.
+    void MarkSelf(const std::string& host, uint16_t port);
     void Accept(int fd, const sockaddr* addr);
     Peer* Add(int fd, const std::string& address, const std::string& host, bool inbound);
     void Forget(Peer* peer);
@@ -143,11 +164,15 @@ private:
     event_base* m_base = nullptr;
     evconnlistener* m_listener = nullptr;
     event* m_accept_pause = nullptr;
+    event* m_dial_timer = nullptr;
     std::thread m_thread;
     uint16_t m_port = 0;
     uint64_t m_next_id = 1;
     std::map<Peer*, std::unique_ptr<Peer>> m_peers;  // the loop's thread only
     std::map<std::string, PeerScore> m_scores;       // by host; the loop's thread only
+    // The loop's thread only: peers to keep, addresses learned, and
+    // addresses that are this node itself.
+    std::set<std::pair<std::string, uint16_t>> m_persistent, m_learned, m_self;
 
     mutable std::mutex m_mutex;
     std::vector<PeerInfo> m_published;  // guarded by m_mutex

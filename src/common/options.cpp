@@ -48,7 +48,11 @@ po::options_description NodeOptions() {
         ("bind", po::value<std::string>(),
          "Numeric address to accept P2P connections on (default 0.0.0.0; dev 127.0.0.1)")
         ("addnode", po::value<std::vector<std::string>>()->composing(),
-         "Connect to this peer, HOST:PORT with a numeric host (repeatable)")
+         "Connect to this peer and stay connected, HOST:PORT with a numeric host (repeatable)")
+        ("connect", po::value<std::vector<std::string>>()->composing(),
+         "Connect to these peers only (HOST:PORT, repeatable): no addresses learned from peers are dialed")
+        ("seednode", po::value<std::vector<std::string>>()->composing(),
+         "Connect to this peer to learn addresses, then disconnect (HOST:PORT, repeatable)")
         ("maxconnections", po::value<int64_t>(), "Most inbound P2P connections (default 32)")
         ("rpcbind", po::value<std::vector<std::string>>()->composing(),
          "Address to bind the RPC server to (repeatable; default 127.0.0.1 and ::1)")

@@ -138,9 +138,9 @@ struct Node::Impl {
         LogPrint("init", opts.p2p.listen ? "P2P listening on " +
                                                HostPortText(opts.p2p.bind_address, connman->Port())
                                          : std::string("P2P not listening (-listen=0)"));
-        for (const HostAndPort& peer : opts.addnodes) {
-            if (Status st = connman->AddNode(peer.host, *peer.port); !st)
-                LogPrint("net", "-addnode " + peer.host + ": " + st.error().message);
+        for (const auto& [peer, how] : opts.peers) {
+            if (Status st = connman->AddNode(peer.host, *peer.port, how); !st)
+                LogPrint("net", peer.host + ": " + st.error().message);
         }
         return Status::Ok();
     }

@@ -80,11 +80,17 @@ Result<NodeOptions> ParseNodeOptions(const Args& args) {
     // A dev chain has no one to talk to but local nodes.
     out.p2p.bind_address =
         args.GetString("bind", params.network == Network::kDev ? "127.0.0.1" : "0.0.0.0");
-    for (const std::string& spec : args.GetStrings("addnode")) {
-        auto where = ParseHostPort(spec, "addnode");
-        if (!where) return where.error();
-        if (!where->port) where->port = params.default_port;
-        out.addnodes.push_back(*where);
+    // -connect: those peers only.
+    out.p2p.only_added = args.IsSet("connect");
+    for (const auto& [option, how] : {std::pair{"addnode", Connman::Dial::kPersistent},
+                                      {"connect", Connman::Dial::kPersistent},
+                                      {"seednode", Connman::Dial::kSeed}}) {
+        for (const std::string& spec : args.GetStrings(option)) {
+            auto where = ParseHostPort(spec, option);
+            if (!where) return where.error();
+            if (!where->port) where->port = params.default_port;
+            out.peers.emplace_back(*where, how);
+        }
     }
     if (args.IsSet("rpcallowip")) out.http.allow_ips = args.GetStrings("rpcallowip");
 

@@ -20,7 +20,9 @@ namespace maillon {
 struct NodeOptions {
     HttpServerOptions http;
     ConnmanOptions p2p;
-    std::vector<HostAndPort> addnodes;  // -addnode, each with its port
+    // -addnode and -connect (kept connected) and -seednode (asked for
+    // addresses once), each with its port.
+    std::vector<std::pair<HostAndPort, Connman::Dial>> peers;
     MempoolLimits mempool;
     size_t rpc_max_batch = 0;
     size_t rpc_max_reply = 0;
