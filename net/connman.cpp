@@ -239,7 +239,9 @@ private:
         if (v.chain_id != m_c.m_local.chain_id || v.genesis != m_c.m_local.genesis)
             return Misbehaved(MakeError("handshake-genesis", "another genesis block"));
         if (v.nonce == m_c.m_nonce) {
-            if (!m_info.inbound) m_c.MarkSelf(m_host, m_port);
+            // The dialing side learns it from the closed connection too,
+            // but only this side reads the version: mark the address both ways.
+            m_c.MarkSelf(m_host, m_info.inbound ? v.listen_port : m_port);
             return Close("a connection to this node itself");
         }
         m_info.version = v.version;
@@ -595,13 +597,16 @@ void Connman::DialTurn() {
         Connect(host, port, false);
     }
     if (m_options.only_added) return;
+    // The learned address tried longest ago, so that none starves the others.
+    auto best = m_learned.end();
     for (auto it = m_learned.begin(); it != m_learned.end(); ++it) {
-        const auto& [host, port] = *it;
-        if (ConnectedTo(host, port) || IsBanned(host) || m_self.count(*it)) continue;
-        if (!ReserveOutbound()) return;
-        Connect(host, port, false);
-        return;
+        const auto& [host, port] = it->first;
+        if (ConnectedTo(host, port) || IsBanned(host) || m_self.count(it->first)) continue;
+        if (best == m_learned.end() || it->second < best->second) best = it;
     }
+    if (best == m_learned.end() || !ReserveOutbound()) return;
+    best->second = SteadyMillis();
+    Connect(best->first.first, best->first.second, false);
 }
 
 void Connman::Learn(const AddrMsg& addrs) {
@@ -620,7 +625,8 @@ void Connman::Learn(const AddrMsg& addrs) {
             in6->sin6_family = AF_INET6;
             std::memcpy(&in6->sin6_addr, a.ip.data(), 16);
         }
-        m_learned.emplace(AddressText(reinterpret_cast<const sockaddr*>(&ss)), a.port);
+        m_learned.emplace(std::pair(AddressText(reinterpret_cast<const sockaddr*>(&ss)), a.port),
+                          0);
     }
 }
 

@@ -172,7 +172,8 @@ private:
     std::map<std::string, PeerScore> m_scores;       // by host; the loop's thread only
     // The loop's thread only: peers to keep, addresses learned, and
     // addresses that are this node itself.
-    std::set<std::pair<std::string, uint16_t>> m_persistent, m_learned, m_self;
+    std::set<std::pair<std::string, uint16_t>> m_persistent, m_self;
+    std::map<std::pair<std::string, uint16_t>, int64_t> m_learned;  // -> when last dialed
 
     mutable std::mutex m_mutex;
     std::vector<PeerInfo> m_published;  // guarded by m_mutex
