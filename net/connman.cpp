@@ -44,6 +44,7 @@ uint64_t RandomNonce() {
 constexpr size_t kMaxPeerOutput = 4 * 1024 * 1024;
 constexpr std::chrono::milliseconds kAcceptPause{250};
 constexpr size_t kMaxScoredHosts = 4096;
+constexpr int kMaxDialFailures = 3;
 
 int64_t SteadyMillis() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -187,10 +188,13 @@ private:
         if (std::holds_alternative<GetAddrMsg>(m)) {
             if (m_answered_getaddr) return;  // once per connection
             m_answered_getaddr = true;
-            return Send(m_c.KnownAddrs());
+            return Send(m_c.KnownAddrs(this));
         }
         if (const auto* t = std::get_if<TxMsg>(&m)) return OnTx(*t);
         if (const auto* a = std::get_if<AddrMsg>(&m)) {
+            // Only the answer to our own getaddr: no peer fills the table unasked.
+            if (m_info.inbound || !m_asked_addrs) return;
+            m_asked_addrs = false;
             m_c.Learn(*a);
             if (m_seed) Close("a seed: its addresses received");
         }
@@ -239,8 +243,8 @@ private:
         if (v.chain_id != m_c.m_local.chain_id || v.genesis != m_c.m_local.genesis)
             return Misbehaved(MakeError("handshake-genesis", "another genesis block"));
         if (v.nonce == m_c.m_nonce) {
-            // The dialing side learns it from the closed connection too,
-            // but only this side reads the version: mark the address both ways.
+            // Only the side that reads the version learns it: the inbound one
+            // marks the address the dialer used as best it can see it.
             m_c.MarkSelf(m_host, m_info.inbound ? v.listen_port : m_port);
             return Close("a connection to this node itself");
         }
@@ -269,7 +273,10 @@ private:
         LogPrint("net", "peer " + m_address + " connected (" +
                             (m_info.inbound ? "inbound" : "outbound") + ", " + m_info.user_agent +
                             ", height " + std::to_string(m_info.height) + ")");
-        if (!m_info.inbound) Send(GetAddrMsg{});  // peer exchange
+        if (!m_info.inbound) {  // peer exchange
+            Send(GetAddrMsg{});
+            m_asked_addrs = true;
+        }
         m_c.Publish();
     }
 
@@ -321,6 +328,7 @@ private:
     bool m_sent_version = false, m_got_verack = false, m_closing = false;
     bool m_answered_getaddr = false;
     bool m_seed = false;
+    bool m_asked_addrs = false;
     uint16_t m_port = 0;        // outbound: the port dialed
     std::set<Hash256> m_known;  // transactions it sent or was sent
     std::deque<Hash256> m_known_order;
@@ -459,6 +467,12 @@ Connman::Peer* Connman::Add(int fd, const std::string& address, const std::strin
 void Connman::Forget(Peer* peer) {
     auto it = m_peers.find(peer);
     if (it == m_peers.end()) return;
+    if (!peer->Info().inbound && !peer->Info().handshaked) {
+        // A learned address that fails kMaxDialFailures times is dropped.
+        auto learned = m_learned.find({peer->Host(), peer->DialedPort()});
+        if (learned != m_learned.end() && ++learned->second.failures >= kMaxDialFailures)
+            m_learned.erase(learned);
+    }
     if (!peer->Info().inbound) ReleaseOutbound();
     m_peers.erase(it);
     Publish();
@@ -474,9 +488,10 @@ void Connman::Publish() {
     m_published = std::move(infos);
 }
 
-AddrMsg Connman::KnownAddrs() const {
+AddrMsg Connman::KnownAddrs(const Peer* asking) const {
     AddrMsg out;
     for (const auto& [raw, peer] : m_peers) {
+        if (raw == asking) continue;  // it knows where it is
         const PeerInfo& info = peer->Info();
         if (!info.handshaked || info.listen_port == 0 || out.addrs.size() >= kMaxAddrs) continue;
         PeerAddr a;
@@ -561,6 +576,10 @@ bool Connman::ReserveOutbound() {
 }
 
 void Connman::Connect(const std::string& host, uint16_t port, bool seed) {
+    if (ConnectedTo(host, port)) {
+        ReleaseOutbound();
+        return;
+    }
     auto address = SocketAddress(host, port);
     Peer* peer = address ? Add(-1, HostPortText(host, port), host, /*inbound=*/false) : nullptr;
     if (peer == nullptr) {
@@ -592,7 +611,7 @@ void Connman::OnDialTimer(int, short, void* arg) {
 // Lost persistent peers first, then one learned address.
 void Connman::DialTurn() {
     for (const auto& [host, port] : m_persistent) {
-        if (ConnectedTo(host, port) || IsBanned(host)) continue;
+        if (ConnectedTo(host, port) || IsBanned(host) || m_self.count({host, port})) continue;
         if (!ReserveOutbound()) return;
         Connect(host, port, false);
     }
@@ -602,10 +621,10 @@ void Connman::DialTurn() {
     for (auto it = m_learned.begin(); it != m_learned.end(); ++it) {
         const auto& [host, port] = it->first;
         if (ConnectedTo(host, port) || IsBanned(host) || m_self.count(it->first)) continue;
-        if (best == m_learned.end() || it->second < best->second) best = it;
+        if (best == m_learned.end() || it->second.last_try_ms < best->second.last_try_ms) best = it;
     }
     if (best == m_learned.end() || !ReserveOutbound()) return;
-    best->second = SteadyMillis();
+    best->second.last_try_ms = SteadyMillis();
     Connect(best->first.first, best->first.second, false);
 }
 
@@ -626,7 +645,7 @@ void Connman::Learn(const AddrMsg& addrs) {
             std::memcpy(&in6->sin6_addr, a.ip.data(), 16);
         }
         m_learned.emplace(std::pair(AddressText(reinterpret_cast<const sockaddr*>(&ss)), a.port),
-                          0);
+                          LearnedAddr{});
     }
 }
 

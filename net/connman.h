@@ -155,8 +155,8 @@ private:
     PeerScore& ScoreOf(const std::string& host);  // the loop's thread
     bool IsBanned(const std::string& host);
     void Ban(const std::string& host, const std::string& reason);
-    // The handshaked peers that listen, for a getaddr.
-    AddrMsg KnownAddrs() const;
+    // The handshaked peers that listen, but `asking`, for its getaddr.
+    AddrMsg KnownAddrs(const Peer* asking) const;
 
     const ConnmanOptions m_options;
     const LocalNode m_local;
@@ -173,7 +173,11 @@ private:
     // The loop's thread only: peers to keep, addresses learned, and
     // addresses that are this node itself.
     std::set<std::pair<std::string, uint16_t>> m_persistent, m_self;
-    std::map<std::pair<std::string, uint16_t>, int64_t> m_learned;  // -> when last dialed
+    struct LearnedAddr {
+        int64_t last_try_ms = 0;
+        int failures = 0;  // dials that ended before a handshake
+    };
+    std::map<std::pair<std::string, uint16_t>, LearnedAddr> m_learned;
 
     mutable std::mutex m_mutex;
     std::vector<PeerInfo> m_published;  // guarded by m_mutex

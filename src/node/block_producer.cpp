@@ -108,6 +108,12 @@ Result<CommitCertificate> BlockProducer::Decide(const StagedBlock& staged,
                                                 const ValidatorSet& set) {
     const uint64_t height = staged.block.header.height;
     const uint32_t chain_id = m_chain.Params().chain_id;
+    if (set.Size() != 1 || !set.IndexOf(m_key.PubKey())) {
+        return MakeError("consensus-failed", "the validator set of height " +
+                                                 std::to_string(height) +
+                                                 " is not this validator alone: a dev chain "
+                                                 "cannot decide its blocks by itself");
+    }
     if (m_guard.Last() && m_guard.Last()->height > height) {
         LogPrint("chain", "warning: this validator signed height " +
                               std::to_string(m_guard.Last()->height) + " but the chain ends at " +
@@ -137,12 +143,8 @@ Result<CommitCertificate> BlockProducer::Decide(const StagedBlock& staged,
         if (precommit && v.value == staged.hash)
             commit.signatures.push_back(CommitSignature{*set.IndexOf(m_key.PubKey()), *sig});
     }
-    if (decided != staged.hash) {
-        return MakeError("consensus-failed", "the validator set of height " +
-                                                 std::to_string(height) +
-                                                 " is not this validator alone: a dev chain "
-                                                 "cannot decide its blocks by itself");
-    }
+    if (decided != staged.hash)
+        return MakeError("consensus-failed", "the consensus machine did not decide the block");
     return commit;
 }
 

@@ -134,6 +134,7 @@ struct Node::Impl {
             return AcceptTransaction(ctx, tx, peer);
         };
         connman = std::make_unique<Connman>(opts.p2p, local);
+        ctx.connman = connman.get();  // before the loop runs: on_tx reads it
         if (Status st = connman->Start(); !st) return st;
         LogPrint("init", opts.p2p.listen ? "P2P listening on " +
                                                HostPortText(opts.p2p.bind_address, connman->Port())
@@ -226,7 +227,6 @@ Result<std::unique_ptr<Node>> Node::Start(const Args& args) {
     n.ctx.rejections = &n.rejections;
     st = n.StartP2P(*opts);
     if (!st) return st.error();
-    n.ctx.connman = n.connman.get();
     // The stop RPC raises SIGTERM, so that one wait (WaitForShutdown) ends
     // every shutdown; the flag lets the log say who asked.
     n.ctx.on_storage_failure = [&n](const Error& e) { n.Fatal(e); };

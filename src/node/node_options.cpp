@@ -85,6 +85,7 @@ Result<NodeOptions> ParseNodeOptions(const Args& args) {
     for (const auto& [option, how] : {std::pair{"addnode", Connman::Dial::kPersistent},
                                       {"connect", Connman::Dial::kPersistent},
                                       {"seednode", Connman::Dial::kSeed}}) {
+        if (how == Connman::Dial::kSeed && out.p2p.only_added) continue;  // -connect: no one else
         for (const std::string& spec : args.GetStrings(option)) {
             auto where = ParseHostPort(spec, option);
             if (!where) return where.error();

@@ -1,8 +1,9 @@
 // SignGuard: a validator's promise never to sign two conflicting consensus
 // messages, kept across crashes. Before a proposal or a vote is signed, what
 // is about to be signed — (height, round, step) and the 32-byte message —
-// is written to <datadir>/<network>/sign_state.dat and synced (file and
-// directory, util/file.h); only then is the signature made and returned.
+// is written to <datadir>/<network>/sign_state.dat and synced (the file, and
+// its directory where the file system allows, util/file.h); only then is the
+// signature made and returned.
 // After a crash or a SIGKILL the node reopens the file and:
 //  - a request for an earlier (height, round, step) is refused
 //    ("sign-regression"): the validator has moved past it;
