@@ -36,6 +36,7 @@
 #include "primitives/address.h"
 #include "util/file.h"
 #include "util/strencodings.h"
+#include "util/time.h"
 
 using namespace maillon;
 
@@ -533,10 +534,7 @@ struct Cli {
         auto verified = VerifyProofReply(params, *addr, reply, height);
         if (!verified) return Fail(verified.error().message);
         const BlockHeader& header = verified->header;
-        const auto now_ms =
-            static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count());
+        const uint64_t now_ms = NowMs();
         // A height asked for is a past state by choice; without one, the
         // caller wants the current state.
         if (!height) {

@@ -1,21 +1,11 @@
 #include "agent/node_link.h"
 
-#include <chrono>
 #include <utility>
 
 #include "util/log.h"
+#include "util/time.h"
 
 namespace maillon {
-
-namespace {
-
-int64_t SteadyMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
-}  // namespace
 
 NodeLink::NodeLink(const Args& args, RpcClientDefaults defaults, const StopSignal& stop)
     : m_args(args), m_defaults(std::move(defaults)), m_stop(stop) {}

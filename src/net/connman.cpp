@@ -23,16 +23,11 @@
 #include "consensus/tx_verify.h"
 #include "eventloop/support.h"
 #include "util/log.h"
+#include "util/time.h"
 
 namespace maillon {
 
 namespace {
-
-int64_t NowMillis() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 uint64_t RandomNonce() {
     std::random_device rd;
@@ -45,12 +40,6 @@ constexpr size_t kMaxPeerOutput = 4 * 1024 * 1024;
 constexpr std::chrono::milliseconds kAcceptPause{250};
 constexpr size_t kMaxScoredHosts = 4096;
 constexpr int kMaxDialFailures = 3;
-
-int64_t SteadyMillis() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 // The largest frame any type allows: what a connection may buffer.
 size_t MaxFrame() {
@@ -72,7 +61,7 @@ public:
         m_info.id = id;
         m_info.address = m_address;
         m_info.inbound = inbound;
-        m_info.connected_ms = NowMillis();
+        m_info.connected_ms = static_cast<int64_t>(NowMs());
     }
     ~Peer() {
         if (m_handshake_timer) event_free(m_handshake_timer);
@@ -179,7 +168,7 @@ private:
         if (const auto* p = std::get_if<PingMsg>(&m)) return Send(PongMsg{p->nonce});
         if (const auto* p = std::get_if<PongMsg>(&m)) {
             if (m_ping_nonce && p->nonce == *m_ping_nonce) {
-                m_info.ping_ms = SteadyMillis() - m_ping_sent_ms;
+                m_info.ping_ms = SteadyMs() - m_ping_sent_ms;
                 m_ping_nonce.reset();
                 m_c.Publish();
             }
@@ -283,7 +272,7 @@ private:
     void Ping() {
         if (m_ping_nonce) return Close("no pong within a ping interval");
         m_ping_nonce = RandomNonce();
-        m_ping_sent_ms = SteadyMillis();
+        m_ping_sent_ms = SteadyMs();
         m_c.Publish();  // its byte counts, at least this often
         Send(PingMsg{*m_ping_nonce});
         const timeval interval = ToTimeval(m_c.m_options.ping_interval);
@@ -530,7 +519,7 @@ bool Connman::Post(std::function<void()> fn) {
 
 bool Connman::IsBanned(const std::string& host) {
     std::lock_guard lock(m_mutex);
-    return m_bans.IsBanned(host, NowMillis() / 1000);
+    return m_bans.IsBanned(host, static_cast<int64_t>(NowMs()) / 1000);
 }
 
 PeerScore& Connman::ScoreOf(const std::string& host) {
@@ -546,7 +535,7 @@ void Connman::Ban(const std::string& host, const std::string& reason) {
     LogPrint("net", "banned " + host + " for " + std::to_string(m_options.ban_seconds) + " s (" +
                         reason + ")");
     std::lock_guard lock(m_mutex);
-    m_bans.Ban(host, NowMillis() / 1000, m_options.ban_seconds, reason);
+    m_bans.Ban(host, static_cast<int64_t>(NowMs()) / 1000, m_options.ban_seconds, reason);
 }
 
 Status Connman::AddNode(const std::string& host, uint16_t port, Dial how) {
@@ -624,7 +613,7 @@ void Connman::DialTurn() {
         if (best == m_learned.end() || it->second.last_try_ms < best->second.last_try_ms) best = it;
     }
     if (best == m_learned.end() || !ReserveOutbound()) return;
-    best->second.last_try_ms = SteadyMillis();
+    best->second.last_try_ms = SteadyMs();
     Connect(best->first.first, best->first.second, false);
 }
 
@@ -690,7 +679,7 @@ std::vector<PeerInfo> Connman::Peers() const {
 
 std::vector<BanEntry> Connman::Banned() {
     std::lock_guard lock(m_mutex);
-    return m_bans.Entries(NowMillis() / 1000);
+    return m_bans.Entries(static_cast<int64_t>(NowMs()) / 1000);
 }
 
 bool Connman::Unban(const std::string& host) {

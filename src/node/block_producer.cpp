@@ -10,12 +10,6 @@
 
 namespace maillon {
 
-uint64_t NowMs() {
-    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
-}
-
 BlockProducer::BlockProducer(Chain& chain, Mempool& mempool, RejectionLog* rejections, PrivKey key,
                              SignGuard& guard, uint64_t interval_ms, FatalHandler on_fatal)
     : m_chain(chain),

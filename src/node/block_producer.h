@@ -29,6 +29,7 @@
 #include "crypto/key.h"
 #include "node/rejection_log.h"
 #include "node/sign_guard.h"
+#include "util/time.h"
 
 namespace maillon {
 
@@ -68,7 +69,5 @@ private:
     bool m_stopping = false;  // guarded by m_timer_mutex
     std::thread m_thread;
 };
-
-uint64_t NowMs();
 
 }  // namespace maillon

@@ -1,10 +1,10 @@
 #include "util/log.h"
 
-#include <chrono>
 #include <cstdio>
 #include <mutex>
 
 #include "util/strencodings.h"
+#include "util/time.h"
 
 namespace maillon {
 
@@ -16,10 +16,7 @@ std::string g_log_path;           // guarded by g_log_mutex
 bool g_log_console = true;        // guarded by g_log_mutex
 
 std::string Timestamp() {
-    return FormatIsoTime(
-        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count()));
+    return FormatIsoTime(NowMs());
 }
 
 }  // namespace
