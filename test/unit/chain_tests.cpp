@@ -602,8 +602,8 @@ BOOST_AUTO_TEST_CASE(state_root_is_deterministic) {
         BOOST_CHECK(Acct(*a, addr) == acct);
     // Blocks 2 and 3 carried certificates the dev validator signed.
     BOOST_CHECK(a->Tip().state_root == ExpectedRoot(expect, [](StateOverlay& ov) {
-        BOOST_REQUIRE(PutEpochSigners(ov, 0, EpochSigners{2, {{DevPub(), 2}}}));
-    }));
+                    BOOST_REQUIRE(PutEpochSigners(ov, 0, EpochSigners{2, {{DevPub(), 2}}}));
+                }));
 }
 
 BOOST_AUTO_TEST_CASE(storage_failures_keep_their_kind) {
