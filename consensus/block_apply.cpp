@@ -16,6 +16,9 @@ Result<BlockExecution> BlockExecution::Begin(const BlockContext& ctx,
     if (ctx.height == 0 || !parent) {
         return MakeError("bad-height", "a block needs its parent's hash in the block context");
     }
+    // The set that must sign this block, and whose signers the epoch pays.
+    auto current = GetValidatorSet(state, RecordTag::kValidators);
+    if (!current) return current.error();
     if (ctx.height == 1) {
         if (!last_commit.signatures.empty() || last_commit.round != 0) {
             return MakeError("bad-commit",
@@ -27,11 +30,9 @@ Result<BlockExecution> BlockExecution::Begin(const BlockContext& ctx,
         Status st = CheckCommitQuorum(last_commit, *last, ctx.height - 1, *parent);
         if (!st) return st.error();
         AddCommitSignatures(last_commit, *last, ctx.params.chain_id, kCommitSigOwner, sigs);
-        st = CountCommitSigners(state, ctx.Epoch(), last_commit, *last);
+        st = CountCommitSigners(state, ctx.Epoch(), last_commit, *last, *current);
         if (!st) return st.error();
     }
-    auto current = GetValidatorSet(state, RecordTag::kValidators);
-    if (!current) return current.error();
     if (!current->IndexOf(ctx.proposer)) {
         return MakeError("bad-proposer",
                          "proposer " + HexStr(ctx.proposer) + " is not in the validator set");

@@ -51,9 +51,9 @@ Result<Amount> PayValidators(StateOverlay& state, Supply& supply, uint64_t epoch
     return paid;
 }
 
-// Settles the owner's reward of closed epoch `epoch`.
-Status SettleOwner(StateOverlay& state, const ChainParams& params, const XOnlyPubKey& owner,
-                   uint64_t epoch) {
+// Settles the owner's reward of closed epoch `epoch`; what it paid.
+Result<Amount> SettleOwner(StateOverlay& state, const ChainParams& params, const XOnlyPubKey& owner,
+                           uint64_t epoch) {
     auto er = GetEpochRewards(state, epoch);
     if (!er) return er.error();
     if (!er->has_value()) return Inconsistent("epoch " + std::to_string(epoch) + " is not closed");
@@ -91,23 +91,22 @@ Status SettleOwner(StateOverlay& state, const ChainParams& params, const XOnlyPu
     if (st) st = PutEpochRewards(state, epoch, rewards);
     if (st) st = PutRewardTotals(state, *totals);
     if (st) st = PutSupply(state, *supply);
-    return st;
+    if (!st) return st.error();
+    return reward->total;
 }
 
 }  // namespace
 
 Status CountCommitSigners(StateOverlay& state, uint64_t epoch, const CommitCertificate& commit,
-                          const ValidatorSet& signed_set) {
+                          const ValidatorSet& signed_set, const ValidatorSet& paid_set) {
     auto signers = GetEpochSigners(state, epoch);
-    auto paid_set = GetValidatorSet(state, RecordTag::kValidators);
     if (!signers) return signers.error();
-    if (!paid_set) return paid_set.error();
     signers->certificates += 1;
     for (const CommitSignature& sig : commit.signatures) {
         const XOnlyPubKey& key = signed_set.Validators()[sig.validator_index].key;
         // Only the set the close pays is counted: the record stays within
         // kMaxValidators entries when the set changes at an epoch boundary.
-        if (!paid_set->IndexOf(key)) continue;
+        if (!paid_set.IndexOf(key)) continue;
         auto& list = signers->signers;
         auto it = std::lower_bound(
             list.begin(), list.end(), key,
@@ -160,7 +159,7 @@ Status AccrueOwnerUnits(StateOverlay& state, const ChainParams& params, const XO
     auto cursor = GetRewardCursor(state, owner);
     if (!cursor) return cursor.error();
     if (*cursor && **cursor < epoch) {
-        if (Status st = SettleOwner(state, params, owner, **cursor); !st) return st;
+        if (auto paid = SettleOwner(state, params, owner, **cursor); !paid) return paid.error();
     }
     if (*cursor != epoch) {
         if (Status st = PutRewardCursor(state, owner, epoch); !st) return st;
@@ -181,14 +180,10 @@ Result<Amount> ClaimRewards(StateOverlay& state, const ChainParams& params,
                                                            " is owed once that epoch is over"
                                                      : "this account is owed no reward");
     }
-    const uint64_t owed_epoch = **cursor;
-    auto before = GetSupply(state);
-    if (!before) return before.error();
-    if (Status st = SettleOwner(state, params, owner, owed_epoch); !st) return st.error();
+    auto paid = SettleOwner(state, params, owner, **cursor);
+    if (!paid) return paid.error();
     if (Status st = PutRewardCursor(state, owner, std::nullopt); !st) return st.error();
-    auto after = GetSupply(state);
-    if (!after) return after.error();
-    return after->minted - before->minted;
+    return *paid;
 }
 
 Result<OwnerReward> ComputeOwnerReward(const StateReader& state, const ChainParams& params,

@@ -40,10 +40,10 @@ inline bool ClosesEpoch(uint64_t height, const ChainParams& params) {
 }
 
 // Begin-block above height 1: `commit` (signed by `signed_set`) is one more
-// certificate of `epoch`, and each of its signers that is in the validators
-// record (the set the close pays) signed one more.
+// certificate of `epoch`, and each of its signers that is in `paid_set` (the
+// validators record: the set the close pays) signed one more.
 Status CountCommitSigners(StateOverlay& state, uint64_t epoch, const CommitCertificate& commit,
-                          const ValidatorSet& signed_set);
+                          const ValidatorSet& signed_set, const ValidatorSet& paid_set);
 
 // End-block of the last block of `epoch`.
 Status CloseEpoch(StateOverlay& state, const ChainParams& params, uint64_t epoch);

@@ -38,7 +38,6 @@ int ScoreFor(const std::string& reason) {
 
 bool PeerScore::Misbehaved(const std::string& reason) {
     m_points += ScoreFor(reason);
-    m_last = reason;
     return m_points >= kBanScore;
 }
 

@@ -24,11 +24,9 @@ public:
     // Adds the reason's points; true when the peer must now be banned.
     bool Misbehaved(const std::string& reason);
     int Points() const { return m_points; }
-    const std::string& LastReason() const { return m_last; }
 
 private:
     int m_points = 0;
-    std::string m_last;
 };
 
 struct BanEntry {

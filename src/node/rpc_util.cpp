@@ -2,7 +2,6 @@
 
 #include "consensus/records.h"
 #include "consensus/tx_type.h"
-#include "consensus/tx_verify.h"
 #include "primitives/address.h"
 #include "util/strencodings.h"
 

@@ -2,8 +2,8 @@
 
 #include "consensus/tx_type.h"
 #include "consensus/tx_verify.h"
-#include "node/block_producer.h"
 #include "util/strencodings.h"
+#include "util/time.h"
 
 namespace maillon {
 

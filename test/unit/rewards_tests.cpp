@@ -229,7 +229,8 @@ BOOST_AUTO_TEST_CASE(only_signers_in_the_paid_set_are_counted) {
     BOOST_REQUIRE(signed_set);
     CommitCertificate c;
     c.signatures = {{0, SchnorrSig{}}, {1, SchnorrSig{}}};
-    l.Step([&](StateOverlay& ov) { return CountCommitSigners(ov, 0, c, *signed_set); });
+    const ValidatorSet paid = *GetValidatorSet(l.state, RecordTag::kValidators);
+    l.Step([&](StateOverlay& ov) { return CountCommitSigners(ov, 0, c, *signed_set, paid); });
     const EpochSigners counted = *GetEpochSigners(l.state, 0);
     BOOST_CHECK_EQUAL(counted.certificates, 1U);
     BOOST_CHECK(counted.signers == (std::vector<SignerCount>{{DevKey().PubKey(), 1}}));
